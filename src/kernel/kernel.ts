@@ -1,0 +1,472 @@
+import FastPriorityQueue from "fastpriorityqueue";
+import { NO_TRACE, type TraceSink } from "../trace/sink.js";
+import { RandomStreams } from "./random.js";
+import { FifoScheduler, type ChoiceKind, type Scheduler } from "./scheduler.js";
+import { Op, SimThread, type Effect, type SpawnOptions, type ThreadBody } from "./thread.js";
+import type { Ns } from "./time.js";
+import type { Waitable, WakeReason } from "./waitable.js";
+
+/** Raised by models and primitives when one of their invariants breaks; stops the run with a report. */
+export class InvariantViolation extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvariantViolation";
+  }
+}
+
+/** A CPU model (machine/cpu) takes over the `cpu` effect: it must `kernel.wake(t, "done")` when the work is done. */
+export interface CpuModel {
+  run(t: SimThread, ns: Ns, label: string): void;
+}
+
+/** Called at every `syncPoint`; returns true if the thread goes on, false if the hook parked it. */
+export type SyncPointHook = (t: SimThread, point: string) => boolean;
+
+export interface KernelOptions {
+  seed?: number | string;
+  scheduler?: Scheduler;
+  trace?: TraceSink;
+  /** stop as a hang when every non-daemon thread has been parked with no timeout this long, even while daemons tick */
+  stallNs?: Ns;
+  /** bound on thread steps (TigerBeetle style: every loop has a limit) */
+  maxSteps?: number;
+}
+
+export type RunOutcome = "finished" | "deadlock" | "hang" | "time_limit" | "stopped" | "invariant" | "error" | "step_limit";
+
+/** One thread in a wait-for graph. */
+export interface WaitForNode {
+  thread: string;
+  state: string;
+  /** what it waits on (null: runnable or finished) */
+  waitingOn: { name: string; kind: string; detail?: Record<string, unknown> } | null;
+  since: Ns;
+  /** objects it holds */
+  holds: string[];
+  /** threads holding what it waits on */
+  blockedBy: string[];
+}
+
+export interface RunResult {
+  outcome: RunOutcome;
+  now: Ns;
+  steps: number;
+  /** queue events processed */
+  events: number;
+  /** every scheduler choice, in order (encodeSchedule gives the schedule string) */
+  choices: number[];
+  /** for deadlock and hang: every live thread */
+  waitFor?: WaitForNode[];
+  /** for deadlock: the threads of one cycle */
+  cycle?: string[];
+  message?: string;
+}
+
+interface QueuedEvent {
+  time: Ns;
+  prio: number;
+  seq: number;
+  thread: SimThread | null;
+  epoch: number;
+  cb: (() => void) | null;
+}
+
+const PRIO_CALLBACK = 0;
+const PRIO_THREAD = 1;
+
+/** The CPU stand-in when no CPU model is installed: time passes, nothing is contended. */
+const NO_WAITABLE: Waitable = {
+  name: "cpu",
+  kind: "cpu",
+  acquire: () => false,
+  release() {},
+  cancel: () => true,
+  holders: () => [],
+};
+
+function before(a: QueuedEvent, b: QueuedEvent): boolean {
+  return a.time < b.time || (a.time === b.time && (a.prio < b.prio || (a.prio === b.prio && a.seq < b.seq)));
+}
+
+/**
+ * The simulation kernel: a virtual clock, one event queue ordered by (time, priority, sequence),
+ * simulated threads stepped one effect at a time, and a scheduler consulted whenever two or more
+ * threads could take the next step at the same instant. It knows nothing about MySQL.
+ */
+export class Kernel {
+  now: Ns = 0;
+  readonly random: RandomStreams;
+  readonly scheduler: Scheduler;
+  trace: TraceSink;
+  cpuModel: CpuModel | null = null;
+  syncHook: SyncPointHook | null = null;
+  readonly threads: SimThread[] = [];
+  readonly choices: number[] = [];
+  /** the thread being stepped (null between steps) */
+  current: SimThread | null = null;
+  steps = 0;
+  events = 0;
+
+  private readonly ready: SimThread[] = [];
+  private readonly queue = new FastPriorityQueue<QueuedEvent>(before);
+  private readonly pool: QueuedEvent[] = [];
+  private readonly waitables: Waitable[] = [];
+  private seq = 0;
+  private live = 0;
+  private liveNonDaemon = 0;
+  /** threads that time alone will move (sleeping, on a CPU, parked with a timeout) */
+  private timedCount = 0;
+  private parkedUntimedNonDaemon = 0;
+  private stallSince: Ns = -1;
+  private last: SimThread | null = null;
+  private stopRequest: { outcome: RunOutcome; message?: string } | null = null;
+  private readonly stallNs: Ns;
+  private readonly maxSteps: number;
+
+  constructor(opts: KernelOptions = {}) {
+    this.random = new RandomStreams(opts.seed ?? 0);
+    this.scheduler = opts.scheduler ?? new FifoScheduler();
+    this.trace = opts.trace ?? NO_TRACE;
+    this.stallNs = opts.stallNs ?? -1;
+    this.maxSteps = opts.maxSteps ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Creates a thread, ready at the current instant. */
+  spawn(name: string, body: ThreadBody, opts: SpawnOptions = {}): SimThread {
+    const t = new SimThread(this, this.threads.length, name, body, opts);
+    this.threads.push(t);
+    this.live++;
+    if (!t.daemon) this.liveNonDaemon++;
+    this.ready.push(t);
+    if (this.trace.enabled) this.trace.emit(this.now, name, "spawn", undefined, t.daemon ? { daemon: true } : undefined);
+    return t;
+  }
+
+  /** Runs `cb` at now + delay, before any thread step at that instant. */
+  at(delay: Ns, cb: () => void): void {
+    this.push(this.now + delay, PRIO_CALLBACK, null, 0, cb);
+  }
+
+  /** Makes a waitable known, so hang reports can say what each thread holds. */
+  register(w: Waitable): void {
+    this.waitables.push(w);
+  }
+
+  /**
+   * Wakes a parked thread: the object it waits on grants it, or signals it. Objects call this;
+   * the thread resumes at the current instant with `reason` as the value of its yield.
+   */
+  wake(t: SimThread, reason: WakeReason): void {
+    if (t.status !== "parked") throw new InvariantViolation(`wake of thread ${t.name}, which is ${t.status}, not parked`);
+    const on = t.waitingOn;
+    this.unpark(t);
+    t.resumeValue = reason;
+    this.ready.push(t);
+    if (this.trace.enabled && on !== NO_WAITABLE) {
+      this.trace.emit(this.now, t.name, "wake", on?.name, { reason, by: this.current?.name ?? "kernel", waited_ns: this.now - t.waitSince });
+    }
+  }
+
+  /** Ends a thread's wait from outside (KILL, a deadlock victim): the object forgets it first. */
+  interrupt(t: SimThread, reason: WakeReason): void {
+    if (t.status !== "parked" || !t.waitingOn) return;
+    if (t.waitingOn.cancel(t, reason)) this.wake(t, reason);
+    else t.pendingWake = reason;
+  }
+
+  /** Asks the scheduler to pick one of several candidates (recorded in the schedule). */
+  choose(candidates: readonly SimThread[], kind: ChoiceKind): number {
+    if (candidates.length <= 1) return 0;
+    const c = this.scheduler.choose(candidates, kind, this.last);
+    if (!(c >= 0 && c < candidates.length && Number.isInteger(c))) {
+      throw new InvariantViolation(`scheduler ${this.scheduler.name} chose ${c} of ${candidates.length}`);
+    }
+    this.choices.push(c);
+    return c;
+  }
+
+  /** Ends the run after the current step. */
+  stop(outcome: RunOutcome = "stopped", message?: string): void {
+    this.stopRequest ??= { outcome, message };
+  }
+
+  get liveThreads(): number {
+    return this.live;
+  }
+
+  /** Runs until every non-daemon thread finishes, a hang, a stop, or virtual time `until`. */
+  run(until: Ns = Number.MAX_SAFE_INTEGER): RunResult {
+    try {
+      return this.loop(until);
+    } catch (e) {
+      const invariant = e instanceof InvariantViolation;
+      const message = e instanceof Error ? e.message : String(e);
+      if (this.trace.enabled) this.trace.emit(this.now, this.current?.name ?? "kernel", invariant ? "invariant" : "error", undefined, { message });
+      return this.result(invariant ? "invariant" : "error", message);
+    }
+  }
+
+  /** The wait-for graph of every live thread, now. */
+  waitForGraph(): WaitForNode[] {
+    const holds = new Map<SimThread, string[]>();
+    for (const w of this.waitables) for (const h of w.holders()) {
+      let list = holds.get(h);
+      if (!list) holds.set(h, (list = []));
+      if (!list.includes(w.name)) list.push(w.name);
+    }
+    const nodes: WaitForNode[] = [];
+    for (const t of this.threads) {
+      if (t.status === "done") continue;
+      const w = t.waitingOn && t.waitingOn !== NO_WAITABLE ? t.waitingOn : null;
+      nodes.push({
+        thread: t.name,
+        state: t.state,
+        waitingOn: w ? { name: w.name, kind: w.kind, ...(w.describe?.() ? { detail: w.describe!() } : {}) } : null,
+        since: w ? t.waitSince : this.now,
+        holds: holds.get(t) ?? [],
+        blockedBy: w ? w.holders().filter((h) => h !== t).map((h) => h.name) : [],
+      });
+    }
+    return nodes;
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private loop(until: Ns): RunResult {
+    const ready = this.ready;
+    for (;;) {
+      if (this.stopRequest) return this.result(this.stopRequest.outcome, this.stopRequest.message);
+      if (ready.length > 0) {
+        const i = ready.length === 1 ? 0 : this.choose(ready, "run");
+        const t = i === 0 ? ready.shift()! : ready.splice(i, 1)[0]!;
+        if (++this.steps > this.maxSteps) return this.result("step_limit", `more than ${this.maxSteps} steps`);
+        this.step(t);
+        continue;
+      }
+      if (this.liveNonDaemon === 0) return this.result("finished");
+      if (this.timedCount === 0) return this.hangResult();
+      if (this.stallNs >= 0 && this.parkedUntimedNonDaemon === this.liveNonDaemon) {
+        if (this.stallSince < 0) this.stallSince = this.now;
+        else if (this.now - this.stallSince >= this.stallNs) return this.hangResult();
+      } else this.stallSince = -1;
+      const next = this.queue.peek();
+      if (next === undefined) return this.hangResult();
+      if (next.time > until) {
+        this.now = until;
+        return this.result("time_limit");
+      }
+      if (next.time < this.now) throw new InvariantViolation(`time went backwards: ${next.time} < ${this.now}`);
+      this.now = next.time;
+      while (!this.queue.isEmpty() && this.queue.peek()!.time === this.now) this.dispatch(this.queue.poll()!);
+    }
+  }
+
+  private dispatch(ev: QueuedEvent): void {
+    this.events++;
+    const t = ev.thread;
+    const cb = ev.cb;
+    const stale = t !== null && t.epoch !== ev.epoch;
+    ev.thread = null;
+    ev.cb = null;
+    this.pool.push(ev);
+    if (cb) return cb();
+    if (!t || stale) return;
+    if (t.status === "timed") {
+      // a sleep, an I/O or a CPU burst without a CPU model has ended
+      t.status = "ready";
+      t.timed = false;
+      this.timedCount--;
+      t.epoch++;
+      t.resumeValue = undefined;
+      this.ready.push(t);
+    } else if (t.status === "parked" && t.waitingOn) {
+      // a timed wait ran out
+      const on = t.waitingOn;
+      t.timed = false;
+      this.timedCount--;
+      if (!t.daemon) this.parkedUntimedNonDaemon++;
+      if (this.trace.enabled) this.trace.emit(this.now, t.name, "timeout", on.name, { waited_ns: this.now - t.waitSince });
+      if (on.cancel(t, "timeout")) this.wake(t, "timeout");
+      else t.pendingWake = "timeout";
+    }
+  }
+
+  private step(t: SimThread): void {
+    t.status = "running";
+    this.current = t;
+    this.stallSince = t.daemon ? this.stallSince : -1;
+    const v = t.resumeValue;
+    t.resumeValue = undefined;
+    let r: IteratorResult<Effect, unknown>;
+    try {
+      r = t.gen.next(v);
+    } finally {
+      this.current = null;
+      this.last = t;
+    }
+    if (r.done) this.finish(t, r.value);
+    else this.apply(t, r.value);
+  }
+
+  private apply(t: SimThread, e: Effect): void {
+    switch (e.op) {
+      case Op.Sleep:
+      case Op.Io:
+        if (this.trace.enabled) this.trace.emit(this.now, t.name, e.op === Op.Io ? "io" : "sleep", e.label || undefined, { ns: e.ns });
+        this.timer(t, e.ns);
+        return;
+      case Op.Cpu:
+        if (this.trace.enabled) this.trace.emit(this.now, t.name, "cpu", e.label || undefined, { ns: e.ns });
+        if (this.cpuModel) {
+          this.park(t, NO_WAITABLE, -1);
+          t.timed = true;
+          this.timedCount++;
+          if (!t.daemon) this.parkedUntimedNonDaemon--;
+          this.cpuModel.run(t, e.ns, e.label);
+        } else this.timer(t, e.ns);
+        return;
+      case Op.Acquire: {
+        const obj = e.obj!;
+        if (obj.acquire(t, e.arg)) {
+          t.resumeValue = "granted";
+          t.status = "ready";
+          this.ready.push(t);
+        } else if (t.status === "running") this.park(t, obj, e.ns);
+        // else: the object already woke it (an acquire that granted through wake)
+        return;
+      }
+      case Op.Release:
+        e.obj!.release(t, e.arg);
+        t.status = "ready";
+        this.ready.push(t);
+        return;
+      case Op.SyncPoint:
+        if (this.trace.enabled) this.trace.emit(this.now, t.name, "sync_point", e.label);
+        if (this.syncHook && !this.syncHook(t, e.label)) return; // parked by the hook
+        t.status = "ready";
+        this.ready.push(t);
+        return;
+      case Op.Spawn: {
+        const child = this.spawn(e.label, e.body!, (e.arg as SpawnOptions | undefined) ?? {});
+        t.resumeValue = child;
+        t.status = "ready";
+        this.ready.push(t);
+        return;
+      }
+      case Op.Join:
+        if (e.obj!.acquire(t, undefined)) {
+          t.resumeValue = "done";
+          t.status = "ready";
+          this.ready.push(t);
+        } else this.park(t, e.obj!, -1);
+        return;
+      case Op.Yield:
+        t.status = "ready";
+        this.ready.push(t);
+        return;
+      default:
+        throw new InvariantViolation(`thread ${t.name} yielded something that is not an effect`);
+    }
+  }
+
+  /**
+   * Parks a thread on an object. Objects that must park a thread outside an acquire (a debug
+   * sync point) call this too; `timeoutNs` < 0 waits forever.
+   */
+  park(t: SimThread, on: Waitable, timeoutNs: Ns): void {
+    t.status = "parked";
+    t.waitingOn = on;
+    t.waitSince = this.now;
+    if (timeoutNs >= 0) {
+      t.timed = true;
+      this.timedCount++;
+      this.push(this.now + timeoutNs, PRIO_THREAD, t, t.epoch, null);
+    } else if (!t.daemon) this.parkedUntimedNonDaemon++;
+    if (this.trace.enabled && on !== NO_WAITABLE) {
+      this.trace.emit(this.now, t.name, "wait", on.name, { kind: on.kind, ...(t.state ? { state: t.state } : {}), ...(timeoutNs >= 0 ? { timeout_ns: timeoutNs } : {}) });
+    }
+  }
+
+  private unpark(t: SimThread): void {
+    if (t.timed) {
+      t.timed = false;
+      this.timedCount--;
+    } else if (!t.daemon) this.parkedUntimedNonDaemon--;
+    t.epoch++;
+    t.waitingOn = null;
+    t.pendingWake = null;
+    t.status = "ready";
+  }
+
+  private timer(t: SimThread, ns: Ns): void {
+    if (!(ns >= 0)) throw new InvariantViolation(`thread ${t.name} asked for a negative duration ${ns}`);
+    t.status = "timed";
+    t.timed = true;
+    this.timedCount++;
+    this.push(this.now + Math.round(ns), PRIO_THREAD, t, t.epoch, null);
+  }
+
+  private finish(t: SimThread, value: unknown): void {
+    t.status = "done";
+    t.result = value;
+    this.live--;
+    if (!t.daemon) this.liveNonDaemon--;
+    if (this.trace.enabled) this.trace.emit(this.now, t.name, "end");
+    for (const j of t.joiners.splice(0)) this.wake(j, "done");
+  }
+
+  private push(time: Ns, prio: number, thread: SimThread | null, epoch: number, cb: (() => void) | null): void {
+    const ev = this.pool.pop() ?? { time: 0, prio: 0, seq: 0, thread: null, epoch: 0, cb: null };
+    ev.time = time;
+    ev.prio = prio;
+    ev.seq = this.seq++;
+    ev.thread = thread;
+    ev.epoch = epoch;
+    ev.cb = cb;
+    this.queue.add(ev);
+  }
+
+  private hangResult(): RunResult {
+    const waitFor = this.waitForGraph();
+    const cycle = findCycle(waitFor);
+    const outcome: RunOutcome = cycle ? "deadlock" : "hang";
+    if (this.trace.enabled) this.trace.emit(this.now, "kernel", outcome, undefined, { cycle: cycle ?? [], threads: waitFor });
+    const res = this.result(outcome);
+    res.waitFor = waitFor;
+    if (cycle) res.cycle = cycle;
+    return res;
+  }
+
+  private result(outcome: RunOutcome, message?: string): RunResult {
+    return { outcome, now: this.now, steps: this.steps, events: this.events, choices: this.choices, ...(message ? { message } : {}) };
+  }
+}
+
+/** A cycle in the wait-for graph (thread -> holders of what it waits on), or null. */
+export function findCycle(nodes: readonly WaitForNode[]): string[] | null {
+  const edges = new Map(nodes.map((n) => [n.thread, n.blockedBy]));
+  const color = new Map<string, number>();
+  const stack: string[] = [];
+  const visit = (u: string): string[] | null => {
+    color.set(u, 1);
+    stack.push(u);
+    for (const v of edges.get(u) ?? []) {
+      const c = color.get(v) ?? 0;
+      if (c === 1) return stack.slice(stack.indexOf(v));
+      if (c === 0) {
+        const found = visit(v);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    color.set(u, 2);
+    return null;
+  };
+  for (const n of nodes) if (!color.get(n.thread)) {
+    const c = visit(n.thread);
+    if (c) return c;
+  }
+  return null;
+}

@@ -1,0 +1,115 @@
+import type { Kernel } from "../kernel/kernel.js";
+import type { SimThread } from "../kernel/thread.js";
+import type { Ns } from "../kernel/time.js";
+import type { Waitable } from "../kernel/waitable.js";
+
+/** One `SET DEBUG_SYNC='point SIGNAL s WAIT_FOR g'` action. */
+export interface SyncAction {
+  signal?: string;
+  waitFor?: string;
+  /** how many hits the action lasts (EXECUTE n); default 1 */
+  execute?: number;
+  /** WAIT_FOR timeout; MySQL's default is debug_sync_timeout */
+  timeoutNs?: Ns;
+}
+
+/**
+ * MySQL's DEBUG_SYNC facility (sql/debug_sync.cc): actions armed on named sync points; a thread
+ * reaching an armed point emits its signal, then parks until the awaited signal is present
+ * (WAIT_FOR clears it, as MySQL does). A wait that times out goes on, as in MySQL, with a
+ * warning in the trace.
+ */
+export class DebugSync {
+  private readonly actions = new Map<string, SyncAction[]>();
+  private readonly signals = new Set<string>();
+  private readonly waits = new Map<string, SignalWait>();
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly defaultTimeoutNs: Ns,
+  ) {
+    kernel.syncHook = (t, point) => this.hit(t, point);
+  }
+
+  arm(point: string, action: SyncAction): void {
+    const list = this.actions.get(point) ?? [];
+    list.push({ ...action, execute: action.execute ?? 1 });
+    this.actions.set(point, list);
+  }
+
+  /** `SET DEBUG_SYNC='RESET'` */
+  reset(): void {
+    this.actions.clear();
+    this.signals.clear();
+  }
+
+  /** `SET DEBUG_SYNC='now SIGNAL s'` */
+  signal(name: string, by: SimThread | null): void {
+    this.signals.add(name);
+    if (this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, by?.name ?? "kernel", "debug_sync_signal", name);
+    this.waits.get(name)?.wakeAll();
+  }
+
+  has(name: string): boolean {
+    return this.signals.has(name);
+  }
+
+  /** The waitable for `WAIT_FOR name`: `yield t.acquire(ds.waitable(name), undefined, timeout)`. */
+  waitable(name: string): Waitable {
+    let w = this.waits.get(name);
+    if (!w) this.waits.set(name, (w = new SignalWait(this, name)));
+    return w;
+  }
+
+  /** consumes a present signal (WAIT_FOR clears it) */
+  take(name: string): boolean {
+    return this.signals.delete(name);
+  }
+
+  private hit(t: SimThread, point: string): boolean {
+    const list = this.actions.get(point);
+    if (!list || list.length === 0) return true;
+    const action = list[0]!;
+    if (--action.execute! <= 0) list.shift();
+    if (action.signal) this.signal(action.signal, t);
+    if (!action.waitFor) return true;
+    const w = this.waitable(action.waitFor);
+    if (w.acquire(t, undefined)) return true;
+    this.kernel.park(t, w, action.timeoutNs ?? this.defaultTimeoutNs);
+    return false;
+  }
+}
+
+class SignalWait implements Waitable {
+  readonly kind = "debug_sync";
+  readonly waiters: SimThread[] = [];
+  constructor(
+    private readonly ds: DebugSync,
+    readonly name: string,
+  ) {}
+
+  acquire(t: SimThread): boolean {
+    if (this.ds.take(this.name)) return true;
+    this.waiters.push(t);
+    return false;
+  }
+
+  wakeAll(): void {
+    while (this.waiters.length > 0 && this.ds.take(this.name)) {
+      const w = this.waiters.shift()!;
+      this.ds.kernel.wake(w, "signaled");
+    }
+  }
+
+  release(): void {}
+
+  cancel(t: SimThread): boolean {
+    const i = this.waiters.indexOf(t);
+    if (i >= 0) this.waiters.splice(i, 1);
+    return true;
+  }
+
+  holders(): readonly SimThread[] {
+    return [];
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./record.js";
+export * from "./sink.js";
+export * from "./reader.js";
