@@ -45,6 +45,8 @@ export interface LockRow {
   readonly path: string; // "(deleted) <old name>" after unlink
   readonly type: "READ" | "WRITE";
   readonly mountPoint: string;
+  /** Inode number: tells apart an unlinked file from a new one of the same name. */
+  readonly inode: number;
 }
 
 interface Mount {
@@ -272,10 +274,11 @@ export class Vfs {
           path: inode.linked ? inode.name : `(deleted) ${inode.name}`,
           type: type === "F_WRLCK" ? "WRITE" : "READ",
           mountPoint: inode.mount.mountPoint,
+          inode: inode.id,
         });
       }
     }
-    return rows.sort((a, b) => a.pid - b.pid || compare(a.path, b.path));
+    return rows.sort((a, b) => a.pid - b.pid || compare(a.path, b.path) || a.inode - b.inode);
   }
 
   /** The (process, file) pairs holding a lock on the mount that contains `path`, as "pid:inode" keys. */
