@@ -55,8 +55,7 @@ type Level = "ERROR" | "Note" | "Warning";
 /** Formats one InnoDB error-log line the way the version prints it (no timestamp, no thread id). */
 export function innodbLogLine(version: InnodbVersion, level: Level, code: string, text: string): string {
   if (version === "5.7") return `[${level}] InnoDB: ${text}`;
-  const level80 = level === "Note" ? "Note" : level;
-  return `[${level80}] [${code}] [InnoDB] ${text}`;
+  return `[${level}] [${code}] [InnoDB] ${text}`;
 }
 
 /** os_file_lock()'s own line. */
