@@ -100,6 +100,8 @@ export class Kernel {
   trace: TraceSink;
   cpuModel: CpuModel | null = null;
   syncHook: SyncPointHook | null = null;
+  /** called whenever a thread's processlist-style state changes (wait_state watches use it) */
+  stateHook: ((t: SimThread) => void) | null = null;
   readonly threads: SimThread[] = [];
   readonly choices: number[] = [];
   /** the thread being stepped (null between steps) */
@@ -190,6 +192,23 @@ export class Kernel {
   /** Ends the run after the current step. */
   stop(outcome: RunOutcome = "stopped", message?: string): void {
     this.stopRequest ??= { outcome, message };
+  }
+
+  /**
+   * Marks a thread as a daemon or not. An idle client connection is a daemon (it does not keep
+   * the run alive) and stops being one while it runs a statement.
+   */
+  setDaemon(t: SimThread, daemon: boolean): void {
+    if (t.daemon === daemon || t.status === "done") return;
+    const untimedParked = t.status === "parked" && !t.timed;
+    if (daemon) {
+      this.liveNonDaemon--;
+      if (untimedParked) this.parkedUntimedNonDaemon--;
+    } else {
+      this.liveNonDaemon++;
+      if (untimedParked) this.parkedUntimedNonDaemon++;
+    }
+    t.daemon = daemon;
   }
 
   get liveThreads(): number {

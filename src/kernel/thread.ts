@@ -62,7 +62,8 @@ export class SimThread {
   /** a processlist-like label the model sets ("Waiting for table metadata lock") */
   state = "";
   readonly joiners: SimThread[] = [];
-  readonly daemon: boolean;
+  /** changed only through kernel.setDaemon, which keeps the kernel's counters right */
+  daemon: boolean;
   data: unknown;
   readonly gen: Generator<Effect, unknown, unknown>;
   private readonly fx: Effect = { op: 0, obj: null, arg: undefined, ns: 0, label: "", body: null };
@@ -97,6 +98,7 @@ export class SimThread {
     if (state === this.state) return;
     this.state = state;
     this.trace("state", undefined, { state });
+    this.kernel.stateHook?.(this);
   }
 
   // ---- effects: `yield t.sleep(ms(5))` ----

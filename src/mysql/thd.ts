@@ -19,7 +19,7 @@ export class Thd {
   /** session values of system variables (SET SESSION) */
   readonly sessionVars = new Map<string, number | string | boolean>();
   /** the transaction: open (BEGIN or autocommit=0), wrote something (needs binlog / COMMIT lock) */
-  readonly trx = { active: false, hasChanges: false, readOnly: false };
+  readonly trx = { active: false, explicit: false, hasChanges: false, readOnly: false };
   /** free slots for models (MDL context, binlog cache, InnoDB trx ...) */
   readonly ext: Record<string, unknown> = {};
 

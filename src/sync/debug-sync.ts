@@ -11,6 +11,8 @@ export interface SyncAction {
   execute?: number;
   /** WAIT_FOR timeout; MySQL's default is debug_sync_timeout */
   timeoutNs?: Ns;
+  /** the thread whose session armed it (SET DEBUG_SYNC is per session); undefined: any thread */
+  thread?: string;
 }
 
 /**
@@ -35,6 +37,12 @@ export class DebugSync {
     const list = this.actions.get(point) ?? [];
     list.push({ ...action, execute: action.execute ?? 1 });
     this.actions.set(point, list);
+  }
+
+  /** Drops the actions armed by one session (a new SET DEBUG_SYNC on the same point replaces them). */
+  disarm(point: string, thread?: string): void {
+    const list = this.actions.get(point);
+    if (list) this.actions.set(point, list.filter((a) => a.thread !== thread));
   }
 
   /** `SET DEBUG_SYNC='RESET'` */
@@ -69,8 +77,10 @@ export class DebugSync {
   private hit(t: SimThread, point: string): boolean {
     const list = this.actions.get(point);
     if (!list || list.length === 0) return true;
-    const action = list[0]!;
-    if (--action.execute! <= 0) list.shift();
+    const i = list.findIndex((a) => a.thread === undefined || a.thread === t.name);
+    if (i < 0) return true;
+    const action = list[i]!;
+    if (--action.execute! <= 0) list.splice(i, 1);
     if (action.signal) this.signal(action.signal, t);
     if (!action.waitFor) return true;
     const w = this.waitable(action.waitFor);

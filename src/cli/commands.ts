@@ -1,0 +1,227 @@
+import { ReplayScheduler } from "../kernel/scheduler.js";
+import { decodeSchedule, ScheduleStringError } from "../kernel/schedule-string.js";
+import { formatDuration } from "../kernel/time.js";
+import { explore, schedulerFor, shrinkSchedule, type RunFn, type Strategy } from "../explore/explore.js";
+import { SYSTEM_VARIABLES } from "../mysql/sysvars.js";
+import { narrative } from "../render/narrative.js";
+import { runScenario, type RunArtifacts, type RunReport } from "../scenario/run.js";
+import { loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
+import { readTraceSync } from "../trace/reader.js";
+import { bundledScenarios, CliError, colour, displayPath, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, loadOrFail, out, parseSets, writeAtomic } from "./common.js";
+
+interface RunArgs {
+  file: string;
+  seed: number;
+  set?: string[];
+  trace?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** Whether a run counts as failing for explore: an expectation failed, or it hung or broke. */
+export function runFailed(r: RunReport): boolean {
+  return r.expectations.some((e) => !e.ok) || (r.expectations.length === 0 && ["deadlock", "hang", "error"].includes(r.outcome));
+}
+
+export function runCommand(a: RunArgs): void {
+  const sc = loadOrFail(a.file);
+  const art = runScenario(sc, { seed: a.seed, set: parseSets(a.set), traceFile: a.trace });
+  printRun(a, sc, art, `npx mysqlsim replay ${displayPath(a.file)} --seed ${a.seed} --schedule ${art.report.schedule}${setFlags(a.set)}`);
+  process.exitCode = art.report.expectations.every((e) => e.ok) ? EXIT_OK : EXIT_FAILED;
+}
+
+export function replayCommand(a: RunArgs & { schedule: string }): void {
+  const sc = loadOrFail(a.file);
+  let choices: number[];
+  try {
+    choices = decodeSchedule(a.schedule);
+  } catch (e) {
+    if (e instanceof ScheduleStringError) throw new CliError(`--schedule: ${e.message}`);
+    throw e;
+  }
+  const sched = new ReplayScheduler(choices);
+  const art = runScenario(sc, { seed: a.seed, set: parseSets(a.set), traceFile: a.trace, scheduler: sched });
+  if (sched.diverged && !a.json) out(colour.red("warning: the schedule does not fit this scenario/version (it diverged); the run is not a faithful replay"));
+  printRun(a, sc, art, `npx mysqlsim replay ${displayPath(a.file)} --seed ${a.seed} --schedule ${a.schedule}${setFlags(a.set)}`);
+  process.exitCode = art.report.expectations.every((e) => e.ok) ? EXIT_OK : EXIT_FAILED;
+}
+
+function setFlags(sets: string[] | undefined): string {
+  return (sets ?? []).map((s) => ` --set ${s}`).join("");
+}
+
+function printRun(a: RunArgs, sc: Scenario, art: RunArtifacts, reproduce: string): void {
+  const r = art.report;
+  if (a.json) {
+    out(JSON.stringify(jsonReport(r), null, 2));
+    return;
+  }
+  if (!a.quiet) {
+    out(colour.bold(`${sc.name}`) + colour.dim(`  (${displayPath(sc.file)}, MySQL ${sc.version}, seed ${r.seed})`));
+    out();
+    for (const line of narrative(art.trace?.records ?? [], { verbose: a.verbose, maxLines: 400 })) out(line);
+    out();
+  }
+  printSummary(r);
+  if (!a.quiet) out(colour.dim(`reproduce: ${reproduce}`));
+}
+
+export function printSummary(r: RunReport): void {
+  const ok = r.expectations.every((e) => e.ok);
+  out(`outcome: ${r.outcome === "completed" ? colour.green(r.outcome) : colour.red(r.outcome)} at ${formatDuration(r.virtual_time_ns)} virtual, ${r.events} steps, trace ${r.trace_sha256.slice(0, 16)}`);
+  for (const e of r.expectations) out(`  ${e.ok ? colour.green("✓") : colour.red("✗")} ${e.text}${e.ok ? "" : colour.red(`  (${e.actual ?? "failed"})`)}`);
+  const shown = Object.entries(r.metrics).filter(([k]) => !k.startsWith("statement_latency_p50"));
+  if (shown.length) out(`metrics: ${shown.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  out(ok ? colour.green("all expectations hold") : colour.red(`${r.expectations.filter((e) => !e.ok).length} expectation(s) failed`));
+}
+
+/** The `run --json` object of DESIGN section 4. */
+export function jsonReport(r: RunReport): Record<string, unknown> {
+  return {
+    scenario: r.scenario,
+    version: r.version,
+    seed: r.seed,
+    outcome: r.outcome,
+    virtual_time_ns: r.virtual_time_ns,
+    events: r.events,
+    trace_sha256: r.trace_sha256,
+    expectations: r.expectations.map((e) => ({ text: e.text, ok: e.ok, ...(e.actual ? { actual: e.actual } : {}) })),
+    metrics: r.metrics,
+    connections: r.connections,
+    schedule: r.schedule,
+    ...(r.wait_for ? { wait_for: r.wait_for } : {}),
+    ...(r.cycle ? { cycle: r.cycle } : {}),
+  };
+}
+
+interface ExploreArgs extends RunArgs {
+  strategy?: Strategy;
+  runs?: number;
+  depth?: number;
+  maxDepth?: number;
+  all?: boolean;
+  shrink?: boolean;
+}
+
+export async function exploreCommand(a: ExploreArgs): Promise<void> {
+  const sc = loadOrFail(a.file);
+  const sets = parseSets(a.set);
+  const strategy = (a.strategy ?? sc.explore?.strategy ?? "pct") as Strategy;
+  const runs = a.runs ?? sc.explore?.runs ?? 1000;
+  const run: RunFn = (scheduler, seed) => {
+    const { report } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true });
+    return { failed: runFailed(report), outcome: report.outcome, choices: decodeSchedule(report.schedule), steps: report.steps };
+  };
+  const bar = !a.json && !a.quiet && process.stderr.isTTY ? await progressBar(runs) : null;
+  const started = performance.now();
+  const res = explore(run, {
+    strategy,
+    runs,
+    seed: a.seed,
+    depth: a.depth ?? sc.explore?.depth,
+    maxDepth: a.maxDepth ?? sc.explore?.max_depth,
+    all: a.all,
+    onRun: bar ? (done, failing) => bar.update(done, { failing }) : undefined,
+  });
+  bar?.stop();
+  const seconds = (performance.now() - started) / 1000;
+  const f = res.firstFailure;
+  let shrunk: ReturnType<typeof shrinkSchedule> | null = null;
+  if (f && a.shrink) shrunk = shrinkSchedule(run, f.seed, f.choices);
+  const schedule = shrunk?.schedule ?? f?.schedule;
+  const replay = f ? `npx mysqlsim replay ${displayPath(a.file)} --seed ${f.seed} --schedule ${schedule}${setFlags(a.set)}` : null;
+  if (a.json) {
+    out(JSON.stringify({
+      runs: res.runs,
+      strategy,
+      failing_runs: res.failingRuns,
+      first_failure: f ? { seed: f.seed, schedule, outcome: f.outcome, run: f.run, replay } : null,
+      runs_per_second: Math.round((res.runs / Math.max(seconds, 1e-9)) * 10) / 10,
+      ...(res.exhausted !== undefined ? { exhausted: res.exhausted } : {}),
+      ...(shrunk ? { shrink: { original_length: shrunk.originalLength, shrunk_length: shrunk.choices.length, attempts: shrunk.attempts } } : {}),
+    }, null, 2));
+  } else {
+    out(`${strategy}: ${res.runs} run(s) in ${seconds.toFixed(1)} s (${(res.runs / Math.max(seconds, 1e-9)).toFixed(0)}/s), ${res.failingRuns} failing${res.exhausted ? ", every interleaving within the bound explored" : ""}`);
+    if (f) {
+      out(colour.red(`first failing run: #${f.run}, seed ${f.seed}, outcome ${f.outcome}`));
+      if (shrunk) out(`schedule shrunk from ${shrunk.originalLength} to ${shrunk.choices.length} choices (${shrunk.attempts} replays)`);
+      out(`schedule: ${schedule}`);
+      if (!a.quiet) {
+        const art = runScenario(sc, { seed: f.seed, set: sets, scheduler: new ReplayScheduler(decodeSchedule(schedule!)) });
+        out();
+        for (const line of narrative(art.trace?.records ?? [], { verbose: a.verbose, maxLines: 300 })) out(line);
+        out();
+        printSummary(art.report);
+      }
+      out(`reproduce: ${replay}`);
+    } else out(colour.green("no failing run found"));
+  }
+  process.exitCode = f ? EXIT_FAILED : EXIT_OK;
+}
+
+async function progressBar(total: number): Promise<{ update(n: number, p: { failing: number }): void; stop(): void }> {
+  const { default: cliProgress } = await import("cli-progress");
+  const bar = new cliProgress.SingleBar({ format: "exploring [{bar}] {value}/{total} runs, {failing} failing, eta {eta}s", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0, { failing: 0 });
+  return bar;
+}
+
+export function validateCommand(a: { files: string[]; json?: boolean }): void {
+  let bad = 0;
+  const results: { file: string; ok: boolean; error?: string }[] = [];
+  for (const file of a.files) {
+    try {
+      loadScenarioFile(file);
+      results.push({ file, ok: true });
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      bad++;
+      results.push({ file, ok: false, error: e.message });
+    }
+  }
+  if (a.json) out(JSON.stringify({ files: results }, null, 2));
+  else for (const r of results) r.ok ? out(`${colour.green("ok")}  ${displayPath(r.file)}`) : process.stderr.write(`${r.error}\n`);
+  process.exitCode = bad ? EXIT_BAD_INPUT : EXIT_OK;
+}
+
+export function listCommand(a: { variables?: boolean; json?: boolean }): void {
+  if (a.variables) {
+    if (a.json) out(JSON.stringify(SYSTEM_VARIABLES, null, 2));
+    else for (const v of SYSTEM_VARIABLES) out(`${v.name.padEnd(42)} ${String(v.default).padEnd(22)} ${v.dynamic ? "dynamic" : "static "}  ${v.doc}`);
+    return;
+  }
+  const rows = bundledScenarios().map((file) => {
+    try {
+      const sc = loadScenarioFile(file);
+      return { file: displayPath(file), name: sc.name, version: sc.version };
+    } catch (e) {
+      return { file: displayPath(file), name: `(invalid: ${(e as Error).message})`, version: "" };
+    }
+  });
+  if (a.json) out(JSON.stringify(rows, null, 2));
+  else {
+    const w = Math.max(...rows.map((r) => r.file.length), 10);
+    for (const r of rows) out(`${r.file.padEnd(w)}  ${r.version.padEnd(6)} ${r.name}`);
+  }
+}
+
+export async function renderCommand(a: { trace: string; format: string; o?: string }): Promise<void> {
+  let records;
+  try {
+    records = readTraceSync(a.trace);
+  } catch (e) {
+    throw new CliError(`${a.trace}: cannot read the trace (${(e as Error).message}); expected a JSONL file written by \`mysqlsim run --trace\``);
+  }
+  const { renderTrace } = await import("../render/index.js");
+  const text = renderTrace(records, a.format);
+  if (a.o) writeAtomic(a.o, text);
+  else process.stdout.write(text);
+}
+
+export async function sweepCommand(a: Record<string, unknown>): Promise<void> {
+  const { sweepCli } = await import("../sweep/cli.js");
+  process.exitCode = await sweepCli(a);
+}
+
+export { EXIT_BAD_INPUT, loadScenarioFile };

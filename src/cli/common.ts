@@ -1,0 +1,88 @@
+import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
+import { checkValue, sysvar, type SysVarValue } from "../mysql/sysvars.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+/** An error meant for the user: printed without a stack trace, with an exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = EXIT_BAD_INPUT,
+  ) {
+    super(message);
+  }
+}
+
+export function loadOrFail(file: string): Scenario {
+  try {
+    return loadScenarioFile(file);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** --set name=value, checked against the variable's type and range. */
+export function parseSets(sets: string[] | undefined): [string, SysVarValue][] {
+  return (sets ?? []).map((s) => {
+    const m = /^([A-Za-z_][\w]*)=(.*)$/.exec(s);
+    if (!m) throw new CliError(`--set ${s}: expected name=value`);
+    const def = sysvar(m[1]!);
+    if (!def) throw new CliError(`--set ${s}: unknown variable "${m[1]}"; \`mysqlsim list --variables\` shows the modelled ones`);
+    const r = checkValue(def, m[2]);
+    if ("error" in r) throw new CliError(`--set ${s}: ${r.error}`);
+    return [def.name, r.value];
+  });
+}
+
+/** Writes a whole file via a temporary file and a rename: never a half-written output. */
+export function writeAtomic(file: string, content: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "scenarios"))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export function bundledScenarios(): string[] {
+  const root = join(packageRoot(), "scenarios");
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(e)) out.push(p);
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return out;
+}
+
+export function displayPath(p: string): string {
+  const rel = relative(process.cwd(), resolve(p));
+  return rel.startsWith("..") ? p : rel;
+}
+
+const useColour = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+export const colour = {
+  green: (s: string): string => (useColour() ? `\x1b[32m${s}\x1b[0m` : s),
+  red: (s: string): string => (useColour() ? `\x1b[31m${s}\x1b[0m` : s),
+  bold: (s: string): string => (useColour() ? `\x1b[1m${s}\x1b[0m` : s),
+  dim: (s: string): string => (useColour() ? `\x1b[2m${s}\x1b[0m` : s),
+};
+
+export function out(s = ""): void {
+  process.stdout.write(`${s}\n`);
+}

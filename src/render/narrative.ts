@@ -1,0 +1,133 @@
+import type { TraceRecord } from "../trace/record.js";
+
+/**
+ * The narrative a person reads after `mysqlsim run`: each connection's statements, the waits with
+ * their processlist state and what they wait on, who woke whom, errors, and for a hang or
+ * deadlock the wait-for graph in words. Reads trace records only.
+ */
+export interface NarrativeOptions {
+  /** also show lock/unlock/signal of internal mutexes (default: only waits and model events) */
+  verbose?: boolean;
+  /** stop after this many lines (a summary line says how many were left out) */
+  maxLines?: number;
+}
+
+const fmtT = (ns: number): string => (ns / 1e9).toFixed(6).padStart(12);
+const fmtDur = (ns: number): string => (ns >= 1e9 ? `${(ns / 1e9).toFixed(3)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns} ns`);
+
+export function narrative(records: Iterable<TraceRecord>, opts: NarrativeOptions = {}): string[] {
+  const lines: string[] = [];
+  const max = opts.maxLines ?? Infinity;
+  let omitted = 0;
+  const state = new Map<string, string>();
+  const push = (r: TraceRecord, text: string): void => {
+    if (lines.length >= max) {
+      omitted++;
+      return;
+    }
+    lines.push(`${fmtT(r.t)}  ${r.th.padEnd(10)} ${text}`);
+  };
+  for (const r of records) {
+    const d = (r.d ?? {}) as Record<string, unknown>;
+    switch (r.k) {
+      case "scenario":
+        lines.push(`scenario: ${r.o}  (MySQL ${d.version}, seed ${d.seed})`);
+        break;
+      case "stmt":
+        push(r, `> ${d.sql}`);
+        break;
+      case "stmt_end":
+        push(r, d.error ? `< ${d.text}  (${fmtDur(d.ns as number)})` : `< ok: ${d.sql}  (${fmtDur(d.ns as number)})`);
+        break;
+      case "state":
+        state.set(r.th, String(d.state ?? ""));
+        break;
+      case "wait":
+        if (opts.verbose || d.kind !== "mailbox") {
+          if (d.kind === "mailbox" || d.kind === "reap") break;
+          const st = d.state ? `"${d.state}" ` : "";
+          push(r, `waits ${st}on ${r.o} (${d.kind})${d.timeout_ns !== undefined ? `, timeout ${fmtDur(d.timeout_ns as number)}` : ""}`);
+        }
+        break;
+      case "wake":
+        if (String(r.o ?? "").startsWith("mailbox") || String(r.o ?? "").startsWith("result of")) break;
+        push(r, `${d.reason === "granted" ? "gets" : String(d.reason)} ${r.o} after ${fmtDur(d.waited_ns as number)}${d.by && d.by !== r.th ? `, woken by ${d.by}` : ""}`);
+        break;
+      case "timeout":
+        push(r, `wait on ${r.o} timed out after ${fmtDur(d.waited_ns as number)}`);
+        break;
+      case "lost_signal":
+        push(r, `!! ${d.op} on ${r.o} found no waiter: the wake-up is lost`);
+        break;
+      case "signal":
+        if (opts.verbose) push(r, `signals ${r.o}, waking ${d.woke}`);
+        break;
+      case "lock":
+      case "unlock":
+        if (opts.verbose) push(r, `${r.k}s ${r.o}`);
+        break;
+      case "sync_point":
+        if (opts.verbose) push(r, `reaches sync point ${r.o}`);
+        break;
+      case "debug_sync_signal":
+        push(r, `DEBUG_SYNC signal ${r.o}`);
+        break;
+      case "kill":
+        push(r, `KILL ${d.query ? "QUERY" : "CONNECTION"} ${r.o}`);
+        break;
+      case "set_var":
+        push(r, `SET ${d.scope} ${r.o} = ${d.value}`);
+        break;
+      case "comment":
+        push(r, `# ${d.text}`);
+        break;
+      case "select":
+        push(r, `SELECT FROM ${r.o}: ${(d.rows as unknown[]).length} row(s)`);
+        for (const row of d.rows as Record<string, unknown>[]) push(r, `    ${Object.entries(row).map(([k, v]) => `${k}=${v === null ? "NULL" : v}`).join(" ")}`);
+        break;
+      case "step":
+      case "note":
+        push(r, String(d.text ?? r.o ?? ""));
+        break;
+      case "invariant":
+      case "error":
+        push(r, `!! ${r.k}: ${d.message}`);
+        break;
+      case "deadlock":
+      case "hang":
+        lines.push("", ...waitForInWords(r.k, d));
+        break;
+      default:
+        if (opts.verbose) push(r, `${r.k}${r.o ? ` ${r.o}` : ""}${r.d ? ` ${JSON.stringify(r.d)}` : ""}`);
+    }
+  }
+  if (omitted > 0) lines.push(`... ${omitted} more line(s) not shown`);
+  return lines;
+}
+
+interface GraphNode {
+  thread: string;
+  state: string;
+  waitingOn: { name: string; kind: string; detail?: { last_lost_signal?: { at: number; by: string; op: string } } } | null;
+  since: number;
+  holds: string[];
+  blockedBy: string[];
+}
+
+/** The wait-for graph of a hang or deadlock, one sentence per thread. */
+export function waitForInWords(kind: string, d: Record<string, unknown>): string[] {
+  const nodes = (d.threads ?? []) as GraphNode[];
+  const cycle = (d.cycle ?? []) as string[];
+  const out = [kind === "deadlock" ? `DEADLOCK: ${cycle.join(" -> ")} -> ${cycle[0]}` : "HANG: every thread waits, and nothing that runs or will run can wake them"];
+  for (const n of nodes) {
+    if (!n.waitingOn) continue;
+    let s = `  ${n.thread}${n.state ? ` ("${n.state}")` : ""} waits on ${n.waitingOn.name} (${n.waitingOn.kind}) since ${(n.since / 1e9).toFixed(6)}`;
+    if (n.holds.length) s += `, holding ${n.holds.join(", ")}`;
+    if (n.blockedBy.length) s += `; held by ${n.blockedBy.join(", ")}`;
+    else if (n.waitingOn.kind === "cond") s += "; nobody is left to signal it";
+    const lost = n.waitingOn.detail?.last_lost_signal;
+    if (lost) s += `; its last ${lost.op} came from ${lost.by} at ${(lost.at / 1e9).toFixed(6)}, when nobody was waiting: a lost wake-up`;
+    out.push(s);
+  }
+  return out;
+}

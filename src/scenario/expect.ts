@@ -1,0 +1,97 @@
+import type { RunResult } from "../kernel/kernel.js";
+import { firstWords } from "../mysql/sql/parse.js";
+import type { Thd } from "../mysql/thd.js";
+import type { Scenario } from "./loader.js";
+import type { RunReport, StatementRecord } from "./run.js";
+
+export interface ExpectationResult {
+  text: string;
+  ok: boolean;
+  /** what was found instead, when not ok */
+  actual?: string;
+}
+
+export interface RunFacts {
+  outcome: RunReport["outcome"];
+  statements: StatementRecord[];
+  finalState(conn: string): string;
+  thds: Thd[];
+  result: RunResult;
+  metrics: Record<string, number>;
+}
+
+/** Checks a scenario's `expect` list against what happened. */
+export function checkExpectations(sc: Scenario, f: RunFacts): ExpectationResult[] {
+  return sc.expect.map((e): ExpectationResult => {
+    if ("outcome" in e) return verdict(e.text, f.outcome === e.outcome, `outcome was ${f.outcome}`);
+    if ("order" in e) {
+      const times = e.order.map((label) => {
+        const [conn, ...words] = label.split(/\s+/);
+        const prefix = words.join(" ").toUpperCase();
+        const s = f.statements.find((x) => x.conn === conn && (prefix === "" || firstWords(x.sql, words.length) === prefix));
+        return { label, end: s ? s.endNs : null };
+      });
+      const missing = times.filter((t) => t.end === null).map((t) => t.label);
+      if (missing.length) return verdict(e.text, false, `never completed: ${missing.join(", ")}`);
+      const ok = times.every((t, i) => i === 0 || t.end! > times[i - 1]!.end! || (t.end === times[i - 1]!.end && completionIndex(f, t.label) > completionIndex(f, times[i - 1]!.label)));
+      const actual = [...times].sort((a, b) => a.end! - b.end!).map((t) => t.label).join(" before ");
+      return verdict(e.text, ok, `actual order: ${actual}`);
+    }
+    if ("state" in e) {
+      const wrong = Object.entries(e.state).filter(([c, s]) => f.finalState(c) !== s);
+      return verdict(e.text, wrong.length === 0, wrong.map(([c]) => `${c} is in state "${f.finalState(c)}"`).join(", "));
+    }
+    if ("error" in e) {
+      const lastError = (c: string): string | null => {
+        const list = f.statements.filter((s) => s.conn === c);
+        const withErr = list.filter((s) => s.error);
+        return withErr.length ? withErr[withErr.length - 1]!.error : null;
+      };
+      const wrong = Object.entries(e.error).filter(([c, err]) => lastError(c) !== err);
+      return verdict(e.text, wrong.length === 0, wrong.map(([c]) => `${c}: ${lastError(c) ?? "no error"}`).join(", "));
+    }
+    if ("metric" in e) {
+      const bad: string[] = [];
+      for (const [name, b] of Object.entries(e.metric)) {
+        const v = f.metrics[name];
+        if (v === undefined) {
+          bad.push(`${name} was not measured (measured: ${Object.keys(f.metrics).join(", ")})`);
+          continue;
+        }
+        const ok =
+          (!b.between || (v >= b.between[0] && v <= b.between[1])) &&
+          (b.min === undefined || v >= b.min) &&
+          (b.max === undefined || v <= b.max) &&
+          (b.equals === undefined || v === b.equals);
+        if (!ok) bad.push(`${name} = ${v}`);
+      }
+      return verdict(e.text, bad.length === 0, bad.join(", "));
+    }
+    // wait_for
+    const nodes = f.result.waitFor ?? [];
+    const bad: string[] = [];
+    for (const [th, w] of Object.entries(e.wait_for)) {
+      const n = nodes.find((x) => x.thread === th);
+      if (!n) {
+        bad.push(`${th} is not in the wait-for graph (outcome ${f.outcome})`);
+        continue;
+      }
+      if (w.on && n.waitingOn?.name !== w.on) bad.push(`${th} waits on ${n.waitingOn?.name ?? "nothing"}`);
+      if (w.holds) for (const h of w.holds) if (!n.holds.includes(h)) bad.push(`${th} does not hold ${h} (holds ${n.holds.join(", ") || "nothing"})`);
+      if (w.lost_signal_by) {
+        const lost = (n.waitingOn?.detail as { last_lost_signal?: { by: string } } | undefined)?.last_lost_signal;
+        if (lost?.by !== w.lost_signal_by) bad.push(`${th}'s condvar had ${lost ? `a lost signal by ${lost.by}` : "no lost signal"}`);
+      }
+    }
+    return verdict(e.text, bad.length === 0, bad.join("; "));
+  });
+}
+
+function completionIndex(f: RunFacts, label: string): number {
+  const [conn, ...words] = label.split(/\s+/);
+  return f.statements.findIndex((x) => x.conn === conn && (words.length === 0 || firstWords(x.sql, words.length) === words.join(" ").toUpperCase()));
+}
+
+function verdict(text: string, ok: boolean, actual: string): ExpectationResult {
+  return ok ? { text, ok } : { text, ok, actual };
+}

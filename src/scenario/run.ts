@@ -1,0 +1,436 @@
+import { Kernel, type RunResult, type WaitForNode } from "../kernel/kernel.js";
+import type { Scheduler } from "../kernel/scheduler.js";
+import { encodeSchedule } from "../kernel/schedule-string.js";
+import type { Effect, SimThread } from "../kernel/thread.js";
+import { MS } from "../kernel/time.js";
+import type { Waitable } from "../kernel/waitable.js";
+import { MysqlError, mysqlError } from "../mysql/errors.js";
+import { installModels } from "../mysql/models.js";
+import { Server } from "../mysql/server.js";
+import { executeStatement, rollbackTransaction, setDebugSync } from "../mysql/sql/execute.js";
+import { firstWords, oneLine, parseStatement, type Statement } from "../mysql/sql/parse.js";
+import { checkValue, sysvar, type SysVarValue } from "../mysql/sysvars.js";
+import type { Thd } from "../mysql/thd.js";
+import { StreamingTrace, NO_TRACE, type TraceSink } from "../trace/sink.js";
+import { checkExpectations, type ExpectationResult } from "./expect.js";
+import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loader.js";
+import { snapshotTable, compareRows } from "./tables.js";
+
+export interface RunOptions {
+  seed?: number;
+  scheduler?: Scheduler;
+  /** --set name=value overrides, applied after the scenario's variables */
+  set?: [string, SysVarValue][];
+  /** write the JSONL trace here */
+  traceFile?: string;
+  /** keep this many trace records in memory for the narrative (default 200000) */
+  keepRecords?: number;
+  /** no trace formatting at all (fastest; trace_sha256 is then empty) */
+  noTrace?: boolean;
+}
+
+/** One completed statement, for `order` expectations and the report. */
+export interface StatementRecord {
+  conn: string;
+  sql: string;
+  startNs: number;
+  endNs: number;
+  error: string | null;
+}
+
+export interface ConnectionReport {
+  state: string;
+  error: string | null;
+  error_text: string | null;
+  statements: number;
+}
+
+/** The `run --json` object (DESIGN section 4), plus what renderers and tests need. */
+export interface RunReport {
+  scenario: string;
+  version: string;
+  seed: number;
+  outcome: "completed" | "deadlock" | "hang" | "timeout" | "error";
+  virtual_time_ns: number;
+  events: number;
+  trace_sha256: string;
+  expectations: ExpectationResult[];
+  metrics: Record<string, number>;
+  connections: Record<string, ConnectionReport>;
+  schedule: string;
+  steps: number;
+  message?: string;
+  wait_for?: WaitForNode[];
+  cycle?: string[];
+}
+
+export interface RunArtifacts {
+  report: RunReport;
+  trace: StreamingTrace | null;
+  statements: StatementRecord[];
+  kernel: Kernel;
+  server: Server;
+  result: RunResult;
+}
+
+/** A one-slot mailbox: the test script posts a statement, the connection thread takes it. */
+class Mailbox implements Waitable {
+  readonly kind = "mailbox";
+  item: string | null = null;
+  waiter: SimThread | null = null;
+  constructor(readonly name: string) {}
+  acquire(t: SimThread): boolean {
+    if (this.item !== null) return true;
+    this.waiter = t;
+    return false;
+  }
+  post(sql: string, kernel: Kernel): void {
+    this.item = sql;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      kernel.wake(w, "granted");
+    }
+  }
+  release(): void {}
+  cancel(): boolean {
+    this.waiter = null;
+    return true;
+  }
+  holders(): readonly SimThread[] {
+    return [];
+  }
+}
+
+/** The script waits on this for a statement's result (reap) or for a processlist state (wait_state). */
+class Watch implements Waitable {
+  readonly kind: string;
+  waiter: SimThread | null = null;
+  constructor(
+    readonly name: string,
+    kind: string,
+    private readonly holder: () => SimThread | null,
+  ) {
+    this.kind = kind;
+  }
+  acquire(t: SimThread, ready: unknown): boolean {
+    if ((ready as () => boolean)()) return true;
+    this.waiter = t;
+    return false;
+  }
+  poke(kernel: Kernel): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      kernel.wake(w, "granted");
+    }
+  }
+  release(): void {}
+  cancel(): boolean {
+    this.waiter = null;
+    return true;
+  }
+  holders(): readonly SimThread[] {
+    const h = this.holder();
+    return h ? [h] : [];
+  }
+}
+
+interface Connection {
+  name: string;
+  thd: Thd;
+  thread: SimThread;
+  mailbox: Mailbox;
+  done: Watch;
+  busy: boolean;
+  statements: number;
+}
+
+/** Runs a scenario once: builds the server, the script and the clients, runs, checks expectations. */
+export function runScenario(sc: Scenario, opts: RunOptions = {}): RunArtifacts {
+  const seed = opts.seed ?? 1;
+  const trace: StreamingTrace | null = opts.noTrace ? null : new StreamingTrace({ file: opts.traceFile, keep: opts.keepRecords ?? 200_000 });
+  const sink: TraceSink = trace ?? NO_TRACE;
+  const kernel = new Kernel({ seed, scheduler: opts.scheduler, trace: sink, stallNs: sc.hangAfterNs, maxSteps: 50_000_000 });
+  try {
+    return runOn(sc, kernel, trace, seed, opts);
+  } catch (e) {
+    trace?.abort();
+    throw e;
+  }
+}
+
+function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed: number, opts: RunOptions): RunArtifacts {
+  const server = new Server(kernel, sc.version, versionFamily(sc.version));
+  for (const [n, v] of sc.variables) server.vars.set(n, v);
+  for (const [n, v] of opts.set ?? []) {
+    const def = sysvar(n);
+    if (!def) throw new Error(`unknown variable ${n}`);
+    const r = checkValue(def, v);
+    if ("error" in r) throw new Error(r.error);
+    server.vars.set(def.name, r.value);
+  }
+  installModels(server);
+  for (const { stmt } of sc.setup) applySetup(server, stmt);
+  if (kernel.trace.enabled) kernel.trace.emit(0, "mysqltest", "scenario", sc.name, { version: sc.version, seed, variables: Object.fromEntries(server.vars.entries().filter(([n]) => sc.variables.some(([m]) => m === n) || opts.set?.some(([m]) => m === n))) });
+
+  const statements: StatementRecord[] = [];
+  const conns = new Map<string, Connection>();
+  const watches: Watch[] = [];
+  kernel.stateHook = () => {
+    for (const w of watches) w.poke(kernel);
+  };
+
+  // ---- client connections driven by the script
+  for (const name of sc.connections) conns.set(name, makeConnection(name));
+
+  function makeConnection(name: string): Connection {
+    const mailbox = new Mailbox(`mailbox ${name}`);
+    let conn!: Connection;
+    const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
+      for (;;) {
+        kernel.setDaemon(t, true);
+        yield t.acquire(mailbox);
+        kernel.setDaemon(t, false);
+        const sql = mailbox.item!;
+        mailbox.item = null;
+        yield* runOne(t, conn.thd, sql, parseStatement(sql));
+        conn.busy = false;
+        conn.done.poke(kernel);
+      }
+    }, { daemon: true });
+    const thd = server.connect(name, thread);
+    conn = { name, thd, thread, mailbox, done: new Watch(`result of ${name}`, "reap", () => (conn.busy ? thread : null)), busy: false, statements: 0 };
+    return conn;
+  }
+
+  function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement): Generator<Effect, void, unknown> {
+    const start = kernel.now;
+    thd.command = "Query";
+    thd.info = oneLine(sql);
+    thd.commandStart = start;
+    thd.error = null;
+    thd.state = "starting";
+    t.trace("stmt", undefined, { sql: oneLine(sql), conn: thd.name });
+    let error: MysqlError | null = null;
+    try {
+      if (stmt.kind === "kill") yield* killStatement(t, stmt.target, stmt.query);
+      else yield* executeStatement(t, thd, stmt, server);
+    } catch (e) {
+      if (!(e instanceof MysqlError)) throw e;
+      error = e;
+    }
+    thd.error = error;
+    thd.command = thd.killed && !error ? "Killed" : "Sleep";
+    thd.info = null;
+    thd.state = "";
+    const end = kernel.now;
+    statements.push({ conn: thd.name, sql: oneLine(sql), startNs: start, endNs: end, error: error?.def.name ?? null });
+    server.metrics.sample("statement_latency_ns", end - start);
+    t.trace("stmt_end", undefined, { sql: oneLine(sql), conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
+  }
+
+  function* killStatement(t: SimThread, target: string, query: boolean): Generator<Effect, void, unknown> {
+    const victim = [...conns.values()].find((c) => c.name === target || String(c.thd.id) === target);
+    if (!victim) throw mysqlError("ER_NO_SUCH_TABLE", `thread ${target}`);
+    kill(victim, query, t);
+    yield t.yield();
+  }
+
+  function kill(victim: Connection, query: boolean, by: SimThread): void {
+    victim.thd.killed = true;
+    by.trace("kill", victim.name, { query });
+    kernel.interrupt(victim.thread, "killed");
+    if (!query) victim.thd.ext.disconnected = true;
+  }
+
+  // ---- the test script (mysqltest)
+  let scriptDone = sc.steps.length === 0;
+  const stepFailures: string[] = [];
+  if (sc.steps.length > 0) {
+    kernel.spawn("mysqltest", function* (t): Generator<Effect, void, unknown> {
+      for (const step of sc.steps) yield* runStep(t, step);
+      scriptDone = true;
+    });
+  }
+
+  function* runStep(t: SimThread, step: Step): Generator<Effect, void, unknown> {
+    switch (step.kind) {
+      case "stmt": {
+        const c = conns.get(step.conn)!;
+        const before = statements.length;
+        c.busy = true;
+        c.statements++;
+        c.thd.killed = false;
+        c.mailbox.post(step.sql, kernel);
+        if (step.send) return;
+        yield* reap(t, c);
+        checkStepError(step, statements.slice(before).find((s) => s.conn === c.name)?.error ?? c.thd.error?.def.name ?? null);
+        return;
+      }
+      case "reap": {
+        const c = conns.get(step.conn)!;
+        yield* reap(t, c);
+        checkStepError(step, c.thd.error?.def.name ?? null);
+        return;
+      }
+      case "wait_state": {
+        const c = conns.get(step.conn)!;
+        const w = new Watch(`state of ${c.name} = "${step.state}"`, "wait_state", () => c.thread);
+        watches.push(w);
+        const r = yield t.acquire(w, () => c.thd.state === step.state, step.timeoutNs);
+        watches.splice(watches.indexOf(w), 1);
+        if (r === "timeout") stepFailures.push(`step ${step.index + 1} (line ${step.line}): ${c.name} never reached state "${step.state}" (it is "${c.thd.state}")`);
+        return;
+      }
+      case "sleep":
+        yield t.sleep(step.ns);
+        return;
+      case "debug_sync":
+        yield* setDebugSync(t, null, step.action, server);
+        return;
+      case "kill":
+        kill(conns.get(step.conn)!, step.query, t);
+        yield t.yield();
+        return;
+      case "set":
+        for (const [n, v] of step.vars) {
+          server.vars.set(n, v);
+          t.trace("set_var", n, { scope: "GLOBAL", value: v });
+        }
+        yield t.yield();
+        return;
+      case "select": {
+        const rows = snapshotTable(server, step.from, kernel.now, step.where, step.columns);
+        const diff = compareRows(rows, step.rows);
+        t.trace("select", step.from, { rows });
+        if (diff) stepFailures.push(`step ${step.index + 1} (line ${step.line}): select from ${step.from}: ${diff}`);
+        return;
+      }
+      case "comment":
+        t.trace("comment", undefined, { text: step.text });
+        return;
+    }
+  }
+
+  function* reap(t: SimThread, c: Connection): Generator<Effect, void, unknown> {
+    if (c.busy) yield t.acquire(c.done, () => !c.busy);
+  }
+
+  function checkStepError(step: Step & { error?: string | null }, got: string | null): void {
+    // as in mysqltest, a statement without `error:` must succeed
+    const want = step.error ?? null;
+    if (want !== got) stepFailures.push(`step ${step.index + 1} (line ${step.line}): expected ${want ?? "success"}, got ${got ?? "success"}`);
+  }
+
+  // ---- free-running clients
+  for (const def of sc.threads) spawnClients(def);
+
+  function spawnClients(def: ThreadDef): void {
+    for (let i = 1; i <= def.count; i++) {
+      const name = def.count === 1 ? def.name : `${def.name}${i}`;
+      const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
+        const thd = server.connect(name, thread);
+        const rng = t.rng(`workload/${name}`);
+        if (def.startNs > 0) yield t.sleep(def.startNs);
+        for (let it = 0; it < def.iterations; it++) {
+          for (const item of def.loop) {
+            if (item.kind === "sleep") yield t.sleep(item.ns);
+            else if (item.kind === "think") yield t.sleep(Math.round(rng.exponential(item.meanNs)));
+            else {
+              const sql = item.sql.includes("?") ? item.sql.replace(/\?/g, () => String(1 + rng.int(def.randomRange))) : item.sql;
+              yield* runOne(t, thd, sql, item.stmt);
+              if (thd.error && thd.trx.active) yield* rollbackTransaction(t, thd, server);
+            }
+          }
+        }
+      });
+    }
+  }
+
+  const result = kernel.run(sc.durationNs);
+  kernel.stateHook = null;
+  const outcome = mapOutcome(result, scriptDone);
+  const finalState = (name: string): string => conns.get(name)?.thd.state ?? server.thds.find((d) => d.name === name)?.state ?? "";
+  const expectations = checkExpectations(sc, { outcome, statements, finalState, thds: server.thds, result, metrics: metricsOf(server, kernel.now) });
+  for (const f of stepFailures) expectations.push({ text: f, ok: false });
+  const connections: Record<string, ConnectionReport> = {};
+  for (const thd of server.thds) {
+    connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: statements.filter((s) => s.conn === thd.name).length };
+  }
+  const report: RunReport = {
+    scenario: sc.name,
+    version: sc.version,
+    seed,
+    outcome,
+    virtual_time_ns: kernel.now,
+    events: kernel.steps,
+    trace_sha256: "",
+    expectations,
+    metrics: metricsOf(server, kernel.now),
+    connections,
+    schedule: encodeSchedule(result.choices),
+    steps: result.steps,
+    ...(result.message ? { message: result.message } : {}),
+    ...(result.waitFor ? { wait_for: result.waitFor } : {}),
+    ...(result.cycle ? { cycle: result.cycle } : {}),
+  };
+  if (kernel.trace.enabled) kernel.trace.emit(kernel.now, "mysqltest", "end_of_run", undefined, { outcome, expectations_failed: expectations.filter((e) => !e.ok).length });
+  report.trace_sha256 = trace ? trace.close() : "";
+  return { report, trace, statements, kernel, server, result };
+}
+
+function mapOutcome(r: RunResult, scriptDone: boolean): RunReport["outcome"] {
+  switch (r.outcome) {
+    case "finished":
+    case "stopped":
+      return scriptDone ? "completed" : "timeout";
+    case "time_limit":
+      return scriptDone ? "completed" : "timeout";
+    case "deadlock":
+      return "deadlock";
+    case "hang":
+      return "hang";
+    default:
+      return "error";
+  }
+}
+
+/** Setup statements change the catalog before time starts: no locks, no time. */
+function applySetup(server: Server, stmt: Statement): void {
+  if (stmt.kind === "create_table") {
+    server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
+  } else if (stmt.kind === "insert") {
+    const t = server.table(stmt.table.db, stmt.table.name);
+    if (!t) throw new Error(`setup: INSERT into ${stmt.table.db}.${stmt.table.name}, which setup has not created`);
+    t.rows.push(...stmt.rows);
+  } else if (stmt.kind === "set_var") {
+    const r = checkValue(sysvar(stmt.name)!, stmt.value);
+    if (!("error" in r)) server.vars.set(sysvar(stmt.name)!.name, r.value);
+  }
+}
+
+/** Metrics every run reports, plus what the models counted. */
+export function metricsOf(server: Server, now: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const secs = now / 1e9;
+  for (const [k, v] of server.metrics.counters) out[k] = v;
+  const trx = server.metrics.counters.get("transactions") ?? 0;
+  out.transactions = trx;
+  out.tps = secs > 0 ? Math.round((trx / secs) * 100) / 100 : 0;
+  for (const [k, s] of server.metrics.samples) {
+    if (s.length === 0) continue;
+    const sorted = [...s].sort((a, b) => a - b);
+    const base = k.replace(/_ns$/, "");
+    const ms = (x: number): number => Math.round((x / MS) * 1000) / 1000;
+    out[`${base}_avg_ms`] = ms(sorted.reduce((a, b) => a + b, 0) / sorted.length);
+    out[`${base}_p50_ms`] = ms(sorted[Math.floor(sorted.length * 0.5)]!);
+    out[`${base}_p95_ms`] = ms(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!);
+    out[`${base}_max_ms`] = ms(sorted[sorted.length - 1]!);
+  }
+  return out;
+}
+
+export function statementLabel(s: StatementRecord): string {
+  return `${s.conn} ${firstWords(s.sql)}`;
+}

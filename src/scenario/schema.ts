@@ -1,0 +1,106 @@
+import { z } from "zod";
+
+/**
+ * The scenario file schema (YAML). docs/scenario-format.md is the reference; `npm run build`
+ * writes the JSON Schema generated from this file to schema/scenario.schema.json for editors.
+ * Structure is checked here; meaning (known variables, connections, errors, durations,
+ * statements) is checked by the loader, which knows source positions.
+ */
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+const Duration = z.union([z.string(), z.number()]).describe('a duration: "10s", "250ms", "1.5us", or a number of seconds');
+
+const StatementSpec = z.union([
+  z.string().describe("run the statement and wait for its result"),
+  z
+    .strictObject({
+      send: z.string().describe("send the statement without waiting (mysqltest --send); reap it later"),
+    })
+    .describe("send without waiting"),
+]);
+
+export const StepSchema = z
+  .object({
+    reap: z.string().optional().describe("wait for the result of the statement sent on this connection"),
+    error: z.union([z.string(), z.null()]).optional().describe("expected error name of this step's statement (ER_LOCK_DEADLOCK ...) or null for success"),
+    wait_state: z.record(z.string(), z.string()).optional().describe("wait until the connection's processlist state is this (mysqltest wait_condition)"),
+    timeout: Duration.optional().describe("for wait_state: give up after this long (default 30s, as mysqltest's wait_condition)"),
+    sleep: Duration.optional().describe("pass virtual time"),
+    debug_sync: z.string().optional().describe("SET DEBUG_SYNC='now SIGNAL s' / 'now WAIT_FOR s' run by the test script"),
+    kill: z.string().optional().describe("KILL CONNECTION of this connection"),
+    kill_query: z.string().optional().describe("KILL QUERY of this connection"),
+    set: z.record(z.string(), Scalar).optional().describe("SET GLOBAL variables at run time"),
+    select: z
+      .strictObject({
+        from: z.enum(["processlist", "metadata_locks"]),
+        where: z.record(z.string(), Scalar).optional(),
+        columns: z.array(z.string()).optional(),
+        rows: z.array(z.record(z.string(), z.union([Scalar, z.null()]))),
+      })
+      .optional()
+      .describe("query information_schema.processlist or performance_schema.metadata_locks and check the rows"),
+    comment: z.string().optional().describe("a line for the narrative"),
+  })
+  .catchall(StatementSpec)
+  .describe("one step: exactly one action; any other key is a connection name with its statement");
+
+const LoopItem = z.union([
+  z.string().describe("a statement; ? is replaced by a random integer from the workload stream"),
+  z.strictObject({ sleep: Duration }),
+  z.strictObject({ think: Duration }).describe("sleep for an exponentially distributed time with this mean"),
+]);
+
+export const ThreadSchema = z.strictObject({
+  count: z.number().int().min(1).max(4096).optional().describe("how many clients run this loop (default 1)"),
+  loop: z.array(LoopItem).min(1),
+  start: Duration.optional().describe("when the clients start (default 0)"),
+  iterations: z.number().int().min(1).optional().describe("stop after this many loops (default: until duration)"),
+  random_range: z.number().int().min(1).optional().describe("? is replaced by an integer in [1, random_range] (default 1000000)"),
+});
+
+const Bounds = z.strictObject({
+  between: z.tuple([z.number(), z.number()]).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  equals: z.number().optional(),
+});
+
+export const ExpectationSchema = z.union([
+  z.strictObject({ outcome: z.enum(["completed", "deadlock", "hang", "timeout", "error"]) }),
+  z.strictObject({ order: z.array(z.string()).min(2).describe('completion order: "con3 INSERT" matches a statement of con3 starting with INSERT') }),
+  z.strictObject({ state: z.record(z.string(), z.string()).describe("processlist state of a connection at the end") }),
+  z.strictObject({ error: z.record(z.string(), z.union([z.string(), z.null()])).describe("last error of a connection (null: none)") }),
+  z.strictObject({ metric: z.record(z.string(), Bounds) }),
+  z.strictObject({
+    wait_for: z.record(z.string(), z.strictObject({ on: z.string().optional(), holds: z.array(z.string()).optional(), lost_signal_by: z.string().optional() })),
+  }).describe("for a hang or deadlock: what a thread waits on and holds"),
+]);
+
+export const ExploreSchema = z.strictObject({
+  strategy: z.enum(["random", "pct", "exhaustive"]).optional(),
+  runs: z.number().int().min(1).optional(),
+  depth: z.number().int().min(1).optional().describe("pct bug depth"),
+  max_depth: z.number().int().min(1).optional().describe("exhaustive: choice points enumerated"),
+});
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string(),
+  description: z.string().optional(),
+  version: z.string().optional().describe('which MySQL behaviour to model: "5.6.10", "5.6.12", "5.7", "8.0"'),
+  variables: z.record(z.string(), Scalar).optional(),
+  connections: z.array(z.string()).optional().describe("connection names; if given, any other is an error"),
+  setup: z.array(z.string()).optional().describe("statements applied before time starts (CREATE TABLE, INSERT, SET GLOBAL)"),
+  steps: z.array(StepSchema).optional(),
+  threads: z.record(z.string(), ThreadSchema).optional(),
+  duration: Duration.optional().describe("virtual-time limit (default 60s)"),
+  hang_after: Duration.optional().describe("report a hang when every client has waited with no timeout this long while background threads tick (default 5s)"),
+  expect: z.array(ExpectationSchema).optional(),
+  explore: ExploreSchema.optional(),
+});
+
+export type ScenarioInput = z.infer<typeof ScenarioSchema>;
+export type StepInput = z.infer<typeof StepSchema>;
+export type ExpectationInput = z.infer<typeof ExpectationSchema>;
+
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(ScenarioSchema, { target: "draft-2020-12", unrepresentable: "any" });
+}
