@@ -67,6 +67,7 @@ export interface Scenario {
   hangAfterNs: Ns;
   expect: Expectation[];
   explore: ScenarioInput["explore"];
+  machine: NonNullable<ScenarioInput["machine"]>;
 }
 
 const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "set", "select", "comment"] as const;
@@ -223,6 +224,7 @@ class Compiler {
       hangAfterNs: i.hang_after === undefined ? 5 * SEC : this.duration(["hang_after"], i.hang_after),
       expect,
       explore: i.explore,
+      machine: i.machine ?? {},
     };
   }
 

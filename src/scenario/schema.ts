@@ -82,11 +82,27 @@ export const ExploreSchema = z.strictObject({
   max_depth: z.number().int().min(1).optional().describe("exhaustive: choice points enumerated"),
 });
 
+export const MachineSchema = z.strictObject({
+  filesystem: z.enum(["local", "nfs", "efs"]).optional().describe("where the datadir lives (default local)"),
+  cpus: z.number().int().min(1).max(256).optional().describe("CPUs in mysqld's cpuset (AllowedCPUs); default: no CPU model (CPU time is never contended)"),
+  cpu_quota: z.union([z.string(), z.number()]).optional().describe('CFS quota as systemd CPUQuota: "100%" = one CPU per period; omit for none'),
+  cpu_period: z.union([z.string(), z.number()]).optional().describe("CFS period (default 100ms)"),
+  inject: z
+    .array(z.strictObject({ syscall: z.string(), error: z.string(), when: z.union([z.string(), z.number()]).optional() }))
+    .optional()
+    .describe("strace-style fault injection into mysqld's system calls"),
+  other_processes: z
+    .array(z.strictObject({ name: z.string(), locked_files: z.number().int().min(0) }))
+    .optional()
+    .describe("other processes holding file locks on the same mount (a second mysqld, a backup tool)"),
+});
+
 export const ScenarioSchema = z.strictObject({
   name: z.string(),
   description: z.string().optional(),
   version: z.string().optional().describe('which MySQL behaviour to model: "5.6.10", "5.6.12", "5.7", "8.0"'),
   variables: z.record(z.string(), Scalar).optional(),
+  machine: MachineSchema.optional().describe("the machine under mysqld: file system, CPUs and CFS quota, fault injection"),
   connections: z.array(z.string()).optional().describe("connection names; if given, any other is an error"),
   setup: z.array(z.string()).optional().describe("statements applied before time starts (CREATE TABLE, INSERT, SET GLOBAL)"),
   steps: z.array(StepSchema).optional(),
