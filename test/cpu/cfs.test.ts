@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Kernel, MS, US, SEC } from "../../src/kernel/index.js";
+import { CpuMachine } from "../../src/machine/cpu/index.js";
+import { StreamingTrace } from "../../src/trace/index.js";
+
+/** n threads each doing `bursts` CPU bursts of `burstNs`, with `gapNs` sleeps between. */
+function spinners(k: Kernel, n: number, bursts: number, burstNs: number, gapNs = 0): void {
+  for (let i = 0; i < n; i++) {
+    k.spawn(`w${i}`, function* (t) {
+      for (let b = 0; b < bursts; b++) {
+        yield t.cpu(burstNs, b % 3 === 0 ? "sys:x" : "work");
+        if (gapNs > 0) yield t.sleep(gapNs);
+      }
+    });
+  }
+}
+
+describe("CPU machine without quota", () => {
+  it("one thread on one CPU takes its burst time", () => {
+    const k = new Kernel({ seed: 1 });
+    const m = new CpuMachine(k, { cpus: 1, costs: { contextSwitchNs: 0, wakeupLatencyNs: 0 } }).install();
+    k.spawn("a", function* (t) {
+      yield t.cpu(10 * MS);
+    });
+    const r = k.run();
+    expect(r.outcome).toBe("finished");
+    expect(r.now).toBe(10 * MS);
+    expect(m.defaultGroup.stats.usage).toBe(10 * MS);
+  });
+
+  it("N CPU-bound threads on C CPUs finish in about N/C times their work, fairly", () => {
+    const k = new Kernel({ seed: 1 });
+    const m = new CpuMachine(k, { cpus: 4, costs: { contextSwitchNs: 0, wakeupLatencyNs: 0 } }).install();
+    const ends: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      k.spawn(`w${i}`, function* (t) {
+        yield t.cpu(100 * MS);
+        ends.push(t.now);
+      });
+    }
+    const r = k.run();
+    expect(r.outcome).toBe("finished");
+    // 800 ms of work on 4 CPUs: 200 ms; time slicing makes everybody finish near the end
+    expect(r.now).toBeGreaterThanOrEqual(200 * MS);
+    expect(r.now).toBeLessThan(200 * MS + 5 * MS);
+    expect(Math.min(...ends)).toBeGreaterThan(150 * MS);
+    expect(m.defaultGroup.stats.nr_throttled).toBe(0);
+  });
+
+  it("unlimited quota never throttles", () => {
+    const k = new Kernel({ seed: 1 });
+    const m = new CpuMachine(k, { cpus: 6, group: { name: "mysqld", quotaNs: -1 } }).install();
+    spinners(k, 20, 50, 3 * MS, 100 * US);
+    const r = k.run();
+    expect(r.outcome).toBe("finished");
+    expect(m.defaultGroup.stats.nr_throttled).toBe(0);
+    expect(m.defaultGroup.stats.throttled_time).toBe(0);
+    expect(m.defaultGroup.stats.usage).toBeGreaterThanOrEqual(20 * 50 * 3 * MS);
+  });
+});
+
+describe("CFS bandwidth control", () => {
+  it("CPUQuota=100% on 6 CPUs: one CPU's worth per 100 ms, the rest throttled", () => {
+    const trace = new StreamingTrace({ keep: 100_000 });
+    const k = new Kernel({ seed: 1, trace });
+    const m = new CpuMachine(k, { cpus: 6, group: { name: "mysqld", quotaNs: 100 * MS, periodNs: 100 * MS } }).install();
+    spinners(k, 12, 1, 1 * SEC);
+    const r = k.run(2 * SEC);
+    expect(r.outcome).toBe("time_limit");
+    const g = m.defaultGroup;
+    m.chargeAll();
+    // about 1 CPU-second used in 2 s of wall time... per second 1 CPU
+    expect(g.stats.usage / (2 * SEC)).toBeGreaterThan(0.95);
+    expect(g.stats.usage / (2 * SEC)).toBeLessThan(1.2);
+    expect(g.stats.nr_periods).toBe(20);
+    expect(g.stats.nr_throttled).toBe(20);
+    // each period: ~17 ms running on 6 CPUs, ~83 ms throttled on each of the 6 CPUs
+    expect(g.stats.throttled_time / 20).toBeGreaterThan(6 * 75 * MS);
+    expect(g.stats.throttled_time / 20).toBeLessThan(6 * 90 * MS);
+    for (const u of g.periodUsage) expect(u).toBeLessThanOrEqual(g.periodBound(6));
+    const kinds = trace.records.filter((x) => x.k === "cpu.throttle" || x.k === "cpu.unthrottle");
+    expect(kinds.filter((x) => x.k === "cpu.throttle").length).toBe(20);
+    expect(kinds.filter((x) => x.k === "cpu.unthrottle").length).toBe(20);
+    expect(kinds[0]!.o).toBe("mysqld");
+  });
+
+  it("a group with quota Q per period P never runs more than Q + ncpu x slice in any period, and about Q on average (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }), // cpus
+        fc.integer({ min: 1, max: 30 }), // threads
+        fc.integer({ min: 5, max: 400 }), // quota, ms per 100 ms... as percent of one CPU
+        fc.integer({ min: 10, max: 3000 }), // burst µs
+        fc.integer({ min: 0, max: 2000 }), // gap µs
+        fc.integer({ min: 1, max: 1000 }), // seed
+        (ncpu, n, quotaPct, burstUs, gapUs, seed) => {
+          const k = new Kernel({ seed });
+          const P = 100 * MS;
+          const Q = (quotaPct / 100) * P;
+          const m = new CpuMachine(k, { cpus: ncpu, group: { name: "g", quotaNs: Q, periodNs: P } }).install();
+          spinners(k, n, 400, burstUs * US, gapUs * US);
+          k.run(1 * SEC);
+          const g = m.defaultGroup;
+          const bound = g.periodBound(ncpu);
+          let cumulative = 0;
+          g.periodUsage.forEach((u, i) => {
+            expect(u).toBeLessThanOrEqual(bound);
+            cumulative += u;
+            // over k periods: at most k x Q plus what the silos held at the start
+            expect(cumulative).toBeLessThanOrEqual((i + 1) * Q + ncpu * g.sliceNs);
+          });
+          // throttled time only ever accrues on throttled periods
+          if (g.stats.nr_throttled === 0) expect(g.stats.throttled_time).toBe(0);
+          expect(g.stats.user + g.stats.system).toBe(g.stats.usage);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("throttled time adds up: per-CPU throttled intervals sum to cpu.stat throttled_time", () => {
+    const trace = new StreamingTrace({ keep: 200_000 });
+    const k = new Kernel({ seed: 3, trace });
+    const m = new CpuMachine(k, { cpus: 2, group: { name: "g", quotaNs: 50 * MS, periodNs: 100 * MS } }).install();
+    spinners(k, 4, 200, 2 * MS);
+    k.run(1 * SEC);
+    const g = m.defaultGroup;
+    const un = trace.records.filter((x) => x.k === "cpu.unthrottle");
+    const sum = un.reduce((s, x) => s + (x.d as { throttled_ns: number }).throttled_ns, 0);
+    expect(sum).toBe(g.stats.throttled_time);
+    // 2 CPUs, 50 ms of quota: each CPU runs ~25 ms and is throttled ~75 ms per period
+    expect(g.stats.throttled_time / g.stats.nr_throttled).toBeGreaterThan(2 * 70 * MS);
+    expect(g.stats.throttled_time / g.stats.nr_throttled).toBeLessThan(2 * 80 * MS);
+  });
+
+  it("a spinning burst burns quota like work, and endBurst cuts it short", () => {
+    const k = new Kernel({ seed: 1 });
+    const m = new CpuMachine(k, { cpus: 2, costs: { contextSwitchNs: 0, wakeupLatencyNs: 0 } }).install();
+    let spinner: ReturnType<Kernel["spawn"]> | null = null;
+    spinner = k.spawn("spinner", function* (t) {
+      yield t.cpu(10 * MS, "spin");
+    });
+    k.spawn("setter", function* (t) {
+      yield t.cpu(3 * MS, "work");
+      m.endBurst(spinner!);
+    });
+    k.run();
+    expect(m.labelNs("spin")).toBe(3 * MS);
+    expect(m.labelNs("work")).toBe(3 * MS);
+  });
+});
