@@ -16,12 +16,58 @@ export interface TraceRecord {
   d?: Record<string, unknown>;
 }
 
+const quoted = new Map<string, string>();
+
+/** JSON-quotes a string, caching the short ones (thread names, kinds, object names recur). */
+function q(s: string): string {
+  let r = quoted.get(s);
+  if (r === undefined) {
+    r = JSON.stringify(s);
+    if (s.length <= 64 && quoted.size < 100_000) quoted.set(s, r);
+  }
+  return r;
+}
+
 /** Serialises a record in a fixed key order, so equal runs give byte-identical lines. */
 export function formatRecord(t: number, th: string, k: string, o: string | undefined, d: unknown): string {
-  let line = '{"t":' + t + ',"th":' + JSON.stringify(th) + ',"k":' + JSON.stringify(k);
-  if (o !== undefined && o !== "") line += ',"o":' + JSON.stringify(o);
-  if (d !== undefined) line += ',"d":' + JSON.stringify(d);
+  let line = '{"t":' + t + ',"th":' + q(th) + ',"k":' + q(k);
+  if (o !== undefined && o !== "") line += ',"o":' + q(o);
+  if (d !== undefined) line += ',"d":' + detail(d);
   return line + "}\n";
+}
+
+/**
+ * Serialises a detail object exactly as JSON.stringify would, faster for the common flat case
+ * (keys are plain identifiers; values numbers, strings, booleans); nested values fall back to
+ * JSON.stringify. Undefined values are skipped, as JSON.stringify skips them.
+ */
+function detail(d: unknown): string {
+  if (d === null || typeof d !== "object" || Array.isArray(d)) return JSON.stringify(d);
+  let s = "{";
+  for (const key in d as Record<string, unknown>) {
+    const v = (d as Record<string, unknown>)[key];
+    let enc: string;
+    switch (typeof v) {
+      case "number":
+        enc = Number.isFinite(v) ? String(v) : "null";
+        break;
+      case "string":
+        enc = v.length <= 64 ? q(v) : JSON.stringify(v);
+        break;
+      case "boolean":
+        enc = v ? "true" : "false";
+        break;
+      case "undefined":
+      case "function":
+      case "symbol":
+        continue;
+      default:
+        enc = JSON.stringify(v);
+        if (enc === undefined) continue;
+    }
+    s += (s.length === 1 ? '"' : ',"') + key + '":' + enc;
+  }
+  return s + "}";
 }
 
 export function parseRecord(line: string): TraceRecord {

@@ -37,8 +37,8 @@ export class StreamingTrace implements TraceSink {
   private readonly hash: Hash = createHash("sha256");
   private readonly keep: number;
   private fd: number | null = null;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  /** formatted lines not yet hashed (and written): hashing and writing a chunk at a time is far cheaper */
+  private pending = "";
   private readonly file?: string;
   private readonly tmp?: string;
   private digest?: string;
@@ -54,23 +54,19 @@ export class StreamingTrace implements TraceSink {
 
   emit(t: number, th: string, k: string, o?: string, d?: unknown): void {
     const line = formatRecord(t, th, k, o, d);
-    this.hash.update(line);
     this.count++;
     if (this.records.length < this.keep) this.records.push(parseRecord(line));
     else if (this.keep > 0) this.dropped++;
-    if (this.fd !== null) {
-      this.pending.push(line);
-      this.pendingBytes += line.length;
-      if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-    }
+    this.pending += line;
+    if (this.pending.length >= FLUSH_BYTES) this.flush();
   }
 
   /** Finishes the hash and, with a file, renames the temporary file into place. */
   close(): string {
     if (this.digest !== undefined) return this.digest;
+    this.flush();
     this.digest = this.hash.digest("hex");
     if (this.fd !== null) {
-      this.flush();
       closeSync(this.fd);
       this.fd = null;
       renameSync(this.tmp!, this.file!);
@@ -92,9 +88,10 @@ export class StreamingTrace implements TraceSink {
   }
 
   private flush(): void {
-    if (this.fd === null || this.pending.length === 0) return;
-    writeSync(this.fd, this.pending.join(""));
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.pending.length === 0) return;
+    const chunk = Buffer.from(this.pending, "utf8");
+    this.pending = "";
+    this.hash.update(chunk);
+    if (this.fd !== null) writeSync(this.fd, chunk);
   }
 }

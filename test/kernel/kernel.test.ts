@@ -391,3 +391,17 @@ describe("other primitives", () => {
     expect(r.now).toBeLessThan(200 * MS);
   });
 });
+
+describe("trace records", () => {
+  it("formatRecord's detail encoding equals JSON.stringify for flat and nested details", async () => {
+    const { formatRecord } = await import("../../src/trace/record.js");
+    const fc = (await import("fast-check")).default;
+    fc.assert(
+      fc.property(fc.dictionary(fc.string().filter((k) => /^[A-Za-z_]\w*$/.test(k)), fc.oneof(fc.integer(), fc.double(), fc.string(), fc.boolean(), fc.constant(undefined), fc.array(fc.integer()), fc.object())), (d) => {
+        const line = formatRecord(5, "th", "k", "o", d);
+        expect(line).toBe(`{"t":5,"th":"th","k":"k","o":"o","d":${JSON.stringify(d)}}\n`);
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+  });
+});
