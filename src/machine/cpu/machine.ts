@@ -72,6 +72,10 @@ interface Entity {
   lastCpu: Cpu | null;
   cpuNs: Ns;
   switches: number;
+  /** when it last entered the run queue (or was woken) */
+  readySince: Ns;
+  /** time spent runnable but not running (schedstat's run_delay) */
+  runDelayNs: Ns;
 }
 
 interface Cpu {
@@ -161,6 +165,12 @@ export class CpuMachine implements CpuModel {
     return this.ents[t.id]?.cpuNs ?? 0;
   }
 
+  /** /proc/<tid>/schedstat: CPU time, time waiting on a run queue (from wake-up or preemption to running), timeslices */
+  schedstat(t: SimThread): { cpuNs: Ns; runDelayNs: Ns; timeslices: number } {
+    const e = this.ents[t.id];
+    return e ? { cpuNs: e.cpuNs, runDelayNs: e.runDelayNs, timeslices: e.switches } : { cpuNs: 0, runDelayNs: 0, timeslices: 0 };
+  }
+
   /** CPU time used by label in a group (default group unless given). */
   labelNs(label: string, g: CpuGroup = this.defaultGroup): Ns {
     return g.byLabel.get(label) ?? 0;
@@ -195,6 +205,7 @@ export class CpuMachine implements CpuModel {
     }
     if (e.state !== IDLE) throw new Error(`cpu burst of ${t.name} while its last one is not over`);
     const lat = this.costs.wakeupLatencyNs;
+    e.readySince = this.kernel.now;
     if (lat > 0) {
       e.state = WAKING;
       this.kernel.at(lat, () => this.enqueueWoken(e));
@@ -230,7 +241,7 @@ export class CpuMachine implements CpuModel {
   private entity(t: SimThread): Entity {
     let e = this.ents[t.id];
     if (!e) {
-      e = { t, group: this.defaultGroup, state: IDLE, remaining: 0, switchLeft: 0, label: "", sys: false, vruntime: this.minV, seq: 0, cpu: null, lastCpu: null, cpuNs: 0, switches: 0 };
+      e = { t, group: this.defaultGroup, state: IDLE, remaining: 0, switchLeft: 0, label: "", sys: false, vruntime: this.minV, seq: 0, cpu: null, lastCpu: null, cpuNs: 0, switches: 0, readySince: 0, runDelayNs: 0 };
       this.ents[t.id] = e;
     }
     return e;
@@ -335,6 +346,7 @@ export class CpuMachine implements CpuModel {
     this.running--;
     e.cpu = null;
     e.lastCpu = cpu;
+    e.readySince = this.kernel.now;
     this.enqueue(e, false);
   }
 
@@ -449,6 +461,7 @@ export class CpuMachine implements CpuModel {
     const now = this.kernel.now;
     e.state = RUNNING;
     e.cpu = cpu;
+    e.runDelayNs += now - e.readySince;
     cpu.cur = e;
     cpu.runStart = now;
     cpu.sliceEnd = now + this.idealSlice();
