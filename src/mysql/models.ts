@@ -1,3 +1,4 @@
+import { installLocking } from "./locking/locking-model.js";
 import type { Server } from "./server.js";
 
 /**
@@ -5,5 +6,5 @@ import type { Server } from "./server.js";
  * Each model registers its StatementModel hooks (src/mysql/sql/execute.ts).
  */
 export function installModels(server: Server): void {
-  void server;
+  installLocking(server);
 }

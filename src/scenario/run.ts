@@ -7,7 +7,7 @@ import type { Waitable } from "../kernel/waitable.js";
 import { MysqlError, mysqlError } from "../mysql/errors.js";
 import { installModels } from "../mysql/models.js";
 import { Server } from "../mysql/server.js";
-import { executeStatement, rollbackTransaction, setDebugSync } from "../mysql/sql/execute.js";
+import { executeStatement, models, rollbackTransaction, setDebugSync } from "../mysql/sql/execute.js";
 import { firstWords, oneLine, parseStatement, type Statement } from "../mysql/sql/parse.js";
 import { checkValue, sysvar, type SysVarValue } from "../mysql/sysvars.js";
 import type { Thd } from "../mysql/thd.js";
@@ -73,6 +73,9 @@ export interface RunArtifacts {
   result: RunResult;
 }
 
+/** Mailbox item that tells a connection thread to close its session (KILL of an idle connection). */
+const DISCONNECT = "\u0000disconnect";
+
 /** A one-slot mailbox: the test script posts a statement, the connection thread takes it. */
 class Mailbox implements Waitable {
   readonly kind = "mailbox";
@@ -106,6 +109,7 @@ class Mailbox implements Waitable {
 class Watch implements Waitable {
   readonly kind: string;
   waiter: SimThread | null = null;
+  private ready: () => boolean = () => true;
   constructor(
     readonly name: string,
     kind: string,
@@ -114,12 +118,14 @@ class Watch implements Waitable {
     this.kind = kind;
   }
   acquire(t: SimThread, ready: unknown): boolean {
-    if ((ready as () => boolean)()) return true;
+    this.ready = ready as () => boolean;
+    if (this.ready()) return true;
     this.waiter = t;
     return false;
   }
+  /** something changed: wake the waiter if what it waits for now holds */
   poke(kernel: Kernel): void {
-    if (this.waiter) {
+    if (this.waiter && this.ready()) {
       const w = this.waiter;
       this.waiter = null;
       kernel.wake(w, "granted");
@@ -195,7 +201,15 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
         kernel.setDaemon(t, false);
         const sql = mailbox.item!;
         mailbox.item = null;
-        yield* runOne(t, conn.thd, sql, parseStatement(sql));
+        if (sql === DISCONNECT) yield* disconnect(t, conn.thd);
+        else if (conn.thd.ext.disconnected) {
+          const e = mysqlError("CR_SERVER_LOST");
+          conn.thd.error = e;
+          statements.push({ conn: conn.name, sql: oneLine(sql), startNs: kernel.now, endNs: kernel.now, error: e.def.name });
+        } else {
+          yield* runOne(t, conn.thd, sql, parseStatement(sql));
+          if (conn.thd.ext.disconnected) yield* disconnect(t, conn.thd);
+        }
         conn.busy = false;
         conn.done.poke(kernel);
       }
@@ -238,11 +252,24 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     yield t.yield();
   }
 
+  /** KILL [QUERY]: interrupt the statement's wait; KILL CONNECTION also closes the session (releasing all its locks). */
   function kill(victim: Connection, query: boolean, by: SimThread): void {
     victim.thd.killed = true;
     by.trace("kill", victim.name, { query });
     kernel.interrupt(victim.thread, "killed");
-    if (!query) victim.thd.ext.disconnected = true;
+    if (query || victim.thd.ext.disconnected) return;
+    victim.thd.ext.disconnected = true;
+    if (!victim.busy) {
+      victim.busy = true;
+      victim.mailbox.post(DISCONNECT, kernel);
+    }
+  }
+
+  function* disconnect(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    t.trace("disconnect", thd.name);
+    if (thd.trx.active) yield* rollbackTransaction(t, thd, server);
+    for (const m of models(server)) if (m.disconnect) yield* m.disconnect(t, thd, server);
+    thd.command = "Killed";
   }
 
   // ---- the test script (mysqltest)

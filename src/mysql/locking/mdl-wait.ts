@@ -1,0 +1,132 @@
+import type { Kernel } from "../../kernel/kernel.js";
+import type { Effect, SimThread } from "../../kernel/thread.js";
+import { SEC } from "../../kernel/time.js";
+import type { Waitable } from "../../kernel/waitable.js";
+import { mysqlError } from "../errors.js";
+import type { MdlContext, MdlRequest, MdlSystem, MdlTicket } from "../mdl/index.js";
+import { describeKey, MDL_DURATION_PFS_NAME, MDL_TYPE_PFS_NAME, MdlNamespace, type MdlWaitStatus } from "../mdl/index.js";
+import type { Thd } from "../thd.js";
+
+/**
+ * The bridge between the pure MDL model and simulated threads: MDL_wait. A context whose request
+ * is PENDING parks its thread on its wait slot; the MDL model's listener (MDL_wait::set_status)
+ * wakes it with GRANTED or VICTIM; lock_wait_timeout and KILL end the wait from the kernel side.
+ */
+export class MdlWaitSlot implements Waitable {
+  readonly kind = "mdl";
+  name = "MDL";
+  /** the ticket handed over by the last grant (an upgrade merges into the original ticket) */
+  granted: MdlTicket | null = null;
+
+  constructor(
+    readonly ctx: MdlContext,
+    readonly thread: SimThread,
+    private readonly threadOf: (ctx: MdlContext) => SimThread | undefined,
+  ) {}
+
+  acquire(): boolean {
+    return this.ctx.m_wait_status !== "WS_EMPTY";
+  }
+
+  release(): void {}
+
+  cancel(): boolean {
+    return true;
+  }
+
+  holders(): readonly SimThread[] {
+    const pending = this.ctx.pendingTicket();
+    if (!pending) return [];
+    const out: SimThread[] = [];
+    for (const t of pending.lock.allGranted()) {
+      const th = this.threadOf(t.ctx);
+      if (th && th !== this.thread && !out.includes(th)) out.push(th);
+    }
+    return out;
+  }
+}
+
+/** The MDL side of one connection. */
+export interface MdlSession {
+  thd: Thd;
+  thread: SimThread;
+  ctx: MdlContext;
+  slot: MdlWaitSlot;
+}
+
+/** Wakes the thread of a context whose wait the MDL model resolved (the MdlWaitListener). */
+export function wakeWaiter(kernel: Kernel, s: MdlSession | undefined, reason: "granted" | "victim", ticket?: MdlTicket): void {
+  if (!s) return;
+  if (ticket) s.slot.granted = ticket;
+  const t = s.thread;
+  if (t.status === "parked" && t.waitingOn === s.slot) kernel.wake(t, reason);
+}
+
+/** How a wait on an MDL lock ends for the statement: the ticket, or a MySQL error. */
+export interface AcquireOptions {
+  /** wait limit (default: lock_wait_timeout) */
+  timeoutNs?: number;
+  /** GET_LOCK: a timeout is not an error; return null */
+  timeoutIsNull?: boolean;
+}
+
+/**
+ * MDL_context::acquire_lock from a simulated thread: try; if pending, show the wait state
+ * (MDL_key::get_wait_state_name), park until granted, chosen as victim, timed out or killed.
+ */
+export function* acquireMdl(t: SimThread, s: MdlSession, sys: MdlSystem, req: MdlRequest, lockWaitTimeoutS: number, opts: AcquireOptions = {}): Generator<Effect, MdlTicket | null, unknown> {
+  const r = s.ctx.acquire_lock(req);
+  traceMdl(t, "mdl.request", req.key, { type: MDL_TYPE_PFS_NAME[req.type], duration: MDL_DURATION_PFS_NAME[req.duration], status: r.status });
+  return yield* settle(t, s, sys, r, req.key, lockWaitTimeoutS, opts);
+}
+
+/** MDL_context::upgrade_shared_lock from a simulated thread (SU->SNW->X, SNRW->X). */
+export function* upgradeMdl(t: SimThread, s: MdlSession, sys: MdlSystem, ticket: MdlTicket, type: number, lockWaitTimeoutS: number): Generator<Effect, MdlTicket, unknown> {
+  const r = s.ctx.upgrade_shared_lock(ticket, type);
+  traceMdl(t, "mdl.upgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type], status: r.status });
+  return (yield* settle(t, s, sys, r, ticket.lock.key, lockWaitTimeoutS, {}))!;
+}
+
+function* settle(
+  t: SimThread,
+  s: MdlSession,
+  sys: MdlSystem,
+  r: ReturnType<MdlContext["acquire_lock"]>,
+  key: MdlRequest["key"],
+  lockWaitTimeoutS: number,
+  opts: AcquireOptions,
+): Generator<Effect, MdlTicket | null, unknown> {
+  if (r.status === "GRANTED") return r.ticket;
+  if (r.status === "VICTIM") throw victimError(key.namespace);
+  if (r.status === "TIMEOUT") throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
+  const before = s.thd.state;
+  s.thd.state = sys.waitState(s.ctx) ?? "Waiting for table metadata lock";
+  s.slot.name = `MDL ${describeKey(key)}`;
+  s.slot.granted = null;
+  const woke = yield t.acquire(s.slot, undefined, opts.timeoutNs ?? lockWaitTimeoutS * SEC);
+  let status: MdlWaitStatus;
+  if (woke === "timeout") status = sys.abortWait(s.ctx, "TIMEOUT");
+  else if (woke === "killed") status = sys.abortWait(s.ctx, "KILLED");
+  else status = s.ctx.m_wait_status === "GRANTED" ? "GRANTED" : sys.finishWait(s.ctx);
+  s.thd.state = before;
+  traceMdl(t, "mdl.wait_end", key, { status });
+  switch (status) {
+    case "GRANTED":
+      return s.slot.granted ?? r.ticket;
+    case "VICTIM":
+      throw victimError(key.namespace);
+    case "TIMEOUT":
+      if (opts.timeoutIsNull) return null;
+      throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
+    default:
+      throw mysqlError("ER_QUERY_INTERRUPTED");
+  }
+}
+
+function victimError(ns: MdlNamespace): Error {
+  return ns === MdlNamespace.USER_LEVEL_LOCK ? mysqlError("ER_USER_LOCK_DEADLOCK") : mysqlError("ER_LOCK_DEADLOCK");
+}
+
+function traceMdl(t: SimThread, kind: string, key: MdlRequest["key"], d: Record<string, unknown>): void {
+  if (t.kernel.trace.enabled) t.trace(kind, describeKey(key), d);
+}
