@@ -180,8 +180,7 @@ export class MdlContext {
       if (!this.visit_subgraph(dvisitor)) break;
       const victim = dvisitor.get_victim();
       if (victim === null) throw new Error("MDL invariant violated: deadlock found without a victim");
-      const occupied = victim.m_wait_set_status("VICTIM");
-      this.system.onDeadlockVictim(victim, this, occupied);
+      this.system.signalVictim(victim, this);
       if (victim === this) break;
     }
   }
@@ -428,6 +427,11 @@ export class MdlContext {
     return this.system.operation(() => {
       if (ticket.ctx !== this || ticket.state !== "granted") throw new Error(`MDL: cannot upgrade ${ticket.toString()}`);
       if (ticket.has_stronger_or_equal_type(newType)) return { status: "GRANTED", ticket };
+      if (!hasStrongerOrEqualType(ticket.lock.strategy, newType, ticket.type)) {
+        /* MySQL only ever upgrades to a type that blocks everything the old one blocked; the merge
+           below (no reschedule) relies on it. */
+        throw new Error(`MDL: ${enum_mdl_type[newType]} is not an upgrade of ${enum_mdl_type[ticket.type]}`);
+      }
       const sp = this.mdl_savepoint();
       const req: MdlRequest = { key: ticket.lock.key, type: newType, duration: enum_mdl_duration.MDL_TRANSACTION };
       const r = this.acquireImpl(req, false, ticket);

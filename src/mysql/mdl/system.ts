@@ -208,8 +208,12 @@ export class MdlSystem {
     this.queue.push({ kind: "granted", ctx: ticket.ctx, ticket: shown });
   }
 
-  /** From MdlContext.find_deadlock(). */
-  onDeadlockVictim(victim: MdlContext, requester: MdlContext, occupied: boolean): void {
+  /**
+   * From MdlContext.find_deadlock(): victim->m_wait.set_status(VICTIM). Failure to set it (slot
+   * already occupied) is harmless, as in MySQL.
+   */
+  signalVictim(victim: MdlContext, requester: MdlContext): void {
+    const occupied = victim.m_wait_set_status("VICTIM");
     this.deadlocks.push({ requester, victim, signalled: !occupied });
     if (!occupied && victim !== requester) this.queue.push({ kind: "victim", ctx: victim });
   }
