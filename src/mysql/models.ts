@@ -1,3 +1,4 @@
+import { installInnodbFiles, type MachineSpec } from "./innodb/files-model.js";
 import { installLocking } from "./locking/locking-model.js";
 import type { Server } from "./server.js";
 
@@ -7,4 +8,5 @@ import type { Server } from "./server.js";
  */
 export function installModels(server: Server): void {
   installLocking(server);
+  installInnodbFiles(server, server.ext.machine as MachineSpec | undefined);
 }
