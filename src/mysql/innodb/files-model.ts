@@ -10,7 +10,8 @@
 //     `locked_files` files on the same mount, then InnoDB starts (pid 1, the system files of the
 //     version are created, opened and locked), the setup's tables get their .ibd files (closed),
 //     and the inject rules are attached to mysqld (as `strace -p PID` on a running server: InnoDB's
-//     startup calls are not counted). Statements wait for this ("ready for connections");
+//     startup calls are not counted). Statements wait for this ("ready for connections") in a
+//     gate model put first in the model list, so they take no locks before it;
 //   - if startup fails, mysqld aborts: its process exits (its locks go), the InnoDB lines are in the
 //     error log, and every statement fails as a client that cannot connect: CR_CONNECTION_ERROR
 //     2002 "Can't connect to local MySQL server through socket '/var/run/mysqld/mysqld.sock' (2)"
@@ -25,7 +26,9 @@
 //     I/O time (not calibrated; per file system below). The file-system state changes at once
 //     when InnoDB makes the call; the I/O time passes after it (no interleaving inside a call).
 //
-// Error log: server.ext.errorLog (string[]) and `error_log` trace records. Metrics (counters):
+// Error log: server.ext.errorLog (string[]), `error_log` trace records (o: the file, d.lines) and
+// one `note` record per line (the narrative prints notes). Other trace kinds: `other_process`,
+// `innodb_started`, `mysqld_abort`. Metrics (counters):
 // tables_created, create_table_errors, table_open_errors, innodb_file_opens (re-opens of closed
 // .ibd files), lock_pairs (pairs held on the datadir's mount at the end, all processes),
 // lock_pairs_peak, innodb_files_open, innodb_started (1/0), refused_statements.
@@ -39,7 +42,7 @@ import { parseInjectExpression, type InjectSpec } from "../../machine/fs/strace.
 import { Vfs, type LockType, type OpenFlags, type SysResult } from "../../machine/fs/vfs.js";
 import { errorDef, MysqlError, type ErrorDef } from "../errors.js";
 import type { Server } from "../server.js";
-import { registerModel, type StatementModel } from "../sql/execute.js";
+import { models, registerModel, type StatementModel } from "../sql/execute.js";
 import type { Statement, TableRef } from "../sql/parse.js";
 import { InnodbFiles, type InnodbFileError, type InnodbVersion } from "./file-lock.js";
 
@@ -305,8 +308,9 @@ export function installInnodbFiles(server: Server, machine: MachineSpec | undefi
       case "delete":
       case "alter_table":
       case "truncate_table":
-      case "handler":
         return [stmt.table];
+      case "handler":
+        return stmt.action === "close" ? [] : [stmt.table];
       case "lock_tables":
         return stmt.items.map((i) => i.table);
       default:
@@ -359,15 +363,27 @@ export function installInnodbFiles(server: Server, machine: MachineSpec | undefi
     }
   }
 
-  const model: StatementModel = {
-    name: "innodb_files",
+  // Until mysqld is "ready for connections" no statement gets anywhere: this gate runs before every
+  // other model's hooks (it is put first in the list), so a statement waiting for startup, or
+  // refused because startup failed, holds no metadata lock.
+  const gate: StatementModel = {
+    name: "innodb_files_startup",
 
-    *before(t, _thd, stmt) {
-      if (state.started === null) yield t.acquire(ready, 0); // not yet "ready for connections"
+    *before(t) {
+      if (state.started === null) yield t.acquire(ready, 0);
       if (state.started === false) {
         server.metrics.add("refused_statements");
         throw new MysqlError(CR_CONNECTION_ERROR, `Can't connect to local MySQL server through socket '${MYSQLD_SOCKET}' (2)`);
       }
+    },
+  };
+  models(server).unshift(gate);
+
+  const model: StatementModel = {
+    name: "innodb_files",
+
+    *before(t, _thd, stmt) {
+      // after the locking model's before: InnoDB opens a table's file once its MDL is granted
       yield* openTables(t, stmt);
     },
 
