@@ -119,3 +119,12 @@ describe("fuzz: mutated bundled scenarios never crash the loader", () => {
     );
   });
 });
+
+describe("JSON Schema for editors", () => {
+  it("the committed schema/scenario.schema.json is the one generated from the zod schema", async () => {
+    const { scenarioJsonSchema } = await import("../../src/scenario/schema.js");
+    const committed = JSON.parse(readFileSync("schema/scenario.schema.json", "utf8"));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
+    expect(committed.properties.steps).toBeDefined();
+  });
+});
