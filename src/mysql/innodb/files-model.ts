@@ -240,7 +240,7 @@ export function installInnodbFiles(server: Server, machine: MachineSpec | undefi
   }
 
   // ---- mysqld: start at time 0
-  kernel.spawn("mysqld", function* (t): Generator<Effect, void, unknown> {
+  function* mysqld(t: SimThread): Generator<Effect, void, unknown> {
     let pid = MYSQLD_PID + 1;
     for (const p of m.other_processes ?? []) {
       const me = pid++;
@@ -291,7 +291,11 @@ export function installInnodbFiles(server: Server, machine: MachineSpec | undefi
     log(t, "mysqld", [version === "5.7" ? "[Note] mysqld: ready for connections." : "[System] [MY-010931] [Server] mysqld: ready for connections."]);
     t.trace("innodb_started", undefined, { system_files: r.lockedFiles.length, setup_tables: adopted, injections: injections.length, lock_pairs: vfs.mountInfo(datadir).lockPairs });
     ready.set(t);
-  });
+  }
+  // Spawned now, at install: its `spawn` record comes before the runner's `scenario` record. (A
+  // kernel.at(0) callback would run only once every thread at time 0 is parked, and the kernel
+  // would call statements parked on `ready` a hang first.)
+  kernel.spawn("mysqld", mysqld);
 
   /** The catalog's spelling of a table (the files model keys on it). */
   const catalogName = (r: TableRef): TableRef | null => {
