@@ -26,6 +26,8 @@ export const ERRORS: readonly ErrorDef[] = [
   { name: "ER_WRONG_VALUE_FOR_VAR", code: 1231, sqlstate: "42000", format: "Variable '%s' can't be set to the value of '%s'" },
   { name: "ER_QUERY_INTERRUPTED", code: 1317, sqlstate: "70100", format: "Query execution was interrupted" },
   { name: "ER_LOCK_ABORTED", code: 1689, sqlstate: "HY000", format: "Wait on a lock was aborted due to a pending exclusive lock" },
+  { name: "ER_TABLESPACE_EXISTS", code: 1813, sqlstate: "HY000", format: "Tablespace '%s' exists." },
+  { name: "CR_CONNECTION_ERROR", code: 2002, sqlstate: "HY000", format: "Can't connect to local MySQL server through socket '%s' (%d)" },
   { name: "CR_SERVER_LOST", code: 2013, sqlstate: "HY000", format: "Lost connection to MySQL server during query" },
   { name: "ER_USER_LOCK_DEADLOCK", code: 3058, sqlstate: "HY000", format: "Deadlock found when trying to get user-level lock; try rolling back transaction/releasing locks and restarting lock acquisition." },
 ];

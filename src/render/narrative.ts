@@ -8,7 +8,7 @@ import type { TraceRecord } from "../trace/record.js";
 export interface NarrativeOptions {
   /** also show lock/unlock/signal of internal mutexes (default: only waits and model events) */
   verbose?: boolean;
-  /** stop after this many lines (a summary line says how many were left out) */
+  /** show at most this many lines: the first and the last half, with a line saying how many were left out between */
   maxLines?: number;
 }
 
@@ -18,14 +18,22 @@ const fmtDur = (ns: number): string => (ns >= 1e9 ? `${(ns / 1e9).toFixed(3)} s`
 export function narrative(records: Iterable<TraceRecord>, opts: NarrativeOptions = {}): string[] {
   const lines: string[] = [];
   const max = opts.maxLines ?? Infinity;
+  const headMax = Math.ceil(max / 2);
+  const tailMax = Math.floor(max / 2);
+  // the tail is a ring buffer, so memory stays bounded however long the run
+  const tail: string[] = [];
   let omitted = 0;
   const state = new Map<string, string>();
   const push = (r: TraceRecord, text: string): void => {
-    if (lines.length >= max) {
-      omitted++;
-      return;
+    const line = `${fmtT(r.t)}  ${r.th.padEnd(10)} ${text}`;
+    if (lines.length < headMax) lines.push(line);
+    else {
+      tail.push(line);
+      if (tail.length > tailMax) {
+        tail.shift();
+        omitted++;
+      }
     }
-    lines.push(`${fmtT(r.t)}  ${r.th.padEnd(10)} ${text}`);
   };
   for (const r of records) {
     const d = (r.d ?? {}) as Record<string, unknown>;
@@ -95,14 +103,14 @@ export function narrative(records: Iterable<TraceRecord>, opts: NarrativeOptions
         break;
       case "deadlock":
       case "hang":
-        lines.push("", ...waitForInWords(r.k, d));
+        (tail.length || lines.length >= headMax ? tail : lines).push("", ...waitForInWords(r.k, d));
         break;
       default:
         if (opts.verbose) push(r, `${r.k}${r.o ? ` ${r.o}` : ""}${r.d ? ` ${JSON.stringify(r.d)}` : ""}`);
     }
   }
-  if (omitted > 0) lines.push(`... ${omitted} more line(s) not shown`);
-  return lines;
+  if (omitted > 0) lines.push(`... ${omitted} line(s) not shown ...`);
+  return lines.concat(tail);
 }
 
 interface GraphNode {

@@ -176,10 +176,11 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     if ("error" in r) throw new Error(r.error);
     server.vars.set(def.name, r.value);
   }
+  // the first trace record, before any model spawns its threads
+  if (kernel.trace.enabled) kernel.trace.emit(0, "mysqltest", "scenario", sc.name, { version: sc.version, seed, variables: Object.fromEntries(server.vars.entries().filter(([n]) => sc.variables.some(([m]) => m === n) || opts.set?.some(([m]) => m === n))) });
   server.ext.machine = sc.machine;
   installModels(server);
   for (const { stmt } of sc.setup) applySetup(server, stmt);
-  if (kernel.trace.enabled) kernel.trace.emit(0, "mysqltest", "scenario", sc.name, { version: sc.version, seed, variables: Object.fromEntries(server.vars.entries().filter(([n]) => sc.variables.some(([m]) => m === n) || opts.set?.some(([m]) => m === n))) });
 
   const statements: StatementRecord[] = [];
   const conns = new Map<string, Connection>();

@@ -94,16 +94,10 @@ const IO_NS: Record<FsKind, Record<SyscallRecord["call"], Ns>> = {
 const CREATE_CPU_NS = 500 * US;
 const DROP_CPU_NS = 200 * US;
 
-/** libmysqlclient's error when mysqld is not running (CR_CONNECTION_ERROR, errmsg.c). */
-const CR_CONNECTION_ERROR: ErrorDef = {
-  name: "CR_CONNECTION_ERROR",
-  code: 2002,
-  sqlstate: "HY000",
-  format: "Can't connect to local MySQL server through socket '%s' (%d)",
-};
-
-/** UNVERIFIED numbers and text (file-lock-messages.ts): used only if errors.ts does not define it. */
-const ER_TABLESPACE_EXISTS: ErrorDef = { name: "ER_TABLESPACE_EXISTS", code: 1813, sqlstate: "HY000", format: "Tablespace '%s' exists." };
+/** libmysqlclient's error when mysqld is not running (errmsg.c) */
+const CR_CONNECTION_ERROR: ErrorDef = errorDef("CR_CONNECTION_ERROR")!;
+/** UNVERIFIED numbers and text (file-lock-messages.ts) */
+const ER_TABLESPACE_EXISTS: ErrorDef = errorDef("ER_TABLESPACE_EXISTS")!;
 
 /** A Vfs that records each system call, strace-style, for the trace. */
 export class RecordingVfs extends Vfs {
