@@ -383,9 +383,11 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
   const finalState = (name: string): string => conns.get(name)?.thd.state ?? server.thds.find((d) => d.name === name)?.state ?? "";
   const expectations = checkExpectations(sc, { outcome, statements, finalState, thds: server.thds, result, metrics: metricsOf(server, kernel.now) });
   for (const f of stepFailures) expectations.push({ text: f, ok: false });
+  const perConn = new Map<string, number>();
+  for (const s of statements) perConn.set(s.conn, (perConn.get(s.conn) ?? 0) + 1);
   const connections: Record<string, ConnectionReport> = {};
   for (const thd of server.thds) {
-    connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: statements.filter((s) => s.conn === thd.name).length };
+    connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: perConn.get(thd.name) ?? 0 };
   }
   const report: RunReport = {
     scenario: sc.name,

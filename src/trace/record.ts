@@ -18,12 +18,15 @@ export interface TraceRecord {
 
 const quoted = new Map<string, string>();
 
-/** JSON-quotes a string, caching the short ones (thread names, kinds, object names recur). */
+/**
+ * JSON-quotes a string, caching thread names, kinds and object names, which recur. Bounded: once
+ * full, new strings are quoted without caching (statement texts with literals never repeat).
+ */
 function q(s: string): string {
   let r = quoted.get(s);
   if (r === undefined) {
     r = JSON.stringify(s);
-    if (s.length <= 64 && quoted.size < 100_000) quoted.set(s, r);
+    if (s.length <= 64 && quoted.size < 4096) quoted.set(s, r);
   }
   return r;
 }
@@ -52,7 +55,7 @@ function detail(d: unknown): string {
         enc = Number.isFinite(v) ? String(v) : "null";
         break;
       case "string":
-        enc = v.length <= 64 ? q(v) : JSON.stringify(v);
+        enc = JSON.stringify(v);
         break;
       case "boolean":
         enc = v ? "true" : "false";

@@ -30,7 +30,9 @@ const FLUSH_BYTES = 1 << 16;
  */
 export class StreamingTrace implements TraceSink {
   readonly enabled = true;
-  readonly records: TraceRecord[] = [];
+  /** kept lines, parsed only when `records` is read (most runs never read them) */
+  private readonly lines: string[] = [];
+  private parsed: TraceRecord[] | null = null;
   /** records dropped from memory because `keep` was reached */
   dropped = 0;
   count = 0;
@@ -55,10 +57,16 @@ export class StreamingTrace implements TraceSink {
   emit(t: number, th: string, k: string, o?: string, d?: unknown): void {
     const line = formatRecord(t, th, k, o, d);
     this.count++;
-    if (this.records.length < this.keep) this.records.push(parseRecord(line));
+    if (this.lines.length < this.keep) this.lines.push(line);
     else if (this.keep > 0) this.dropped++;
     this.pending += line;
     if (this.pending.length >= FLUSH_BYTES) this.flush();
+  }
+
+  /** The kept records (the first `keep` of the run). */
+  get records(): TraceRecord[] {
+    if (this.parsed === null || this.parsed.length !== this.lines.length) this.parsed = this.lines.map(parseRecord);
+    return this.parsed;
   }
 
   /** Finishes the hash and, with a file, renames the temporary file into place. */
