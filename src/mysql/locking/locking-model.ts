@@ -1,9 +1,10 @@
 import type { Effect, SimThread } from "../../kernel/thread.js";
-import { SEC, US } from "../../kernel/time.js";
-import { mysqlError } from "../errors.js";
+import { MS, SEC, US } from "../../kernel/time.js";
+import { MysqlError, mysqlError } from "../errors.js";
 import {
   enum_mdl_duration as D,
   enum_mdl_type as T,
+  MdlNamespace,
   MdlSystem,
   mdlRequest,
   type MdlContext,
@@ -11,7 +12,7 @@ import {
   type MdlTicket,
 } from "../mdl/index.js";
 import type { Server } from "../server.js";
-import { registerModel, type StatementModel } from "../sql/execute.js";
+import { registerModel, rollbackTransaction, type StatementModel } from "../sql/execute.js";
 import type { Statement, TableRef } from "../sql/parse.js";
 import { TableDefinitionCache } from "../tdc/table-cache.js";
 import type { Thd } from "../thd.js";
@@ -27,12 +28,29 @@ import { acquireMdl, MdlWaitSlot, upgradeMdl, wakeWaiter, type MdlSession } from
 interface Session extends MdlSession {
   /** LOCK TABLES mode: the locked tables and how */
   locked: Map<string, { mode: "READ" | "WRITE"; ticket: MdlTicket }> | null;
+  /** every ticket LOCK TABLES took (scoped locks too), explicit until UNLOCK TABLES */
+  lockedTickets: MdlTicket[];
+  /** open HANDLERs by alias (the table name unless HANDLER t OPEN AS a) */
   handlers: Map<string, MdlTicket>;
   userLocks: Map<string, { ticket: MdlTicket; count: number }>;
-  /** FTWRL: GLOBAL S and COMMIT S, held until UNLOCK TABLES */
-  grl: { global: MdlTicket; commit: MdlTicket | null } | null;
+  /** FTWRL (Global_read_lock): GLOBAL S and COMMIT S, held until UNLOCK TABLES; since = GLOBAL S granted */
+  grl: { global: MdlTicket; commit: MdlTicket | null; since: number } | null;
   backup: MdlTicket | null;
   commitLock: MdlTicket | null;
+  /** the statement being executed (null between statements) */
+  current: Statement["kind"] | null;
+}
+
+/** Processlist states whose waits every backup-related scenario reports (0 when nobody waited). */
+const BACKUP_WAIT_STATES = ["Waiting for global read lock", "Waiting for table flush", "Waiting for commit lock"];
+
+/** "Waiting for table flush" -> "table_flush" (metric names) */
+export function waitStateSlug(state: string): string {
+  return state
+    .replace(/^Waiting for /, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_|_$/g, "");
 }
 
 /** Per-statement work costs (not calibrated: MDL scenarios are about order, not speed). */
@@ -57,6 +75,24 @@ export function installLocking(server: Server): void {
   server.ext.metadataLocks = () => sys.metadataLocks();
 
   const is80 = server.version.startsWith("8.0");
+  const metrics = server.metrics;
+  const ms = (ns: number): number => Math.round((ns / MS) * 1000) / 1000;
+  /** wait_<state>_max_ms / _count: the longest wait in each processlist state, and how many */
+  const waited = (state: string, ns: number): void => {
+    const slug = waitStateSlug(state);
+    const max = `wait_${slug}_max_ms`;
+    metrics.counters.set(max, Math.max(metrics.counters.get(max) ?? 0, ms(ns)));
+    metrics.add(`wait_${slug}_count`);
+  };
+  /** backup statements make the backup metrics exist even when nobody had to wait */
+  const backupMetrics = (): void => {
+    for (const st of BACKUP_WAIT_STATES) {
+      const slug = waitStateSlug(st);
+      if (!metrics.counters.has(`wait_${slug}_max_ms`)) metrics.counters.set(`wait_${slug}_max_ms`, 0);
+      if (!metrics.counters.has(`wait_${slug}_count`)) metrics.counters.set(`wait_${slug}_count`, 0);
+    }
+    for (const m of ["ftwrl_stall_ms", "grl_held_ms"]) if (!metrics.counters.has(m)) metrics.counters.set(m, 0);
+  };
   const lwt = (): number => {
     // max_write_lock_count is dynamic: the MDL code reads the global at each use
     sys.setMaxWriteLockCount(server.vars.int("max_write_lock_count"));
@@ -67,7 +103,21 @@ export function installLocking(server: Server): void {
     let s = sessions.get(thd);
     if (!s) {
       const ctx = sys.createContext(thd.name, thd.threadId);
-      s = { thd, thread: t, ctx, slot: new MdlWaitSlot(ctx, t, (c) => byCtx.get(c)?.thread), locked: null, handlers: new Map(), userLocks: new Map(), grl: null, backup: null, commitLock: null };
+      s = {
+        thd,
+        thread: t,
+        ctx,
+        slot: new MdlWaitSlot(ctx, t, (c) => byCtx.get(c)?.thread),
+        waited,
+        locked: null,
+        lockedTickets: [],
+        handlers: new Map(),
+        userLocks: new Map(),
+        grl: null,
+        backup: null,
+        commitLock: null,
+        current: null,
+      };
       sessions.set(thd, s);
       byCtx.set(ctx, s);
     }
@@ -92,6 +142,8 @@ export function installLocking(server: Server): void {
     return out;
   }
 
+  const sameTable = (tk: MdlTicket, r: TableRef): boolean => tk.lock.key.namespace === MdlNamespace.TABLE && tk.lock.key.db === r.db && tk.lock.key.name === r.name;
+
   /** DDL's scoped locks (8.0 adds BACKUP_LOCK IX, which LOCK INSTANCE FOR BACKUP blocks). */
   function ddlScope(dbs: string[]): MdlRequest[] {
     return [globalIX(), ...(is80 ? [backupIX()] : []), ...[...new Set(dbs)].map(schemaIX)];
@@ -107,9 +159,22 @@ export function installLocking(server: Server): void {
    * "Waiting for table flush", and start over (Open_table_context::recover_from_failed_open).
    */
   function* openTables(t: SimThread, s: Session, tables: TableRef[], acquire: () => Generator<Effect, void, unknown>): Generator<Effect, void, unknown> {
+    // Open_table_context::m_has_locks / can_back_off(): a statement that held no lock when it
+    // started backs off silently as a deadlock victim and starts over (MDL_deadlock_handler);
+    // one that held locks fails with ER_LOCK_DEADLOCK and its transaction is rolled back.
+    const canBackOff = !s.ctx.has_locks();
     for (let attempt = 0; attempt < 1000; attempt++) {
       const sp = s.ctx.mdl_savepoint();
-      yield* acquire();
+      try {
+        yield* acquire();
+      } catch (e) {
+        if (!(canBackOff && s.victim && e instanceof MysqlError && e.def.name === "ER_LOCK_DEADLOCK")) throw e;
+        s.victim = false;
+        s.ctx.rollback_to_savepoint(sp);
+        t.trace("mdl.backoff", undefined, { reason: "deadlock victim holding only this statement's locks" });
+        yield t.yield();
+        continue;
+      }
       const old = tables.map((r) => tdc.oldShare(key(r))).find((w) => w !== null);
       if (!old) {
         for (const r of tables) tdc.open(t, key(r));
@@ -119,8 +184,10 @@ export function installLocking(server: Server): void {
       s.ctx.rollback_to_savepoint(sp);
       const before = s.thd.state;
       s.thd.state = "Waiting for table flush";
+      const since = t.kernel.now;
       const r = yield t.acquire(old, undefined, lwt() * SEC);
       s.thd.state = before;
+      waited("Waiting for table flush", t.kernel.now - since);
       if (r === "timeout") throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
       if (r === "killed") throw mysqlError("ER_QUERY_INTERRUPTED");
     }
@@ -138,21 +205,36 @@ export function installLocking(server: Server): void {
     }
   }
 
+  /** Global_read_lock::unlock_global_read_lock() */
   function* releaseGrl(s: Session): Generator<Effect, void, unknown> {
     if (!s.grl) return;
+    metrics.add("grl_held_ms", ms(s.thread.kernel.now - s.grl.since));
     if (s.grl.commit) s.ctx.release_lock(s.grl.commit);
     s.ctx.release_lock(s.grl.global);
     s.grl = null;
     yield s.thread.yield();
   }
 
+  /** Locked_tables_list::unlock_locked_tables(): LOCK TABLES' tickets go, other explicit locks (HANDLER, GRL, user locks) stay. */
+  function unlockLockedTables(t: SimThread, s: Session): void {
+    if (!s.locked) return;
+    for (const k of s.locked.keys()) tdc.close(t, k);
+    s.locked = null;
+    for (const tk of s.lockedTickets) s.ctx.release_ticket(tk);
+    s.lockedTickets = [];
+  }
+
+  /** UNLOCK TABLES: the locked tables, then the global read lock. */
   function* unlockTables(t: SimThread, s: Session): Generator<Effect, void, unknown> {
-    if (s.locked) {
-      for (const k of s.locked.keys()) tdc.close(t, k);
-      s.locked = null;
-      s.ctx.release_transactional_locks();
-    }
+    unlockLockedTables(t, s);
     yield* releaseGrl(s);
+  }
+
+  /** LOCK TABLES mode starts: its locks outlive statements and transactions (set_explicit_duration_for_all_locks). */
+  function enterLockedTables(s: Session, before: Set<MdlTicket>, items: { table: TableRef; mode: "READ" | "WRITE" }[]): void {
+    s.ctx.set_explicit_duration_for_all_locks();
+    s.lockedTickets = s.ctx.allTickets().filter((tk) => !before.has(tk));
+    s.locked = new Map(items.map((i) => [key(i.table), { mode: i.mode, ticket: s.lockedTickets.find((tk) => sameTable(tk, i.table))! }]));
   }
 
   function* alterTable(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>): Generator<Effect, void, unknown> {
@@ -162,9 +244,25 @@ export function installLocking(server: Server): void {
       checkLocked(s, [stmt.table], true);
       ticket = s.locked.get(key(stmt.table))!.ticket;
     } else {
-      const tickets = yield* takeAll(t, s, [...ddlScope([stmt.table.db]), table(stmt.table, T.MDL_SHARED_UPGRADABLE)]);
-      ticket = tickets[tickets.length - 1]!;
+      // open_tables(): SU on the table, and X on the new name of ALTER ... RENAME TO (DL-03)
+      const target = stmt.renameTo ? [table(stmt.renameTo, T.MDL_EXCLUSIVE)] : [];
+      const tickets = yield* takeAll(t, s, [...ddlScope([stmt.table.db, ...(stmt.renameTo ? [stmt.renameTo.db] : [])]), table(stmt.table, T.MDL_SHARED_UPGRADABLE), ...target]);
+      ticket = tickets.find((tk) => sameTable(tk, stmt.table))!;
     }
+    if (s.locked) {
+      // under LOCK TABLES ... WRITE the ALTER upgrades SNRW -> X and goes back to SNRW at the end, failed or not
+      const lockedTicket = ticket;
+      try {
+        yield* alterWork(t, s, stmt, def, ticket);
+      } finally {
+        if (lockedTicket.type === T.MDL_EXCLUSIVE) s.ctx.downgrade_lock(lockedTicket, T.MDL_SHARED_NO_READ_WRITE);
+      }
+      return;
+    }
+    yield* alterWork(t, s, stmt, def, ticket);
+  }
+
+  function* alterWork(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>, def: ReturnType<typeof server.table>, ticket: MdlTicket): Generator<Effect, void, unknown> {
     if (!def) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
     s.thd.state = "altering table";
     yield t.syncPoint("alter_opened_table");
@@ -217,42 +315,69 @@ export function installLocking(server: Server): void {
     server.addTable({ ...def, db: to.db, name: to.name });
   }
 
-  /** FLUSH TABLES [list] [WITH READ LOCK] (sql_reload.cc, lock.cc: lock_global_read_lock, make_global_read_lock_block_commit). */
+  /**
+   * FLUSH TABLES [list] [WITH READ LOCK] (sql_reload.cc reload_acl_and_cache, lock.cc). FTWRL is
+   * three steps, each a place where it can wait:
+   *  1. Global_read_lock::lock_global_read_lock(): GLOBAL S, explicit ("Waiting for global read
+   *     lock" while a statement holds GLOBAL IX). From the moment it is requested, every new
+   *     writer waits behind it in the same state.
+   *  2. close_cached_tables(): bump refresh_version; wait, with lock_wait_timeout, until no table
+   *     opened before is still in use ("Waiting for table flush"). A statement that opens such a
+   *     table waits for the same old share in the same state, and keeps waiting after FTWRL gives
+   *     up: the share stays old until its last user closes it.
+   *  3. Global_read_lock::make_global_read_lock_block_commit(): COMMIT S, explicit ("Waiting for
+   *     commit lock" while a COMMIT holds COMMIT IX).
+   * A failure in 2 or 3 releases the global read lock ("don't leave things in a half-locked state").
+   */
   function* flushTables(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "flush_tables" }>): Generator<Effect, void, unknown> {
     if (stmt.withReadLock && (s.locked || s.thd.trx.active)) throw mysqlError("ER_LOCK_OR_ACTIVE_TRANSACTION");
-    if (stmt.withReadLock && stmt.tables.length === 0) {
-      if (!s.grl) {
-        const global = yield* take(t, s, mdlRequest("GLOBAL", "", "", "S", "EXPLICIT"));
-        s.grl = { global, commit: null };
-      }
+    const ftwrl = stmt.withReadLock && stmt.tables.length === 0;
+    const ownedGrl = ftwrl && s.grl !== null;
+    if (ftwrl && !s.grl) {
+      t.trace("ftwrl.stage", "lock_global_read_lock");
+      const global = yield* take(t, s, mdlRequest("GLOBAL", "", "", "S", "EXPLICIT"));
+      s.grl = { global, commit: null, since: t.kernel.now };
     }
+    const stallEnd = (): void => {
+      if (ftwrl && !ownedGrl && s.grl) metrics.add("ftwrl_stall_ms", ms(t.kernel.now - s.grl.since));
+    };
+    let before: Set<MdlTicket> | null = null;
     if (stmt.withReadLock && stmt.tables.length > 0) {
       // FLUSH TABLES t1 WITH READ LOCK: like LOCK TABLES t1 READ, after flushing t1 (SNW while flushing)
-      const tickets = yield* takeAll(t, s, stmt.tables.map((r) => table(r, T.MDL_SHARED_NO_WRITE)));
-      s.locked = new Map(stmt.tables.map((r, i) => [key(r), { mode: "READ" as const, ticket: tickets[i]! }]));
+      before = new Set(s.ctx.allTickets());
+      yield* takeAll(t, s, stmt.tables.map((r) => table(r, T.MDL_SHARED_NO_WRITE)));
     }
     // close_cached_tables: bump the version and wait for old tables to go
+    if (ftwrl) t.trace("ftwrl.stage", "close_cached_tables");
     const keys = stmt.tables.length ? stmt.tables.map(key) : null;
     const wait = tdc.flush(t, keys);
+    const prev = s.thd.state;
     s.thd.state = "Waiting for table flush";
+    const since = t.kernel.now;
     const r = yield t.acquire(wait, undefined, lwt() * SEC);
-    s.thd.state = "";
+    s.thd.state = prev;
+    if (t.kernel.now > since) metrics.add("flush_tables_wait_ms", ms(t.kernel.now - since));
     if (r === "timeout" || r === "killed") {
-      if (stmt.withReadLock) {
-        yield* releaseGrl(s);
-        if (s.locked) yield* unlockTables(t, s);
-      }
+      stallEnd();
+      if (ftwrl && !ownedGrl) yield* releaseGrl(s);
+      if (before) s.ctx.rollback_to_savepoint({ stmtTicket: null, transTicket: null });
       throw r === "timeout" ? mysqlError("ER_LOCK_WAIT_TIMEOUT") : mysqlError("ER_QUERY_INTERRUPTED");
     }
-    if (stmt.withReadLock && stmt.tables.length === 0 && s.grl && !s.grl.commit) {
+    if (ftwrl && s.grl && !s.grl.commit) {
+      t.trace("ftwrl.stage", "make_global_read_lock_block_commit");
       try {
         s.grl.commit = yield* take(t, s, mdlRequest("COMMIT", "", "", "S", "EXPLICIT"));
       } catch (e) {
+        stallEnd();
         yield* releaseGrl(s);
         throw e;
       }
     }
-    if (s.locked) for (const k of s.locked.keys()) tdc.open(t, k);
+    stallEnd();
+    if (before) {
+      enterLockedTables(s, before, stmt.tables.map((r) => ({ table: r, mode: "READ" as const })));
+      for (const k of s.locked!.keys()) tdc.open(t, k);
+    }
   }
 
   const model: StatementModel = {
@@ -260,6 +385,9 @@ export function installLocking(server: Server): void {
 
     *before(t, thd, stmt) {
       const s = session(t, thd);
+      s.current = stmt.kind;
+      s.victim = false;
+      if (stmt.kind === "flush_tables" || stmt.kind === "lock_instance_for_backup") backupMetrics();
       switch (stmt.kind) {
         case "select": {
           if (s.locked) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
@@ -287,9 +415,11 @@ export function installLocking(server: Server): void {
           return;
         }
         case "lock_tables": {
-          yield* unlockTables(t, s);
+          // LOCK TABLES ends an earlier LOCK TABLES (not FTWRL: only UNLOCK TABLES ends that)
+          unlockLockedTables(t, s);
           const writes = stmt.items.filter((i) => i.mode.endsWith("WRITE"));
           if (writes.length) refuseUnderOwnReadLock(s);
+          const before = new Set(s.ctx.allTickets());
           s.ctx.set_force_dml_deadlock_weight(true);
           try {
             const reqs = [
@@ -302,8 +432,8 @@ export function installLocking(server: Server): void {
           } finally {
             s.ctx.set_force_dml_deadlock_weight(false);
           }
-          const tickets = s.ctx.tickets[D.MDL_TRANSACTION];
-          s.locked = new Map(stmt.items.map((i) => [key(i.table), { mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const), ticket: tickets.find((tk) => tk.lock.key.name === i.table.name && tk.lock.key.db === i.table.db)! }]));
+          // the locks (GLOBAL IX and SCHEMA IX of WRITE too: PFS-01 marker 8) now last until UNLOCK TABLES
+          enterLockedTables(s, before, stmt.items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
           return;
         }
         case "create_table": {
@@ -351,7 +481,8 @@ export function installLocking(server: Server): void {
           yield* flushTables(t, s, stmt);
           return true;
         case "handler": {
-          const k = key(stmt.table);
+          // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE
+          const k = (stmt.alias ?? stmt.table.name).toLowerCase();
           if (stmt.action === "open") {
             if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
             const ticket = yield* take(t, s, table(stmt.table, T.MDL_SHARED, D.MDL_EXPLICIT));
@@ -407,13 +538,29 @@ export function installLocking(server: Server): void {
       if (s.commitLock) return;
       s.commitLock = yield* take(t, s, mdlRequest("COMMIT", "", "", "IX", "EXPLICIT"));
       yield t.syncPoint("ha_commit_trans_after_acquire_commit_lock");
+      // the transaction's changes are committed from here on (the FTWRL property test reads this record)
+      t.trace("trx.commit", thd.name);
     },
 
+    /**
+     * The end of mysql_execute_command: close_thread_tables, the execute_command_after_close_tables
+     * sync point (not for SET), then: a deadlock victim's transaction is rolled back
+     * (transaction_rollback_request); DDL and autocommit statements release their transactional
+     * locks; a statement inside a transaction releases its statement locks only.
+     */
     *after(t, thd, stmt) {
       const s = session(t, thd);
       if (!s.locked) tdc.closeAll(t);
+      if (stmt.kind !== "set_var" && stmt.kind !== "set_debug_sync" && stmt.kind !== "set_isolation") yield t.syncPoint("execute_command_after_close_tables");
+      s.current = null;
+      if (s.victim) {
+        s.victim = false;
+        if (thd.trx.active) {
+          t.trace("trx.rollback", thd.name, { reason: "ER_LOCK_DEADLOCK (transaction_rollback_request)" });
+          yield* rollbackTransaction(t, thd, server);
+        }
+      }
       s.ctx.release_statement_locks();
-      // DDL and autocommit statements end their transaction's locks here (trans_commit_implicit)
       const ddl = ["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables"].includes(stmt.kind);
       if (!s.locked && (ddl || !thd.trx.explicit)) s.ctx.release_transactional_locks();
       yield t.yield();
@@ -425,12 +572,15 @@ export function installLocking(server: Server): void {
         s.ctx.release_lock(s.commitLock);
         s.commitLock = null;
       }
-      if (!s.locked) s.ctx.release_transactional_locks();
+      // an autocommitted statement keeps its locks until the statement ends (after)
+      const autocommitEnd = s.current === "insert" || s.current === "update" || s.current === "delete" || s.current === "select";
+      if (!s.locked && !autocommitEnd) s.ctx.release_transactional_locks();
       yield t.yield();
     },
 
     *disconnect(t, thd) {
       const s = session(t, thd);
+      s.current = null;
       yield* unlockTables(t, s);
       for (const tk of s.handlers.values()) s.ctx.release_lock(tk);
       for (const u of s.userLocks.values()) s.ctx.release_lock(u.ticket);

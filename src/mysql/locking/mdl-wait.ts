@@ -52,6 +52,14 @@ export interface MdlSession {
   thread: SimThread;
   ctx: MdlContext;
   slot: MdlWaitSlot;
+  /**
+   * Set when this session's MDL wait ended as a deadlock victim (Open_table_context::
+   * request_backoff_action: thd->mark_transaction_to_rollback): the statement's end rolls the
+   * transaction back, or the statement backs off and retries when it held nothing before it.
+   */
+  victim?: boolean;
+  /** called when a wait in a processlist state ends (metrics: how long, in which state) */
+  waited?(state: string, ns: number): void;
 }
 
 /** Wakes the thread of a context whose wait the MDL model resolved (the MdlWaitListener). */
@@ -97,10 +105,12 @@ function* settle(
   opts: AcquireOptions,
 ): Generator<Effect, MdlTicket | null, unknown> {
   if (r.status === "GRANTED") return r.ticket;
-  if (r.status === "VICTIM") throw victimError(key.namespace);
+  if (r.status === "VICTIM") throw victimError(s, key.namespace);
   if (r.status === "TIMEOUT") throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
   const before = s.thd.state;
-  s.thd.state = sys.waitState(s.ctx) ?? "Waiting for table metadata lock";
+  const state = sys.waitState(s.ctx) ?? "Waiting for table metadata lock";
+  const since = t.kernel.now;
+  s.thd.state = state;
   s.slot.name = `MDL ${describeKey(key)}`;
   s.slot.granted = null;
   const woke = yield t.acquire(s.slot, undefined, opts.timeoutNs ?? lockWaitTimeoutS * SEC);
@@ -109,12 +119,13 @@ function* settle(
   else if (woke === "killed") status = sys.abortWait(s.ctx, "KILLED");
   else status = s.ctx.m_wait_status === "GRANTED" ? "GRANTED" : sys.finishWait(s.ctx);
   s.thd.state = before;
+  s.waited?.(state, t.kernel.now - since);
   traceMdl(t, "mdl.wait_end", key, { status });
   switch (status) {
     case "GRANTED":
       return s.slot.granted ?? r.ticket;
     case "VICTIM":
-      throw victimError(key.namespace);
+      throw victimError(s, key.namespace);
     case "TIMEOUT":
       if (opts.timeoutIsNull) return null;
       throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
@@ -123,8 +134,10 @@ function* settle(
   }
 }
 
-function victimError(ns: MdlNamespace): Error {
-  return ns === MdlNamespace.USER_LEVEL_LOCK ? mysqlError("ER_USER_LOCK_DEADLOCK") : mysqlError("ER_LOCK_DEADLOCK");
+function victimError(s: MdlSession, ns: MdlNamespace): Error {
+  if (ns === MdlNamespace.USER_LEVEL_LOCK) return mysqlError("ER_USER_LOCK_DEADLOCK");
+  s.victim = true;
+  return mysqlError("ER_LOCK_DEADLOCK");
 }
 
 function traceMdl(t: SimThread, kind: string, key: MdlRequest["key"], d: Record<string, unknown>): void {

@@ -26,7 +26,7 @@ export type Statement =
   | { kind: "drop_table"; tables: TableRef[]; ifExists: boolean }
   | { kind: "rename_table"; pairs: [TableRef, TableRef][] }
   | { kind: "truncate_table"; table: TableRef }
-  | { kind: "handler"; table: TableRef; action: "open" | "close" | "read" }
+  | { kind: "handler"; table: TableRef; action: "open" | "close" | "read"; alias?: string }
   | { kind: "flush_tables"; tables: TableRef[]; withReadLock: boolean; local: boolean; forExport: boolean }
   | { kind: "flush_binary_logs" }
   | { kind: "lock_instance_for_backup" }
@@ -55,7 +55,7 @@ export const SUPPORTED_STATEMENTS = [
   "DROP TABLE [IF EXISTS] t, ...",
   "RENAME TABLE a TO b, ...",
   "TRUNCATE [TABLE] t",
-  "HANDLER t OPEN | READ ... | CLOSE",
+  "HANDLER t OPEN [[AS] alias] | READ ... | CLOSE",
   "FLUSH [LOCAL|NO_WRITE_TO_BINLOG] TABLES [t, ...] [WITH READ LOCK | FOR EXPORT]",
   "FLUSH BINARY LOGS",
   "LOCK INSTANCE FOR BACKUP / UNLOCK INSTANCE",
@@ -146,7 +146,11 @@ export function parseStatement(sql: string, defaultDb = "test"): Statement {
     return { kind: "rename_table", pairs };
   }
   if ((m = /^TRUNCATE\s+(?:TABLE\s+)?(\S+)$/i.exec(text))) return { kind: "truncate_table", table: table(m[1]!) };
-  if ((m = /^HANDLER\s+(\S+)\s+(OPEN|CLOSE|READ)\b/i.exec(text))) return { kind: "handler", table: table(m[1]!), action: m[2]!.toLowerCase() as "open" };
+  if ((m = /^HANDLER\s+(\S+)\s+(OPEN|CLOSE|READ)\b(?:\s+(?:AS\s+)?`?(\w+)`?\s*$)?/i.exec(text))) {
+    // HANDLER t1 OPEN [AS] t: later HANDLER t READ/CLOSE name the alias
+    const action = m[2]!.toLowerCase() as "open";
+    return { kind: "handler", table: table(m[1]!), action, ...(action === "open" && m[3] ? { alias: m[3] } : {}) };
+  }
   if (/^FLUSH (NO_WRITE_TO_BINLOG |LOCAL )?(BINARY )?LOGS$/.test(u) && /BINARY/.test(u)) return { kind: "flush_binary_logs" };
   if ((m = /^FLUSH\s+(NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?(.*)$/is.exec(text))) {
     let rest = m[2]!.trim();
