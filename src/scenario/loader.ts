@@ -68,6 +68,7 @@ export interface Scenario {
   expect: Expectation[];
   explore: ScenarioInput["explore"];
   machine: NonNullable<ScenarioInput["machine"]>;
+  workload: { sysbench: { test: string; threads: number; timeNs: Ns; warmupNs: Ns } } | null;
 }
 
 const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "set", "select", "comment"] as const;
@@ -208,7 +209,10 @@ class Compiler {
         randomRange: def.random_range ?? 1_000_000,
       };
     });
-    if (steps.length === 0 && threads.length === 0) this.fail([], "a scenario needs `steps:` or `threads:` (or both)");
+    const wl = i.workload?.sysbench;
+    if (steps.length === 0 && threads.length === 0 && !wl) this.fail([], "a scenario needs `steps:`, `threads:` or a `workload:`");
+    if (wl && (steps.length > 0 || threads.length > 0)) this.fail(["workload"], "a built-in `workload:` runs on its own; expected no `steps:` or `threads:` beside it");
+    if (wl && !i.machine?.cpus) this.fail(["workload"], "the sysbench workload runs on the CPU model; expected `machine: { cpus: N }` (and usually cpu_quota)");
     const expect = (i.expect ?? []).map((e, n) => this.expectation(e, n, declared));
     return {
       file: this.file,
@@ -225,6 +229,9 @@ class Compiler {
       expect,
       explore: i.explore,
       machine: i.machine ?? {},
+      workload: wl
+        ? { sysbench: { test: wl.test, threads: wl.threads, timeNs: this.duration(["workload", "sysbench", "time"], wl.time), warmupNs: wl.warmup === undefined ? 2 * SEC : this.duration(["workload", "sysbench", "warmup"], wl.warmup) } }
+        : null,
     };
   }
 

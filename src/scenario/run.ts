@@ -15,6 +15,7 @@ import { StreamingTrace, NO_TRACE, type TraceSink } from "../trace/sink.js";
 import { checkExpectations, type ExpectationResult } from "./expect.js";
 import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loader.js";
 import { snapshotTable, compareRows } from "./tables.js";
+import { runSysbenchScenario } from "./workload.js";
 
 export interface RunOptions {
   seed?: number;
@@ -159,6 +160,10 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunArtifacts {
   const sink: TraceSink = trace ?? NO_TRACE;
   const kernel = new Kernel({ seed, scheduler: opts.scheduler, trace: sink, stallNs: sc.hangAfterNs, maxSteps: 50_000_000 });
   try {
+    if (sc.workload) {
+      const { report, kernel: k, result } = runSysbenchScenario(sc, opts, trace, seed);
+      return { report, trace, statements: [], kernel: k, server: new Server(k, sc.version, versionFamily(sc.version)), result };
+    }
     return runOn(sc, kernel, trace, seed, opts);
   } catch (e) {
     trace?.abort();

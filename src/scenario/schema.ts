@@ -91,10 +91,22 @@ export const MachineSchema = z.strictObject({
     .array(z.strictObject({ syscall: z.string(), error: z.string(), when: z.union([z.string(), z.number()]).optional() }))
     .optional()
     .describe("strace-style fault injection into mysqld's system calls"),
+  n_cpu_reported: z.number().int().min(1).optional().describe("force the n_cpu InnoDB's srv_update_cpu_usage computes (the seed 001 hacked build); default: counted from the cpuset"),
   other_processes: z
     .array(z.strictObject({ name: z.string(), locked_files: z.number().int().min(0) }))
     .optional()
     .describe("other processes holding file locks on the same mount (a second mysqld, a backup tool)"),
+});
+
+export const WorkloadSchema = z.strictObject({
+  sysbench: z
+    .strictObject({
+      test: z.enum(["oltp_update_index"]).describe("the sysbench Lua test"),
+      threads: z.number().int().min(1).max(4096),
+      time: Duration.describe("measured time (sysbench --time)"),
+      warmup: Duration.optional().describe("time before measuring (default 2s)"),
+    })
+    .describe("a built-in sysbench client (src/mysql/workload/sysbench.ts) on the 8.0 redo log and the CPU model"),
 });
 
 export const ScenarioSchema = z.strictObject({
@@ -107,6 +119,7 @@ export const ScenarioSchema = z.strictObject({
   setup: z.array(z.string()).optional().describe("statements applied before time starts (CREATE TABLE, INSERT, SET GLOBAL)"),
   steps: z.array(StepSchema).optional(),
   threads: z.record(z.string(), ThreadSchema).optional(),
+  workload: WorkloadSchema.optional().describe("a built-in workload program run instead of steps and threads"),
   duration: Duration.optional().describe("virtual-time limit (default 60s)"),
   hang_after: Duration.optional().describe("report a hang when every client has waited with no timeout this long while background threads tick (default 5s)"),
   expect: z.array(ExpectationSchema).optional(),

@@ -1,0 +1,86 @@
+import type { Kernel, RunResult } from "../kernel/kernel.js";
+import { encodeSchedule } from "../kernel/schedule-string.js";
+import { parseDuration } from "../kernel/time.js";
+import type { SysVarValue } from "../mysql/sysvars.js";
+import { runSysbench } from "../mysql/workload/sysbench.js";
+import type { StreamingTrace } from "../trace/sink.js";
+import { NO_TRACE } from "../trace/sink.js";
+import { checkExpectations } from "./expect.js";
+import type { Scenario } from "./loader.js";
+import type { RunOptions, RunReport } from "./run.js";
+
+/** CPUQuota as systemd writes it: "100%" (of one CPU), or a number of percent. */
+export function quotaPercent(q: string | number | undefined): number | null {
+  if (q === undefined) return null;
+  if (typeof q === "number") return q;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(q);
+  if (!m) throw new Error(`cpu_quota "${q}": expected a percentage such as "100%"`);
+  return Number(m[1]);
+}
+
+/**
+ * Runs a scenario whose `workload:` is the built-in sysbench client: the whole run is the
+ * sysbench program against the 8.0 redo log on the CPU model (src/mysql/workload/sysbench.ts),
+ * reported in the same shape as any scenario run.
+ */
+export function runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: StreamingTrace | null, seed: number): { report: RunReport; kernel: Kernel; result: RunResult } {
+  const wl = sc.workload!.sysbench;
+  const sysvars: Record<string, SysVarValue> = Object.fromEntries([...sc.variables, ...(opts.set ?? [])]);
+  let kernel: Kernel | undefined;
+  const sb = runSysbench({
+    seed,
+    threads: wl.threads,
+    durationNs: wl.timeNs,
+    warmupNs: wl.warmupNs,
+    cpus: sc.machine.cpus,
+    cpuQuotaPct: quotaPercent(sc.machine.cpu_quota),
+    ...(sc.machine.cpu_period !== undefined ? { cpuPeriodNs: parseDuration(sc.machine.cpu_period) ?? undefined } : {}),
+    sysvars,
+    forceNcpu: sc.machine.n_cpu_reported ?? null,
+    scheduler: opts.scheduler,
+    trace: trace ?? NO_TRACE,
+    inspect: (parts) => {
+      kernel = parts.kernel;
+    },
+  });
+  const metrics: Record<string, number> = {
+    tps: round(sb.tps),
+    transactions: sb.transactions,
+    latency_min_ms: round(sb.latency_ms.min),
+    latency_avg_ms: round(sb.latency_ms.avg),
+    latency_p95_ms: round(sb.latency_ms.p95),
+    latency_max_ms: round(sb.latency_ms.max),
+    nr_periods: sb.cpu.nr_periods,
+    nr_throttled: sb.cpu.nr_throttled,
+    throttled_time_s: round(sb.cpu.throttled_time_s),
+    cpus_used: round(sb.cpu.cpus_used),
+    cpu_per_txn_us: round(sb.cpu.cpu_per_txn_us),
+    spin_fraction: round(sb.spin.user_fraction),
+    n_cpu: sb.srv_cpu_usage.n_cpu,
+    utime_abs: round(sb.srv_cpu_usage.utime_abs),
+    utime_pct: round(sb.srv_cpu_usage.utime_pct),
+  };
+  const k = kernel!;
+  const result: RunResult = { outcome: "finished", now: k.now, steps: k.steps, events: k.events, choices: k.choices };
+  const outcome: RunReport["outcome"] = sb.sim.outcome === "time_limit" || sb.sim.outcome === "finished" ? "completed" : sb.sim.outcome === "deadlock" ? "deadlock" : sb.sim.outcome === "hang" ? "hang" : "error";
+  const expectations = checkExpectations(sc, { outcome, statements: [], finalState: () => "", thds: [], result, metrics });
+  const report: RunReport = {
+    scenario: sc.name,
+    version: sc.version,
+    seed,
+    outcome,
+    virtual_time_ns: k.now,
+    events: k.steps,
+    trace_sha256: trace ? trace.close() : "",
+    expectations,
+    metrics,
+    connections: {},
+    schedule: encodeSchedule(k.choices),
+    steps: k.steps,
+  };
+  return { report, kernel: k, result };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
