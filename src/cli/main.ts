@@ -49,7 +49,15 @@ const cli = yargs(hideBin(process.argv))
     .option("workers", { type: "number", describe: "parallel workers (default: CPU count)" })
     .option("shard", { type: "string", describe: "i/n: run only the i-th of n slices of the grid" })
     .option("out", { type: "string", describe: "results file (.jsonl or .csv); resumable" })
+    .option("report", { type: "string", describe: "also write an HTML report (metric vs each axis, inline SVG)" })
     .example("$0 sweep scenarios/mdl/fk-alter-starvation.yaml --set max_write_lock_count=1,10,100 --seeds 5", "ALTER latency vs max_write_lock_count"), (a) => sweepCommand(a as never))
+  .command("merge <out> <files..>", "join the results files of a sharded sweep, checking every run is there once", (y: Argv) => y
+    .positional("out", { type: "string", describe: "merged results file (.jsonl or .csv)" })
+    .positional("files", { type: "string", array: true, describe: "the shards' results files" })
+    .example("$0 merge results.jsonl shard-*.jsonl", "join the shards of `sweep --shard i/n`"), async (a) => {
+    const { mergeCli } = await import("../sweep/cli.js");
+    process.exitCode = await mergeCli(a as never);
+  })
   .demandCommand(1, "name a command: run, explore, replay, validate, list, render or sweep")
   .strict()
   .recommendCommands()
