@@ -113,6 +113,8 @@ function* settle(
   s.thd.state = state;
   s.slot.name = `MDL ${describeKey(key)}`;
   s.slot.granted = null;
+  // MDL_context::acquire_lock: the deadlock search has run; DEBUG_SYNC "mdl_acquire_lock_wait" before the wait
+  yield t.syncPoint("mdl_acquire_lock_wait");
   const woke = yield t.acquire(s.slot, undefined, opts.timeoutNs ?? lockWaitTimeoutS * SEC);
   let status: MdlWaitStatus;
   if (woke === "timeout") status = sys.abortWait(s.ctx, "TIMEOUT");
