@@ -11,6 +11,7 @@ import {
   type MdlRequest,
   type MdlTicket,
 } from "../mdl/index.js";
+import { filesModelActive, type MachineSpec } from "../innodb/files-model.js";
 import type { Server } from "../server.js";
 import { registerModel, rollbackTransaction, type StatementModel } from "../sql/execute.js";
 import type { Statement, TableRef } from "../sql/parse.js";
@@ -467,6 +468,15 @@ export function installLocking(server: Server): void {
     *work(t, thd, stmt) {
       const s = session(t, thd);
       switch (stmt.kind) {
+        case "create_table":
+        case "drop_table":
+          // the catalog change, unless the InnoDB files model (a scenario with a machine) owns it
+          if (filesModelActive(server.ext.machine as MachineSpec | undefined)) return false;
+          if (stmt.kind === "create_table") {
+            if (!server.table(stmt.table.db, stmt.table.name)) server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
+          } else for (const r of stmt.tables) server.tables.delete(`${r.db}.${r.name}`.toLowerCase());
+          yield t.cpu(DDL_NS, stmt.kind === "create_table" ? "create table" : "drop table");
+          return true;
         case "alter_table":
           yield* alterTable(t, s, stmt);
           return true;
