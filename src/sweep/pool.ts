@@ -1,5 +1,6 @@
 /**
- * Runs sweep jobs on worker threads (node:worker_threads, one per core by default) or in-process.
+ * Runs sweep jobs on this thread and worker threads (node:worker_threads; one thread per core by
+ * default).
  * Each worker loads the scenario file itself and gets jobs one or two at a time, so a slow point
  * never leaves a core idle; records come back in completion order and the caller streams them.
  * Results do not depend on the worker count: a run's record is a function of (point, seed) only.
@@ -46,56 +47,73 @@ export interface PoolOptions {
   runner?: PointRunner;
 }
 
+/**
+ * Runs the jobs on `workers` threads of execution: this thread plus workers-1 worker threads. This
+ * thread takes jobs too, between handling the workers' replies, so it is never idle while they
+ * start (loading the modules and the scenario takes a few hundred milliseconds per thread).
+ */
 export async function runJobs(jobs: readonly Job[], o: PoolOptions): Promise<void> {
-  const workers = Math.max(1, Math.min(o.workers, jobs.length));
   if (jobs.length === 0) return;
-  if (workers === 1) {
-    const runner = o.runner ?? new PointRunner(o.spec);
-    for (const j of jobs) {
-      o.onRecord(runner.run(j));
-      // let the event loop breathe (progress bar redraws, signals) between runs
-      await new Promise<void>((r) => setImmediate(r));
-    }
-    return;
-  }
-  const script = workerScript();
+  const workers = Math.max(1, Math.min(o.workers, jobs.length));
+  const runner = o.runner ?? new PointRunner(o.spec);
+  const threads = workers - 1;
+  const script = threads > 0 ? workerScript() : "";
   let next = 0;
   let done = 0;
+  let failure: Error | null = null;
   const pool: Worker[] = [];
+  let wake: (() => void) | null = null;
+  const poke = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const accept = (r: RunRecord): void => {
+    o.onRecord(r);
+    done++;
+  };
+  const feed = (w: Worker): void => {
+    if (failure || next >= jobs.length) return;
+    w.postMessage({ job: jobs[next++] });
+  };
+  const fail = (e: Error): void => {
+    failure ??= e;
+    poke();
+  };
   try {
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      const fail = (e: Error): void => {
-        if (!failed) {
-          failed = true;
-          reject(e);
+    for (let i = 0; i < threads; i++) {
+      const w = new Worker(script, { workerData: o.spec, execArgv: [] });
+      pool.push(w);
+      w.on("message", (m: FromWorker) => {
+        if (failure) return;
+        if ("error" in m) return fail(m.input ? new SweepInputError(m.error) : new Error(`sweep worker: ${m.error}`));
+        try {
+          accept(m.record);
+        } catch (e) {
+          return fail(e as Error);
         }
-      };
-      const feed = (w: Worker): void => {
-        if (failed || next >= jobs.length) return;
-        w.postMessage({ job: jobs[next++] });
-      };
-      for (let i = 0; i < workers; i++) {
-        const w = new Worker(script, { workerData: o.spec, execArgv: [] });
-        pool.push(w);
-        w.on("message", (m: FromWorker) => {
-          if (failed) return;
-          if ("error" in m) return fail(m.input ? new SweepInputError(m.error) : new Error(`sweep worker: ${m.error}`));
-          try {
-            o.onRecord(m.record);
-          } catch (e) {
-            return fail(e as Error);
-          }
-          if (++done === jobs.length) return resolve();
-          feed(w);
+        feed(w);
+        poke();
+      });
+      w.on("error", (e) => fail(e));
+      w.on("exit", (code) => {
+        if (done < jobs.length) fail(new Error(`sweep worker exited (code ${code}) with ${jobs.length - done} run(s) unfinished`));
+      });
+      for (let k = 0; k < IN_FLIGHT; k++) feed(w);
+    }
+    while (!failure && done < jobs.length) {
+      if (next < jobs.length) {
+        accept(runner.run(jobs[next++]!));
+        // let worker replies, progress redraws and signals in between runs
+        await new Promise<void>((r) => setImmediate(r));
+      } else {
+        // every job is handed out: wait for the workers' last replies
+        await new Promise<void>((r) => {
+          wake = r;
         });
-        w.on("error", (e) => fail(e));
-        w.on("exit", (code) => {
-          if (done < jobs.length) fail(new Error(`sweep worker exited (code ${code}) with ${jobs.length - done} run(s) unfinished`));
-        });
-        for (let k = 0; k < IN_FLIGHT; k++) feed(w);
       }
-    });
+    }
+    if (failure) throw failure;
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
