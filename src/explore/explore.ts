@@ -17,7 +17,7 @@ export interface RunSummary {
   failed: boolean;
   outcome: string;
   choices: readonly number[];
-  /** scheduler steps ("run" choices), used to size PCT's change-point range */
+  /** kernel steps (reported, not used for scheduling) */
   steps?: number;
 }
 
@@ -30,7 +30,7 @@ export interface ExploreOptions {
   seed?: number;
   /** pct: bug depth d (d-1 change points) */
   depth?: number;
-  /** pct: expected number of scheduling steps k; default measured from one fifo run */
+  /** pct: expected number of scheduling choices k; default measured from one fifo run */
   steps?: number;
   /** exhaustive: choice points enumerated per run (deeper ones take choice 0) */
   maxDepth?: number;
@@ -106,7 +106,8 @@ export function explore(run: RunFn, opts: ExploreOptions): ExploreResult {
   }
 
   let steps = opts.steps;
-  if (opts.strategy === "pct" && steps === undefined) steps = Math.max(1, run(new FifoScheduler(), seed0).steps ?? 1000);
+  // PCT draws its change points over the run's scheduling choices (k), measured on one fifo run
+  if (opts.strategy === "pct" && steps === undefined) steps = Math.max(1, run(new FifoScheduler(), seed0).choices.length);
   for (let i = 0; i < opts.runs; i++) {
     const seed = seed0 + i;
     const sched = schedulerFor(opts.strategy, seed, { depth: opts.depth, steps });

@@ -1,3 +1,4 @@
+import { installBinlog } from "./binlog/model.js";
 import { installInnodbFiles, type MachineSpec } from "./innodb/files-model.js";
 import { installLocking } from "./locking/locking-model.js";
 import type { Server } from "./server.js";
@@ -8,5 +9,6 @@ import type { Server } from "./server.js";
  */
 export function installModels(server: Server): void {
   installLocking(server);
+  installBinlog(server);
   installInnodbFiles(server, server.ext.machine as MachineSpec | undefined);
 }

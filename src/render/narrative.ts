@@ -65,7 +65,8 @@ export function narrative(records: Iterable<TraceRecord>, opts: NarrativeOptions
         push(r, `wait on ${r.o} timed out after ${fmtDur(d.waited_ns as number)}`);
         break;
       case "lost_signal":
-        push(r, `!! ${d.op} on ${r.o} found no waiter: the wake-up is lost`);
+        // usually harmless (a broadcast with no followers); the hang report names the one that matters
+        if (opts.verbose) push(r, `${d.op} on ${r.o} found no waiter`);
         break;
       case "signal":
         if (opts.verbose) push(r, `signals ${r.o}, waking ${d.woke}`);
@@ -128,7 +129,8 @@ export function waitForInWords(kind: string, d: Record<string, unknown>): string
   const cycle = (d.cycle ?? []) as string[];
   const out = [kind === "deadlock" ? `DEADLOCK: ${cycle.join(" -> ")} -> ${cycle[0]}` : "HANG: every thread waits, and nothing that runs or will run can wake them"];
   for (const n of nodes) {
-    if (!n.waitingOn) continue;
+    // idle connections waiting for their next statement are not part of the story
+    if (!n.waitingOn || n.waitingOn.kind === "mailbox") continue;
     let s = `  ${n.thread}${n.state ? ` ("${n.state}")` : ""} waits on ${n.waitingOn.name} (${n.waitingOn.kind}) since ${(n.since / 1e9).toFixed(6)}`;
     if (n.holds.length) s += `, holding ${n.holds.join(", ")}`;
     if (n.blockedBy.length) s += `; held by ${n.blockedBy.join(", ")}`;

@@ -451,6 +451,7 @@ export function metricsOf(server: Server, now: number): Record<string, number> {
   const out: Record<string, number> = {};
   const secs = now / 1e9;
   for (const [k, v] of server.metrics.counters) out[k] = v;
+  for (const provider of (server.ext.metricProviders as (() => Record<string, number>)[] | undefined) ?? []) Object.assign(out, provider());
   const trx = server.metrics.counters.get("transactions") ?? 0;
   out.transactions = trx;
   out.tps = secs > 0 ? Math.round((trx / secs) * 100) / 100 : 0;

@@ -1,0 +1,331 @@
+import type { Kernel } from "../../kernel/kernel.js";
+import type { Effect, SimThread } from "../../kernel/thread.js";
+import { US } from "../../kernel/time.js";
+import { AtomicCounter } from "../../sync/atomic.js";
+import { Cond } from "../../sync/cond.js";
+import { Mutex } from "../../sync/mutex.js";
+import type { Disk } from "../../machine/disk.js";
+import type { SystemVariables } from "../sysvars.js";
+import type { Thd } from "../thd.js";
+
+/**
+ * MYSQL_BIN_LOG's group commit (sql/binlog.cc, binlog.h) as three versions have it:
+ *
+ * - "5.6.10"/"5.6.11" (bug #68569): dec_prep_xids() is an atomic decrement followed by
+ *   mysql_cond_signal(&m_prep_xids_cond) WITHOUT a mutex, while new_file_impl() checks
+ *   get_prep_xids() and waits on m_prep_xids_cond holding LOCK_commit. With binlog_order_commits
+ *   OFF a committing thread can decrement and signal between the rotating thread's check and its
+ *   wait: the signal is lost and the rotation waits forever holding LOCK_log.
+ * - "5.6.12"/"5.7" (the fix, commit e9fea31): LOCK_xids guards the signal and the wait.
+ * - "8.0": fixed; the stage manager is Commit_stage_manager (rpl_commit_stage_manager.cc).
+ *
+ * ordered_commit(): FLUSH stage (leader takes LOCK_log, flushes every queued thread's binlog
+ * cache, counts its XID in m_prep_xids), SYNC stage (LOCK_sync, optional delay, fsync every
+ * sync_binlog groups), COMMIT stage (binlog_order_commits=ON: the leader commits the group in
+ * order under LOCK_commit; OFF: everyone commits itself in finish_commit), signal_done, then
+ * rotation if the file passed max_binlog_size. Every yield is a point where another thread may
+ * run; the ones the bug needs are where MySQL has no lock.
+ */
+export type BinlogVersion = "5.6.10" | "5.6.11" | "5.6.12" | "5.7" | "8.0";
+
+enum Stage {
+  FLUSH = 0,
+  SYNC = 1,
+  COMMIT = 2,
+}
+const STAGE_NAME = ["FLUSH", "SYNC", "COMMIT"];
+
+/** The binlog side of a transaction (THD::transaction.flags and the binlog cache). */
+export interface BinlogTrx {
+  /** bytes in the binlog cache */
+  cacheBytes: number;
+  /** transaction.flags.pending: waiting for a stage leader to finish it */
+  pending: boolean;
+  /** transaction.flags.commit_low: the engine commit is still to be done (by finish_commit) */
+  commitLow: boolean;
+  /** transaction.flags.xid_written: counted in m_prep_xids */
+  xidWritten: boolean;
+  /** position in the binlog the transaction was flushed at (file index, end offset) */
+  binlogPos: [number, number] | null;
+}
+
+export interface EngineHooks {
+  /** InnoDB prepare, before ordered_commit (ha_prepare_low) */
+  prepare(t: SimThread, thd: Thd): Generator<Effect, void, unknown>;
+  /** the flush-stage leader's redo flush for the group (5.7+: ha_flush_logs) */
+  flushLogs(t: SimThread): Generator<Effect, void, unknown>;
+  /** ha_commit_low: the engine commit */
+  commitLow(t: SimThread, thd: Thd): Generator<Effect, void, unknown>;
+}
+
+/** CPU costs of the binlog code paths (not calibrated: the scenarios are about order and grouping) */
+const FLUSH_CACHE_NS = 3 * US;
+const ROTATE_NS = 50 * US;
+/** the size of a new binlog file's header (format description event) */
+const FILE_HEADER_BYTES = 120;
+
+export class MysqlBinLog {
+  readonly LOCK_log: Mutex;
+  readonly LOCK_sync: Mutex;
+  readonly LOCK_commit: Mutex;
+  readonly LOCK_index: Mutex;
+  /** only in fixed versions */
+  readonly LOCK_xids: Mutex | null;
+  readonly m_prep_xids: AtomicCounter;
+  readonly m_prep_xids_cond: Cond;
+  /** Stage_manager: the done signal followers wait for */
+  readonly LOCK_done: Mutex;
+  readonly m_cond_done: Cond;
+  private readonly queues: Thd[][] = [[], [], []];
+  private syncCounter = 0;
+
+  /** binlog file index (binlog.000001 ...) and its size */
+  fileIndex = 1;
+  fileBytes = FILE_HEADER_BYTES;
+  /** every transaction's position, in binlog order: the durability property test reads it */
+  readonly binlogOrder: string[] = [];
+  readonly engineOrder: string[] = [];
+  readonly stats = { commits: 0, flushGroups: 0, flushGroupMembers: 0, syncGroups: 0, commitGroups: 0, fsyncs: 0, rotations: 0, bytes: 0 };
+
+  readonly buggy: boolean;
+  readonly stageManagerName: string;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly version: BinlogVersion,
+    readonly vars: SystemVariables,
+    readonly disk: Disk,
+    readonly engine: EngineHooks,
+  ) {
+    this.buggy = version === "5.6.10" || version === "5.6.11";
+    this.stageManagerName = version === "8.0" ? "Commit_stage_manager" : "Stage_manager";
+    this.LOCK_log = new Mutex(kernel, "LOCK_log");
+    this.LOCK_sync = new Mutex(kernel, "LOCK_sync");
+    this.LOCK_commit = new Mutex(kernel, "LOCK_commit");
+    this.LOCK_index = new Mutex(kernel, "LOCK_index");
+    this.LOCK_xids = this.buggy ? null : new Mutex(kernel, "LOCK_xids");
+    this.m_prep_xids = new AtomicCounter("m_prep_xids", 0, 0);
+    this.m_prep_xids_cond = new Cond(kernel, "m_prep_xids_cond");
+    this.LOCK_done = new Mutex(kernel, `${this.stageManagerName}::m_lock_done`);
+    this.m_cond_done = new Cond(kernel, `${this.stageManagerName}::m_cond_done`);
+  }
+
+  static trxOf(thd: Thd): BinlogTrx {
+    return ((thd.ext.binlog as BinlogTrx | undefined) ??= { cacheBytes: 0, pending: false, commitLow: false, xidWritten: false, binlogPos: null });
+  }
+
+  // ------------------------------------------------------------------ commit
+
+  /** TC_LOG_BIN::commit -> MYSQL_BIN_LOG::ordered_commit for a transaction with changes */
+  *commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    const trx = MysqlBinLog.trxOf(thd);
+    yield* this.engine.prepare(t, thd);
+    trx.pending = true;
+    trx.commitLow = true;
+    trx.xidWritten = false;
+    yield* this.ordered_commit(t, thd);
+    trx.cacheBytes = 0;
+    this.stats.commits++;
+  }
+
+  /** MYSQL_BIN_LOG::ordered_commit */
+  *ordered_commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    // Stage #1: flushing transactions to the binary log
+    if (yield* this.change_stage(t, thd, Stage.FLUSH, [thd], null, this.LOCK_log)) return yield* this.finish_commit(t, thd);
+    const flushQueue = this.fetch_queue_for(Stage.FLUSH);
+    const { totalBytes, doRotate } = yield* this.process_flush_stage_queue(t, flushQueue);
+    yield* this.disk.write(t, totalBytes, "binlog flush_io_cache");
+    this.trace(t, "binlog.stage", { stage: "FLUSH", leader: thd.name, group_size: flushQueue.length, bytes: totalBytes });
+    yield t.syncPoint("bgc_after_flush_stage_before_sync_stage");
+
+    // Stage #2: syncing the binary log file to disk
+    if (yield* this.change_stage(t, thd, Stage.SYNC, flushQueue, this.LOCK_log, this.LOCK_sync)) return yield* this.finish_commit(t, thd);
+    const syncPeriod = this.vars.int("sync_binlog");
+    if (syncPeriod > 0 && this.syncCounter + 1 >= syncPeriod) yield* this.wait_count_or_timeout(t);
+    const finalQueue = this.fetch_queue_for(Stage.SYNC);
+    this.stats.syncGroups++;
+    yield* this.sync_binlog_file(t);
+    this.trace(t, "binlog.stage", { stage: "SYNC", leader: thd.name, group_size: finalQueue.length });
+
+    // Stage #3: committing the transactions in the storage engines
+    if (this.vars.bool("binlog_order_commits")) {
+      if (yield* this.change_stage(t, thd, Stage.COMMIT, finalQueue, this.LOCK_sync, this.LOCK_commit)) return yield* this.finish_commit(t, thd);
+      const commitQueue = this.fetch_queue_for(Stage.COMMIT);
+      this.stats.commitGroups++;
+      yield* this.process_commit_stage_queue(t, commitQueue);
+      this.trace(t, "binlog.stage", { stage: "COMMIT", leader: thd.name, group_size: commitQueue.length });
+      yield t.release(this.LOCK_commit);
+      yield* this.signal_done(t, commitQueue);
+    } else {
+      yield t.release(this.LOCK_sync);
+      yield* this.signal_done(t, finalQueue);
+    }
+    yield* this.finish_commit(t, thd);
+    if (doRotate) {
+      yield t.syncPoint("ready_to_do_rotation");
+      yield t.acquire(this.LOCK_log);
+      yield* this.rotate(t, thd, false);
+      yield t.release(this.LOCK_log);
+    }
+  }
+
+  /**
+   * Stage_manager::enroll_for + change_stage: queue the group for the stage; the thread that
+   * found the queue empty leads it (and takes the stage's mutex), the others wait for done.
+   * Returns true for a follower (its commit was done by a leader).
+   */
+  private *change_stage(t: SimThread, thd: Thd, stage: Stage, group: Thd[], leave: Mutex | null, enter: Mutex): Generator<Effect, boolean, unknown> {
+    const leader = this.queues[stage]!.length === 0;
+    this.queues[stage]!.push(...group);
+    if (leave) yield t.release(leave);
+    if (stage === Stage.FLUSH) yield t.syncPoint("bgc_after_enrolling_for_flush_stage");
+    if (!leader) {
+      if (stage === Stage.FLUSH) thd.state = this.waitState();
+      this.trace(t, "binlog.follower", { stage: STAGE_NAME[stage] });
+      const trx = MysqlBinLog.trxOf(thd);
+      yield t.acquire(this.LOCK_done);
+      while (trx.pending) yield t.acquire(this.m_cond_done, this.LOCK_done);
+      yield t.release(this.LOCK_done);
+      return true;
+    }
+    yield t.acquire(enter);
+    return false;
+  }
+
+  private fetch_queue_for(stage: Stage): Thd[] {
+    return this.queues[stage]!.splice(0);
+  }
+
+  /** process_flush_stage_queue: the leader writes each thread's cache; its XID becomes prepared. */
+  private *process_flush_stage_queue(t: SimThread, queue: Thd[]): Generator<Effect, { totalBytes: number; doRotate: boolean }, unknown> {
+    this.stats.flushGroups++;
+    this.stats.flushGroupMembers += queue.length;
+    // 5.7.6+: the leader flushes InnoDB's redo for the whole group before writing the binlog
+    if (this.version !== "5.6.10" && this.version !== "5.6.11" && this.version !== "5.6.12") yield* this.engine.flushLogs(t);
+    let totalBytes = 0;
+    for (const head of queue) {
+      const trx = MysqlBinLog.trxOf(head);
+      yield t.cpu(FLUSH_CACHE_NS, "flush_thread_caches");
+      totalBytes += trx.cacheBytes;
+      this.fileBytes += trx.cacheBytes;
+      trx.binlogPos = [this.fileIndex, this.fileBytes];
+      this.binlogOrder.push(head.name + "#" + this.stats.commits);
+      trx.xidWritten = true;
+      this.m_prep_xids.add(1); // inc_prep_xids
+      this.trace(t, "binlog.prep_xids", { op: "inc", value: this.m_prep_xids.value, thd: head.name });
+    }
+    this.stats.bytes += totalBytes;
+    return { totalBytes, doRotate: this.fileBytes >= this.vars.int("max_binlog_size") };
+  }
+
+  /** Stage_manager::wait_count_or_timeout: binlog_group_commit_sync_delay / _no_delay_count */
+  private *wait_count_or_timeout(t: SimThread): Generator<Effect, void, unknown> {
+    const delayUs = this.vars.int("binlog_group_commit_sync_delay");
+    const count = this.vars.int("binlog_group_commit_sync_no_delay_count");
+    if (delayUs <= 0 || this.version.startsWith("5.6")) return;
+    const step = Math.max(1, Math.floor(delayUs / 10)) * US;
+    for (let waited = 0; waited < delayUs * US; waited += step) {
+      if (count > 0 && this.queues[Stage.SYNC]!.length >= count) return;
+      yield t.sleep(step);
+    }
+  }
+
+  /** sync_binlog_file: fsync every sync_binlog groups */
+  private *sync_binlog_file(t: SimThread): Generator<Effect, void, unknown> {
+    const period = this.vars.int("sync_binlog");
+    if (period === 0) return;
+    if (++this.syncCounter >= period) {
+      this.syncCounter = 0;
+      this.stats.fsyncs++;
+      yield* this.disk.fsync(t, "binlog fsync");
+    }
+  }
+
+  /** process_commit_stage_queue: the leader commits every member in order (binlog_order_commits=ON) */
+  private *process_commit_stage_queue(t: SimThread, queue: Thd[]): Generator<Effect, void, unknown> {
+    for (const head of queue) {
+      const trx = MysqlBinLog.trxOf(head);
+      if (trx.commitLow) {
+        yield* this.engine.commitLow(t, head);
+        this.engineOrder.push(head.name);
+        trx.commitLow = false;
+      }
+      if (trx.xidWritten) yield* this.dec_prep_xids(t, head);
+    }
+  }
+
+  /** Stage_manager::signal_done: release the followers of a finished group */
+  private *signal_done(t: SimThread, queue: Thd[]): Generator<Effect, void, unknown> {
+    yield t.acquire(this.LOCK_done);
+    for (const thd of queue) MysqlBinLog.trxOf(thd).pending = false;
+    yield t.release(this.LOCK_done);
+    yield t.release(this.m_cond_done, "broadcast");
+  }
+
+  /** MYSQL_BIN_LOG::finish_commit: a thread's own engine commit when no leader did it (binlog_order_commits=OFF) */
+  private *finish_commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    const trx = MysqlBinLog.trxOf(thd);
+    if (trx.commitLow) {
+      yield* this.engine.commitLow(t, thd);
+      this.engineOrder.push(thd.name);
+      trx.commitLow = false;
+      yield t.syncPoint("finish_commit_before_dec_prep_xids");
+      if (trx.xidWritten) yield* this.dec_prep_xids(t, thd);
+    }
+    trx.pending = false;
+  }
+
+  /** dec_prep_xids: the buggy version signals without the mutex the waiter holds */
+  private *dec_prep_xids(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    const result = this.m_prep_xids.add(-1);
+    MysqlBinLog.trxOf(thd).xidWritten = false;
+    this.trace(t, "binlog.prep_xids", { op: "dec", value: this.m_prep_xids.value, thd: thd.name });
+    if (result !== 1) return;
+    yield t.yield(); // between the decrement and the signal: nothing is locked here
+    if (this.LOCK_xids) {
+      yield t.acquire(this.LOCK_xids);
+      yield t.release(this.m_prep_xids_cond, "signal");
+      yield t.release(this.LOCK_xids);
+    } else yield t.release(this.m_prep_xids_cond, "signal");
+  }
+
+  // ------------------------------------------------------------------ rotation
+
+  /** FLUSH BINARY LOGS: rotate_and_purge(force_rotate=true) */
+  *flush_binary_logs(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    yield t.acquire(this.LOCK_log);
+    yield* this.rotate(t, thd, true);
+    yield t.release(this.LOCK_log);
+  }
+
+  /** rotate -> new_file_without_locking -> new_file_impl, with LOCK_log held */
+  private *rotate(t: SimThread, thd: Thd, force: boolean): Generator<Effect, void, unknown> {
+    if (!force && this.fileBytes < this.vars.int("max_binlog_size")) return;
+    // wait until no transaction is prepared in this file: new_file_impl
+    const m = this.LOCK_xids ?? this.LOCK_commit;
+    yield t.acquire(m);
+    while (this.m_prep_xids.load() > 0) {
+      this.trace(t, "binlog.rotate_wait", { prep_xids: this.m_prep_xids.load(), mutex: m.name });
+      yield t.syncPoint("before_rotate_binlog_file");
+      yield t.acquire(this.m_prep_xids_cond, m);
+    }
+    yield t.release(m);
+    yield t.acquire(this.LOCK_index);
+    yield t.cpu(ROTATE_NS, "new_file_impl");
+    yield* this.disk.write(t, 100, "binlog rotate event");
+    this.fileIndex++;
+    this.fileBytes = FILE_HEADER_BYTES;
+    this.stats.rotations++;
+    this.trace(t, "binlog.rotate", { file: `binlog.${String(this.fileIndex).padStart(6, "0")}`, by: thd.name });
+    yield t.release(this.LOCK_index);
+  }
+
+  /** processlist state of a thread waiting in the commit pipeline */
+  waitState(): string {
+    return this.version === "8.0" ? "waiting for handler commit" : "query end";
+  }
+
+  private trace(t: SimThread, kind: string, d: Record<string, unknown>): void {
+    if (this.kernel.trace.enabled) t.trace(kind, undefined, d);
+  }
+}

@@ -1,0 +1,99 @@
+import type { Effect, SimThread } from "../../kernel/thread.js";
+import { Disk, SSD } from "../../machine/disk.js";
+import { REDO_COMMIT_BYTES, REDO_PREPARE_BYTES, RedoLog56, TRX_PREPARE_NS } from "../innodb/trx.js";
+import type { Server } from "../server.js";
+import { registerModel, type StatementModel } from "../sql/execute.js";
+import type { Thd } from "../thd.js";
+import { MysqlBinLog, type BinlogVersion, type EngineHooks } from "./binlog.js";
+
+/** binlog event sizes of a small row transaction (orders of magnitude) */
+const GTID_AND_BEGIN_BYTES = 100;
+const ROW_EVENT_BYTES = 150;
+const XID_EVENT_BYTES = 31;
+
+/**
+ * The binary log and InnoDB's two-phase commit as a statement model: writes fill the session's
+ * binlog cache; COMMIT of a transaction with changes runs InnoDB prepare and ordered_commit;
+ * FLUSH BINARY LOGS rotates. 8.0 scenarios that study redo spinning use src/mysql/innodb/redo.ts
+ * through the sysbench workload instead; this model's redo is the 5.6/5.7 log_write_up_to.
+ */
+export function installBinlog(server: Server): MysqlBinLog | null {
+  if (!server.vars.bool("log_bin")) return null;
+  const version = server.version as BinlogVersion;
+  const disk = new Disk(SSD);
+  const redo = new RedoLog56(server.kernel, disk);
+  redo.startBackgroundFlush(server.vars);
+  const is56 = version.startsWith("5.6");
+  const flushMode = (): number => server.vars.int("innodb_flush_log_at_trx_commit");
+  const lsnOf = new Map<Thd, number>();
+
+  const engine: EngineHooks = {
+    *prepare(t, thd) {
+      // innobase_xa_prepare -> trx_prepare: 5.6 flushes its own prepare record; 5.7.6+ leaves it to the flush-stage leader
+      yield t.cpu(TRX_PREPARE_NS, "trx_prepare");
+      const lsn = redo.append(REDO_PREPARE_BYTES);
+      lsnOf.set(thd, lsn);
+      if (is56 && flushMode() !== 0) yield* redo.writeUpTo(t, lsn, flushMode() === 1);
+    },
+    *flushLogs(t) {
+      // ha_flush_logs(true) in process_flush_stage_queue: one redo write+fsync for the group
+      if (flushMode() !== 0) yield* redo.writeUpTo(t, redo.lsn, flushMode() === 1);
+    },
+    *commitLow(t, thd) {
+      // innobase_commit -> trx_commit_low: 5.6 makes the commit record durable too; 5.7+ commits
+      // with HA_IGNORE_DURABILITY (the binlog is the source of truth after prepare)
+      const lsn = redo.append(REDO_COMMIT_BYTES);
+      if (is56 && flushMode() !== 0) yield* redo.writeUpTo(t, lsn, flushMode() === 1);
+      else yield t.yield();
+      lsnOf.delete(thd);
+    },
+  };
+  const binlog = new MysqlBinLog(server.kernel, version, server.vars, disk, engine);
+  server.ext.binlog = binlog;
+  const providers = ((server.ext.metricProviders as (() => Record<string, number>)[] | undefined) ??= []);
+  providers.push(() => {
+    const s = binlog.stats;
+    return {
+      binlog_commits: s.commits,
+      binlog_flush_groups: s.flushGroups,
+      binlog_avg_group_size: s.flushGroups ? Math.round((s.flushGroupMembers / s.flushGroups) * 100) / 100 : 0,
+      binlog_fsyncs: s.fsyncs,
+      binlog_rotations: s.rotations,
+      binlog_bytes: s.bytes,
+      redo_fsyncs: redo.flushes,
+      prep_xids: binlog.m_prep_xids.value,
+    };
+  });
+
+  const model: StatementModel = {
+    name: "binlog",
+    *before(_t, thd, stmt) {
+      if (stmt.kind !== "insert" && stmt.kind !== "update" && stmt.kind !== "delete") return;
+      const trx = MysqlBinLog.trxOf(thd);
+      if (trx.cacheBytes === 0) trx.cacheBytes = GTID_AND_BEGIN_BYTES;
+      trx.cacheBytes += ROW_EVENT_BYTES * Math.max(1, stmt.rows.length);
+    },
+    *commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+      const trx = MysqlBinLog.trxOf(thd);
+      trx.cacheBytes += XID_EVENT_BYTES;
+      const before = thd.state;
+      thd.state = binlog.waitState();
+      yield* binlog.commit(t, thd);
+      thd.state = before;
+    },
+    *work(t, thd, stmt) {
+      if (stmt.kind === "flush_binary_logs") {
+        yield* binlog.flush_binary_logs(t, thd);
+        return true;
+      }
+      if (stmt.kind === "show_master_status") {
+        t.trace("binlog.status", undefined, { file: `binlog.${String(binlog.fileIndex).padStart(6, "0")}`, position: binlog.fileBytes });
+        yield t.yield();
+        return true;
+      }
+      return false;
+    },
+  };
+  registerModel(server, model);
+  return binlog;
+}
