@@ -3,6 +3,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node a
 import type { ZodError } from "zod";
 import { parseDuration, SEC, type Ns } from "../kernel/time.js";
 import { errorDef } from "../mysql/errors.js";
+import { parseMysqldumpArgs, type ProgramName } from "../mysql/programs/mysqldump.js";
 import { parseStatement, SqlError, type Statement } from "../mysql/sql/parse.js";
 import { checkValue, sysvar, SYSTEM_VARIABLES, type SysVarValue } from "../mysql/sysvars.js";
 import { ScenarioSchema, type ExpectationInput, type ScenarioInput, type StepInput } from "./schema.js";
@@ -46,6 +47,8 @@ export interface ThreadDef {
   name: string;
   count: number;
   loop: LoopItem[];
+  /** a built-in client program run instead of `loop` (once per iteration) */
+  program?: { name: ProgramName; args: string[] };
   startNs: Ns;
   iterations: number;
   randomRange: number;
@@ -152,7 +155,7 @@ function zodToScenarioError(err: ZodError, doc: Document, at: At): ScenarioError
 function allowedKeys(path: readonly PropertyKey[]): string {
   if (path.length === 0) return Object.keys(ScenarioSchema.shape).join(", ");
   if (path[0] === "expect") return "outcome, order, state, error, metric, wait_for (one per item)";
-  if (path[0] === "threads") return "count, loop, start, iterations, random_range";
+  if (path[0] === "threads") return "count, loop, program, args, start, iterations, random_range";
   if (path[0] === "explore") return "strategy, runs, depth, max_depth";
   if (path[0] === "steps") return "send (or, in select: from, where, columns, rows)";
   return "see docs/scenario-format.md";
@@ -196,16 +199,27 @@ class Compiler {
     const steps = this.steps(i.steps ?? [], declared);
     const threads = Object.entries(i.threads ?? {}).map(([name, def]) => {
       if (declared?.includes(name) || this.usedConnections.has(name)) this.fail(["threads", name], `thread name "${name}" is also a connection; expected a distinct name`);
+      if ((def.loop === undefined) === (def.program === undefined)) this.fail(["threads", name], "a thread takes `loop:` (statements) or `program:` (mysqldump), one of the two");
+      if (def.args !== undefined && def.program === undefined) this.fail(["threads", name, "args"], "`args:` goes with `program:`");
+      const args = (def.args ?? "").split(/\s+/).filter(Boolean);
+      if (def.program) {
+        try {
+          parseMysqldumpArgs(args);
+        } catch (e) {
+          this.fail(["threads", name, "args"], (e as Error).message);
+        }
+      }
       return {
         name,
         count: def.count ?? 1,
-        loop: def.loop.map((item, n): LoopItem => {
+        ...(def.program ? { program: { name: def.program, args } } : {}),
+        loop: (def.loop ?? []).map((item, n): LoopItem => {
           if (typeof item === "string") return { kind: "stmt", sql: item, stmt: this.statement(["threads", name, "loop", n], item) };
           if ("sleep" in item) return { kind: "sleep", ns: this.duration(["threads", name, "loop", n, "sleep"], item.sleep) };
           return { kind: "think", meanNs: this.duration(["threads", name, "loop", n, "think"], item.think) };
         }),
         startNs: def.start === undefined ? 0 : this.duration(["threads", name, "start"], def.start),
-        iterations: def.iterations ?? Number.MAX_SAFE_INTEGER,
+        iterations: def.iterations ?? (def.program ? 1 : Number.MAX_SAFE_INTEGER),
         randomRange: def.random_range ?? 1_000_000,
       };
     });

@@ -6,6 +6,7 @@ import { MS } from "../kernel/time.js";
 import type { Waitable } from "../kernel/waitable.js";
 import { MysqlError, mysqlError } from "../mysql/errors.js";
 import { installModels } from "../mysql/models.js";
+import { PROGRAMS } from "../mysql/programs/mysqldump.js";
 import { Server } from "../mysql/server.js";
 import { executeStatement, models, rollbackTransaction, setDebugSync } from "../mysql/sql/execute.js";
 import { firstWords, oneLine, parseStatement, type Statement } from "../mysql/sql/parse.js";
@@ -248,6 +249,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     const end = kernel.now;
     statements.push({ conn: thd.name, sql: oneLine(sql), startNs: start, endNs: end, error: error?.def.name ?? null });
     server.metrics.sample("statement_latency_ns", end - start);
+    server.metrics.sample(`stmt:${firstWords(sql)}`, end - start);
     t.trace("stmt_end", undefined, { sql: oneLine(sql), conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
   }
 
@@ -368,6 +370,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
         const rng = t.rng(`workload/${name}`);
         if (def.startNs > 0) yield t.sleep(def.startNs);
         for (let it = 0; it < def.iterations; it++) {
+          if (def.program) yield* runProgram(t, thd, def.program);
           for (const item of def.loop) {
             if (item.kind === "sleep") yield t.sleep(item.ns);
             else if (item.kind === "think") yield t.sleep(Math.round(rng.exponential(item.meanNs)));
@@ -380,6 +383,13 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
         }
       });
     }
+  }
+
+  /** A built-in client program (mysqldump): each statement it sends, until it ends or one fails. */
+  function* runProgram(t: SimThread, thd: Thd, p: NonNullable<ThreadDef["program"]>): Generator<Effect, void, unknown> {
+    const prog = PROGRAMS[p.name](server, p.args);
+    for (let r = prog.next(null); !r.done; r = prog.next(thd.error)) yield* runOne(t, thd, r.value, parseStatement(r.value));
+    if (thd.trx.active) yield* rollbackTransaction(t, thd, server);
   }
 
   const result = kernel.run(sc.durationNs);
@@ -455,11 +465,17 @@ export function metricsOf(server: Server, now: number): Record<string, number> {
   const trx = server.metrics.counters.get("transactions") ?? 0;
   out.transactions = trx;
   out.tps = secs > 0 ? Math.round((trx / secs) * 100) / 100 : 0;
+  const ms = (x: number): number => Math.round((x / MS) * 1000) / 1000;
+  // stmt_<KEYWORD>_ms: the slowest statement with that first keyword (ALTER, FLUSH, INSERT ...); a
+  // statement still running at the end counts with its time so far, so a sweep always gets a number
+  const longest = new Map<string, number>();
+  for (const [k, s] of server.metrics.samples) if (k.startsWith("stmt:")) longest.set(k.slice(5), s.reduce((a, b) => Math.max(a, b), 0));
+  for (const thd of server.thds) if (thd.info !== null) longest.set(firstWords(thd.info), Math.max(longest.get(firstWords(thd.info)) ?? 0, now - thd.commandStart));
+  for (const [kw, ns] of longest) if (/^[A-Z_]+$/.test(kw)) out[`stmt_${kw}_ms`] = ms(ns);
   for (const [k, s] of server.metrics.samples) {
-    if (s.length === 0) continue;
+    if (s.length === 0 || k.startsWith("stmt:")) continue;
     const sorted = [...s].sort((a, b) => a - b);
     const base = k.replace(/_ns$/, "");
-    const ms = (x: number): number => Math.round((x / MS) * 1000) / 1000;
     out[`${base}_avg_ms`] = ms(sorted.reduce((a, b) => a + b, 0) / sorted.length);
     out[`${base}_p50_ms`] = ms(sorted[Math.floor(sorted.length * 0.5)]!);
     out[`${base}_p95_ms`] = ms(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!);

@@ -51,7 +51,9 @@ const LoopItem = z.union([
 
 export const ThreadSchema = z.strictObject({
   count: z.number().int().min(1).max(4096).optional().describe("how many clients run this loop (default 1)"),
-  loop: z.array(LoopItem).min(1),
+  loop: z.array(LoopItem).min(1).optional().describe("the statements each client repeats (or `program:`)"),
+  program: z.enum(["mysqldump"]).optional().describe("a built-in client program instead of a loop (src/mysql/programs)"),
+  args: z.string().optional().describe('the program\'s command line, e.g. "--single-transaction --source-data"'),
   start: Duration.optional().describe("when the clients start (default 0)"),
   iterations: z.number().int().min(1).optional().describe("stop after this many loops (default: until duration)"),
   random_range: z.number().int().min(1).optional().describe("? is replaced by an integer in [1, random_range] (default 1000000)"),
