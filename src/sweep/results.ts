@@ -3,7 +3,7 @@
  * appended whole, one write per line, so a killed sweep leaves every finished run readable; at
  * most the last line is cut short, and reading (resume, merge) drops it.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { extname } from "node:path";
 import { OUTCOMES, type Outcome, type RunRecord } from "./execute.js";
 import { SweepInputError } from "./grid.js";
@@ -215,31 +215,83 @@ export class ResultsWriter {
   static open(file: string, existing: ResultsContent | null, header: () => string[]): ResultsWriter {
     const format = formatOf(file);
     if (existsSync(file) && !existing) throw new Error(`${file} exists: read it (readResults) before appending, or it would be truncated`);
-    const fd = openSync(file, existsSync(file) ? "r+" : "w");
+    takeLock(file);
     try {
-      const keep = existing?.validBytes ?? 0;
-      ftruncateSync(fd, keep);
-      closeSync(fd);
+      const fd = openSync(file, existsSync(file) ? "r+" : "w");
+      try {
+        ftruncateSync(fd, existing?.validBytes ?? 0);
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
-      closeSync(fd);
+      releaseLock(file);
       throw e;
     }
-    const afd = openSync(file, "a");
-    let hdr = existing?.header ?? null;
-    if (format === "csv" && !hdr) {
-      hdr = header();
-      writeSync(afd, csvLine(hdr));
+    let afd = -1;
+    try {
+      afd = openSync(file, "a");
+      let hdr = existing?.header ?? null;
+      if (format === "csv" && !hdr) {
+        hdr = header();
+        writeAll(afd, csvLine(hdr));
+      }
+      return new ResultsWriter(file, format, hdr, afd);
+    } catch (e) {
+      if (afd >= 0) closeSync(afd);
+      releaseLock(file);
+      throw e;
     }
-    return new ResultsWriter(file, format, hdr, afd);
   }
 
   append(r: RunRecord): void {
-    writeSync(this.fd, this.format === "csv" ? csvRow(this.header!, r) : jsonLine(r));
+    writeAll(this.fd, this.format === "csv" ? csvRow(this.header!, r) : jsonLine(r));
   }
 
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    releaseLock(this.file);
+  }
+}
+
+/** One whole record per write call; loops in the (rare) case of a short write. */
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/**
+ * `FILE.lock` (holding the pid) while a sweep appends to FILE: two sweeps writing one results file
+ * would interleave records. A lock left by a process that is gone is taken over.
+ */
+function takeLock(file: string): void {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(readFileSync(lock, "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new SweepInputError(`${file}: another sweep (pid ${pid}) is writing it; wait for it, or remove ${lock} if that is wrong`);
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new SweepInputError(`${file}: cannot take ${lock}`);
+}
+
+function releaseLock(file: string): void {
+  rmSync(`${file}.lock`, { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

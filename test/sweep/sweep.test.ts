@@ -50,7 +50,10 @@ describe("sweep (in-process)", () => {
     await runSweep({ file: FIX, sets: SETS, seeds: 2, workers: 1, out: csv });
     await runSweep({ file: FIX, sets: SETS, seeds: 2, workers: 1, out: jsonl });
     const text = readFileSync(csv, "utf8").split("\n");
-    expect(text[0]).toBe("max_write_lock_count,autocommit,seed_index,seed,run,runs,outcome,ok,virtual_time_ns,transactions,tps,statement_latency_avg_ms,statement_latency_p50_ms,statement_latency_p95_ms,statement_latency_max_ms,message");
+    // metric columns: those the grid's first run reported
+    const firstMetrics = Object.keys(readResults(jsonl).records.find((r) => r.run === 0)!.metrics);
+    expect(firstMetrics).toContain("tps");
+    expect(text[0]).toBe(["max_write_lock_count,autocommit,seed_index,seed,run,runs,outcome,ok,virtual_time_ns", ...firstMetrics, "message"].join(","));
     expect(text).toHaveLength(1 + 8 + 1);
     expect(readResults(csv).records).toEqual(readResults(jsonl).records);
   });
@@ -100,6 +103,18 @@ describe("sweep (in-process)", () => {
     const c = io();
     expect(await sweepCli({ file: FIX, set: ["autocommit=ON,OFF"], seeds: 1, workers: 1, out }, c)).toBe(2);
     expect(c.stderr.join("\n")).toMatch(/holds results of a sweep over \(sync_binlog\), not \(autocommit\)/);
+  });
+
+  it("one writer per results file: a live sweep's lock is refused, a dead one's taken over", async () => {
+    const out = fresh("jsonl");
+    writeFileSync(`${out}.lock`, `${process.ppid}\n`);
+    const c = io();
+    expect(await sweepCli({ file: FIX, set: ["sync_binlog=0,1"], seeds: 1, workers: 1, out }, c)).toBe(2);
+    expect(c.stderr.join("\n")).toMatch(/another sweep \(pid \d+\) is writing it/);
+    writeFileSync(`${out}.lock`, "2147483646\n");
+    expect(await sweepCli({ file: FIX, set: ["sync_binlog=0,1"], seeds: 1, workers: 1, out, quiet: true }, io())).toBe(0);
+    expect(existsSync(`${out}.lock`)).toBe(false);
+    expect(readFileSync(out, "utf8").trimEnd().split("\n")).toHaveLength(2);
   });
 
   it("shards merge to the unsharded result; merge finds missing and duplicated runs", async () => {
