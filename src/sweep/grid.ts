@@ -54,7 +54,8 @@ export function parseAxes(sets: readonly string[] | undefined): Axis[] {
         values: texts.map((t) => {
           const r = checkValue(def, t);
           if ("error" in r) throw new SweepInputError(`--set ${s}: ${r.error}`);
-          return valueText(r.value);
+          // 2^64-1 as MySQL prints it, not as the nearest double
+          return def.maxText !== undefined && r.value === def.max ? def.maxText : valueText(r.value);
         }),
       };
     } else if (isScenarioPath(rawName)) {

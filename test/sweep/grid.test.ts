@@ -18,6 +18,7 @@ describe("grid", () => {
     expect(grid[1]).toEqual([["max_write_lock_count", "1"], ["autocommit", "OFF"]]);
     expect(grid[5]).toEqual([["max_write_lock_count", "100"], ["autocommit", "OFF"]]);
     expect(expandGrid([])).toEqual([[]]);
+    expect(parseAxes(["max_write_lock_count=1,18446744073709551615"])[0]!.values).toEqual(["1", "18446744073709551615"]);
   });
 
   it("accepts scenario keys as dotted paths", () => {
