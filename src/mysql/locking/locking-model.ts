@@ -97,7 +97,9 @@ export function installLocking(server: Server): void {
   const lwt = (): number => {
     // max_write_lock_count is dynamic: the MDL code reads the global at each use
     sys.setMaxWriteLockCount(server.vars.int("max_write_lock_count"));
-    return server.vars.int("lock_wait_timeout");
+    // lock_wait_timeout: the session value of the thread that is about to wait (SET SESSION on a backup connection)
+    const thd = kernel.current?.data as Thd | undefined;
+    return Number(thd ? server.sessionVar(thd, "lock_wait_timeout") : server.vars.int("lock_wait_timeout"));
   };
 
   function session(t: SimThread, thd: Thd): Session {

@@ -25,7 +25,9 @@ export class TableDefinitionCache {
   /** A share that a thread opening `key` must wait for, or null if it can open now. */
   oldShare(key: string): Waitable | null {
     const s = this.shares.get(key);
-    return s && s.version !== this.refreshVersion && s.users.size > 0 ? s : null;
+    if (s && s.version !== this.refreshVersion && s.users.size > 0) return s;
+    // FLUSH TABLES retired the share from the cache, but its last user has not closed it yet
+    return this.retired.find((r) => r.key === key && r.users.size > 0) ?? null;
   }
 
   /** open_table: the thread now uses the table (call after oldShare(key) is null). */
