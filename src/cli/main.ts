@@ -9,6 +9,12 @@ import { hideBin } from "yargs/helpers";
 import { CliError, EXIT_BAD_INPUT } from "./common.js";
 import { exploreCommand, listCommand, renderCommand, replayCommand, runCommand, sweepCommand, validateCommand } from "./commands.js";
 
+// `mysqlsim run ... | head` closes our stdout early: that is not an error
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 const cli = yargs(hideBin(process.argv))
   .scriptName("mysqlsim")
   .usage("$0 <command> [options]\n\nA deterministic simulator of MySQL's locking and commit internals.")

@@ -1,6 +1,7 @@
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { US } from "../../kernel/time.js";
+import { InvariantViolation } from "../../kernel/kernel.js";
 import { AtomicCounter } from "../../sync/atomic.js";
 import { Cond } from "../../sync/cond.js";
 import { Mutex } from "../../sync/mutex.js";
@@ -47,6 +48,8 @@ export interface BinlogTrx {
   xidWritten: boolean;
   /** position in the binlog the transaction was flushed at (file index, end offset) */
   binlogPos: [number, number] | null;
+  /** its place in binlog order (assigned in the flush stage) */
+  binlogSeq: number;
 }
 
 export interface EngineHooks {
@@ -82,9 +85,9 @@ export class MysqlBinLog {
   /** binlog file index (binlog.000001 ...) and its size */
   fileIndex = 1;
   fileBytes = FILE_HEADER_BYTES;
-  /** every transaction's position, in binlog order: the durability property test reads it */
-  readonly binlogOrder: string[] = [];
-  readonly engineOrder: string[] = [];
+  /** binlog sequence numbers in the order the engine committed them */
+  readonly engineOrder: number[] = [];
+  private binlogSeq = 0;
   readonly stats = { commits: 0, flushGroups: 0, flushGroupMembers: 0, syncGroups: 0, commitGroups: 0, fsyncs: 0, rotations: 0, bytes: 0 };
 
   readonly buggy: boolean;
@@ -111,7 +114,7 @@ export class MysqlBinLog {
   }
 
   static trxOf(thd: Thd): BinlogTrx {
-    return ((thd.ext.binlog as BinlogTrx | undefined) ??= { cacheBytes: 0, pending: false, commitLow: false, xidWritten: false, binlogPos: null });
+    return ((thd.ext.binlog as BinlogTrx | undefined) ??= { cacheBytes: 0, pending: false, commitLow: false, xidWritten: false, binlogPos: null, binlogSeq: -1 });
   }
 
   // ------------------------------------------------------------------ commit
@@ -123,7 +126,12 @@ export class MysqlBinLog {
     trx.pending = true;
     trx.commitLow = true;
     trx.xidWritten = false;
+    trx.binlogPos = null;
     yield* this.ordered_commit(t, thd);
+    // a commit returns only once its transaction is in the binlog and committed in the engine
+    if (trx.binlogPos === null || trx.commitLow || trx.pending) {
+      throw new InvariantViolation(`${thd.name} returned from commit before its transaction was ${trx.binlogPos === null ? "in the binlog" : "committed"}`);
+    }
     trx.cacheBytes = 0;
     this.stats.commits++;
   }
@@ -209,7 +217,7 @@ export class MysqlBinLog {
       totalBytes += trx.cacheBytes;
       this.fileBytes += trx.cacheBytes;
       trx.binlogPos = [this.fileIndex, this.fileBytes];
-      this.binlogOrder.push(head.name + "#" + this.stats.commits);
+      trx.binlogSeq = this.binlogSeq++;
       trx.xidWritten = true;
       this.m_prep_xids.add(1); // inc_prep_xids
       this.trace(t, "binlog.prep_xids", { op: "inc", value: this.m_prep_xids.value, thd: head.name });
@@ -247,7 +255,7 @@ export class MysqlBinLog {
       const trx = MysqlBinLog.trxOf(head);
       if (trx.commitLow) {
         yield* this.engine.commitLow(t, head);
-        this.engineOrder.push(head.name);
+        this.engineCommitted(trx.binlogSeq, true);
         trx.commitLow = false;
       }
       if (trx.xidWritten) yield* this.dec_prep_xids(t, head);
@@ -267,7 +275,7 @@ export class MysqlBinLog {
     const trx = MysqlBinLog.trxOf(thd);
     if (trx.commitLow) {
       yield* this.engine.commitLow(t, thd);
-      this.engineOrder.push(thd.name);
+      this.engineCommitted(trx.binlogSeq, false);
       trx.commitLow = false;
       yield t.syncPoint("finish_commit_before_dec_prep_xids");
       if (trx.xidWritten) yield* this.dec_prep_xids(t, thd);
@@ -287,6 +295,15 @@ export class MysqlBinLog {
       yield t.release(this.m_prep_xids_cond, "signal");
       yield t.release(this.LOCK_xids);
     } else yield t.release(this.m_prep_xids_cond, "signal");
+  }
+
+  /** binlog_order_commits=ON promises engine commits in binlog order */
+  private engineCommitted(seq: number, ordered: boolean): void {
+    const last = this.engineOrder.length ? this.engineOrder[this.engineOrder.length - 1]! : -1;
+    if (ordered && this.vars.bool("binlog_order_commits") && seq < last) {
+      throw new InvariantViolation(`engine commit of binlog transaction #${seq} after #${last} with binlog_order_commits=ON`);
+    }
+    this.engineOrder.push(seq);
   }
 
   // ------------------------------------------------------------------ rotation
