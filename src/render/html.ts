@@ -54,7 +54,7 @@ type Delta =
   | [th: number, op: "w", object: string | null, since: number]
   | [th: number, op: "h" | "u", object: string]
   | [th: number, op: "m+", row: number, cells: (string | null)[]]
-  | [th: number, op: "mt" | "ms", row: number, value: string]
+  | [th: number, op: "ms", row: number, value: string]
   | [th: number, op: "m-", row: number];
 
 /** One event of the step-through: what happened, and the state changes up to and including it. */
@@ -72,6 +72,8 @@ interface Ticket {
   type: string;
   duration: string;
   status: string;
+  /** a pending upgrade request (its row goes when it is granted and merged) */
+  upgrade?: boolean;
 }
 
 const TXN_END = /^\s*(COMMIT|ROLLBACK)\b/i;
@@ -85,7 +87,7 @@ const EXPLICIT_END = /^\s*(UNLOCK\s+TABLES|UNLOCK\s+INSTANCE|HANDLER\b.*\bCLOSE|
  * records become steps (the others' deltas ride on the next step).
  *
  * MDL rows come from mdl.request / mdl.upgrade / mdl.wait_end, and mdl.release when the trace
- * has it. Without mdl.release, releases are inferred from statement ends, as MySQL releases
+ * has it, shown as performance_schema.metadata_locks shows them. Without mdl.release, releases are inferred from statement ends, as MySQL releases
  * tickets: STATEMENT duration at the statement's end, TRANSACTION duration at COMMIT / ROLLBACK /
  * implicit commit / an autocommit statement outside BEGIN, EXPLICIT at UNLOCK TABLES and the like
  * (the COMMIT lock's IX at the end of its COMMIT).
@@ -174,22 +176,25 @@ export class MomentState {
         break;
       }
       case "mdl.upgrade": {
-        const tk = this.findTicket(th, o, null);
+        // As performance_schema shows it: LOCK_TYPE is fixed when a ticket is created, and a
+        // pending upgrade is a separate request (a PENDING row of the new type) merged into the
+        // original ticket once granted (docs/mdl.md, "P_S mapping").
         const type = String(d.type ?? "");
-        if (tk) {
-          tk.type = type;
-          out.push([th, "mt", tk.row, type]);
-          tk.status = String(d.status ?? tk.status);
-          out.push([th, "ms", tk.row, tk.status]);
+        const status = String(d.status ?? "");
+        const orig = this.findTicket(th, o, "GRANTED");
+        if (status === "PENDING") {
+          const tk: Ticket = { row: this.nextRow++, key: o, type, duration: "TRANSACTION", status, upgrade: true };
+          this.ticketsOf(th).push(tk);
+          out.push([th, "m+", tk.row, mdlCells(tk)]);
         }
-        text = `MDL upgrade on ${o} to ${type}: ${String(d.status ?? "")}`;
+        text = `MDL upgrade on ${o}${orig ? ` from ${orig.type}` : ""} to ${type}: ${status}`;
         break;
       }
       case "mdl.wait_end": {
         const tk = this.findTicket(th, o, "PENDING");
         const status = String(d.status ?? "");
         if (tk) {
-          if (status === "GRANTED") {
+          if (status === "GRANTED" && !tk.upgrade) {
             tk.status = status;
             out.push([th, "ms", tk.row, status]);
           } else this.drop(th, tk, out);
@@ -350,9 +355,6 @@ export function momentAt(records: Iterable<TraceRecord>, t: number): { processli
         break;
       case "m+":
         rows.set(d[2], { owner: th, cells: [...d[3]] });
-        break;
-      case "mt":
-        rows.get(d[2])!.cells[3] = d[3];
         break;
       case "ms":
         rows.get(d[2])!.cells[5] = d[3];
@@ -613,7 +615,6 @@ const PAGE_SCRIPT = `
           case "h": t.holds.push(d[2]); break;
           case "u": var at = t.holds.lastIndexOf(d[2]); if (at >= 0) t.holds.splice(at, 1); break;
           case "m+": rows[d[2]] = { owner: d[0], cells: d[3].slice() }; order.push(d[2]); break;
-          case "mt": if (rows[d[2]]) rows[d[2]].cells[3] = d[3]; break;
           case "ms": if (rows[d[2]]) rows[d[2]].cells[5] = d[3]; break;
           case "m-": delete rows[d[2]]; break;
         }

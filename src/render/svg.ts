@@ -1,6 +1,6 @@
 import { scaleBand, scaleLinear } from "d3-scale";
 import type { TraceRecord } from "../trace/record.js";
-import { fmtTime, SPAN_CLASSES, TimelineBuilder, type Ending, type Lane, type Timeline, type TimelineOptions } from "./timeline.js";
+import { fmtTime, SPAN_CLASSES, spanLabel, TimelineBuilder, type Ending, type Lane, type Timeline, type TimelineOptions } from "./timeline.js";
 
 /**
  * The SVG timeline: one lane per thread (d3-scale's scaleBand), time across (scaleLinear). In each
@@ -193,21 +193,36 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
   return svg.replace(`height="${n2(height)}" viewBox="0 0 ${width} ${n2(height)}"`, `height="${h2}" viewBox="0 0 ${width} ${h2}"`);
 }
 
+/**
+ * Spans a pixel wide or more are rects with their own hover title; in a busy layer (over 50
+ * spans) the narrower ones go into one path per class, with one title saying how many there are:
+ * a fraction of the bytes, the same picture.
+ */
 function drawLayer(out: string[], lane: Lane, layer: "stmt" | "act" | "hold", x: (t: number) => number, laneY: number, h: number, dy: number): void {
-  const yy = n2(laneY + dy);
+  const y0 = laneY + dy;
+  const yy = n2(y0);
   const hh = n2(h);
   const textFs = Math.min(10, h * 0.9);
+  const slivers = new Map<string, { d: string[]; n: number }>();
+  const many = lane[layer].length > 50;
   for (const s of lane[layer]) {
     const x0 = x(s.start);
     const w = Math.max(0.4, x(s.end) - x0);
+    if (w < 1 && many) {
+      const p = slivers.get(s.cls) ?? slivers.set(s.cls, { d: [], n: 0 }).get(s.cls)!;
+      p.d.push(`M${n2(x0)},${yy}h${n2(w)}v${hh}h-${n2(w)}z`);
+      p.n += s.n;
+      continue;
+    }
     let text = "";
     if (layer === "stmt" && s.text && s.n === 1 && textFs >= 6 && w > 24) {
       const chars = Math.floor((w - 4) / (textFs * 0.58));
       const t = truncate(s.text, chars);
-      if (t) text = `<text class="stmt-text" x="${n2(x0 + 2)}" y="${n2(laneY + dy + h * 0.8)}" font-size="${n2(textFs)}">${esc(t)}</text>`;
+      if (t) text = `<text class="stmt-text" x="${n2(x0 + 2)}" y="${n2(y0 + h * 0.8)}" font-size="${n2(textFs)}">${esc(t)}</text>`;
     }
-    out.push(`<rect class="c-${s.cls}" x="${n2(x0)}" y="${yy}" width="${n2(w)}" height="${hh}"><title>${esc(`${fmtTime(s.start)} ${lane.name}: ${s.label}`)}</title></rect>${text}`);
+    out.push(`<rect class="c-${s.cls}" x="${n2(x0)}" y="${yy}" width="${n2(w)}" height="${hh}"><title>${esc(`${fmtTime(s.start)} ${lane.name}: ${spanLabel(s)}`)}</title></rect>${text}`);
   }
+  for (const [cls, p] of slivers) out.push(`<path class="c-${cls}" d="${p.d.join("")}"><title>${esc(`${lane.name}: ${p.n} short spans, mostly ${cls} (under a pixel each: zoom in, or see the step-through)`)}</title></path>`);
 }
 
 function drawEnding(out: string[], e: Ending, x: (t: number) => number, y: (s: string) => number | undefined, bw: number, top: number, lanesH: number, lanes: Set<string>): void {

@@ -69,7 +69,7 @@ export interface Span {
   start: number;
   end: number;
   cls: SpanClass;
-  /** hover text; for an aggregate, a summary */
+  /** what it is, for hover text (`spanLabel` adds the duration, or summarises an aggregate) */
   label: string;
   /** how many trace spans this one stands for (1 = itself; more = an aggregate) */
   n: number;
@@ -145,6 +145,8 @@ export interface TimelineOptions {
   maxSpansPerLayer?: number;
   /** wake arrows kept before they are thinned (default 4000) */
   maxArrows?: number;
+  /** with `finish(pixels)`: more arrows than this (after thinning to a pixel) are not drawn (default 400) */
+  maxDrawnArrows?: number;
   /** marks kept per kind (default 1000); the rest are counted in `omitted` */
   maxMarksPerKind?: number;
   /** keep client-side idle waits (mailbox, reap, wait_state) as spans (default true) */
@@ -187,15 +189,24 @@ class LayerSpans {
   }
 }
 
-/** Merges `s` into the last span when both are small (below `q`) and close; else appends it. */
+/**
+ * Merges `s` into the last span when both are small (below `q`) and close, up to AGGREGATE_PX
+ * quanta; a completed aggregate is folded into the one before it when both have the same
+ * dominant class (run-length), so uniform activity costs one span however long it lasts.
+ */
 function absorbOrPush(spans: Span[], s: Span, q: number): void {
   const last = spans[spans.length - 1];
   if (q > 0 && last !== undefined) {
-    const small = s.end - s.start < q;
+    const small = s.n > 1 || s.end - s.start < q;
     const lastSmall = last.n > 1 || last.end - last.start < q;
     if (small && lastSmall && s.start - last.end < q && s.end - last.start <= AGGREGATE_PX * q) {
       absorb(last, s);
       return;
+    }
+    const before = spans[spans.length - 2];
+    if (before !== undefined && before.n > 1 && last.n > 1 && before.cls === last.cls && last.start - before.end < q) {
+      absorb(before, last);
+      spans.pop();
     }
   }
   spans.push(s);
@@ -203,30 +214,40 @@ function absorbOrPush(spans: Span[], s: Span, q: number): void {
 
 function absorb(into: Span, s: Span): void {
   const mix = into.mix ?? { [into.cls]: into.end - into.start };
-  for (const [c, ns] of Object.entries(s.mix ?? { [s.cls]: s.end - s.start })) mix[c as SpanClass] = (mix[c as SpanClass] ?? 0) + (ns as number);
+  if (s.mix) for (const c in s.mix) mix[c as SpanClass] = (mix[c as SpanClass] ?? 0) + s.mix[c as SpanClass]!;
+  else mix[s.cls] = (mix[s.cls] ?? 0) + (s.end - s.start);
   into.mix = mix;
   into.n += s.n;
-  into.start = Math.min(into.start, s.start);
-  into.end = Math.max(into.end, s.end);
+  if (s.start < into.start) into.start = s.start;
+  if (s.end > into.end) into.end = s.end;
   into.text = undefined;
   let best: SpanClass = into.cls;
   let bestNs = -1;
-  for (const [c, ns] of Object.entries(mix) as [SpanClass, number][]) {
+  for (const c in mix) {
+    const ns = mix[c as SpanClass]!;
     if (ns > bestNs) {
-      best = c;
+      best = c as SpanClass;
       bestNs = ns;
     }
   }
   into.cls = best;
-  into.label = `${into.n} spans merged: ${(Object.entries(mix) as [SpanClass, number][])
-    .filter(([, ns]) => ns > 0)
-    .map(([c, ns]) => `${c} ${fmtDuration(ns)}`)
-    .join(", ")}`;
+  into.label = "";
+}
+
+/** The hover text of a span; for an aggregate, how many spans it stands for and their classes. */
+export function spanLabel(s: Span): string {
+  if (s.n <= 1 || !s.mix) return `${s.label} (${fmtDuration(s.end - s.start)})`;
+  const parts: string[] = [];
+  for (const c in s.mix) if (s.mix[c as SpanClass]! > 0) parts.push(`${c} ${fmtDuration(s.mix[c as SpanClass]!)}`);
+  return `${s.n} spans merged over ${fmtDuration(s.end - s.start)}: ${parts.join(", ")}`;
 }
 
 function remerge(spans: readonly Span[], q: number): Span[] {
   const out: Span[] = [];
-  for (const s of spans) absorbOrPush(out, { ...s, mix: s.mix ? { ...s.mix } : undefined }, q);
+  for (const s of spans) absorbOrPush(out, s.mix ? { ...s, mix: { ...s.mix } } : s.n > 1 ? { ...s } : s, q);
+  // the last aggregate is complete too
+  absorbOrPush(out, { start: Infinity, end: Infinity, cls: "other", label: "", n: 1 }, q);
+  out.pop();
   return out;
 }
 
@@ -278,6 +299,7 @@ export class TimelineBuilder {
     this.opts = {
       maxSpansPerLayer: opts.maxSpansPerLayer ?? 4000,
       maxArrows: opts.maxArrows ?? 4000,
+      maxDrawnArrows: opts.maxDrawnArrows ?? 400,
       maxMarksPerKind: opts.maxMarksPerKind ?? 1000,
       idle: opts.idle ?? true,
     };
@@ -338,7 +360,7 @@ export class TimelineBuilder {
       case "io":
       case "sleep": {
         const ns = Number(d.ns ?? 0);
-        if (ns > 0) this.add(th, "act", { start: r.t, end: r.t + ns, cls: r.k as SpanClass, label: `${r.k}${r.o ? ` ${r.o}` : ""} ${fmtDuration(ns)}`, n: 1 });
+        if (ns > 0) this.add(th, "act", { start: r.t, end: r.t + ns, cls: r.k as SpanClass, label: r.o ? `${r.k} ${r.o}` : r.k, n: 1 });
         if (r.t + ns > this.last) this.last = r.t + ns;
         break;
       }
@@ -354,7 +376,7 @@ export class TimelineBuilder {
         const h = th.holds.get(o);
         if (h && --h.depth === 0) {
           th.holds.delete(o);
-          this.add(th, "hold", { start: h.t, end: r.t, cls: "hold", label: `holds ${o}${h.mode ? ` (${h.mode})` : ""} for ${fmtDuration(r.t - h.t)}`, n: 1 });
+          this.add(th, "hold", { start: h.t, end: r.t, cls: "hold", label: h.mode ? `holds ${o} (${h.mode})` : `holds ${o}`, n: 1 });
         }
         break;
       }
@@ -376,7 +398,7 @@ export class TimelineBuilder {
         const since = this.throttles.get(key);
         if (since !== undefined) {
           this.throttles.delete(key);
-          this.add(th, "act", { start: since, end: r.t, cls: "throttle", label: `cgroup ${r.o ?? ""} throttled for ${fmtDuration(r.t - since)}`, n: 1 });
+          this.add(th, "act", { start: since, end: r.t, cls: "throttle", label: `cgroup ${r.o ?? ""} throttled`, n: 1 });
         }
         break;
       }
@@ -417,6 +439,13 @@ export class TimelineBuilder {
     });
     let arrows = [...this.arrows.values()];
     if (pxNs > 0 && pxNs > this.arrowQuantum) arrows = thinArrows(arrows, pxNs);
+    // Past a few hundred, arrows hide the lanes they join: say how many instead of drawing them.
+    if (pxNs > 0 && arrows.length > this.opts.maxDrawnArrows) {
+      this.omitted["wake-up arrows"] = arrows.reduce((n, a) => n + a.n, 0);
+      arrows = [];
+    }
+    const omitted = { ...this.omitted };
+    delete this.omitted["wake-up arrows"];
     return {
       scenario: this.scenario,
       version: this.version,
@@ -427,7 +456,7 @@ export class TimelineBuilder {
       lanes,
       arrows,
       marks: this.marks,
-      omitted: this.omitted,
+      omitted,
       ending: this.ending,
       records: this.count,
     };
@@ -455,7 +484,7 @@ export class TimelineBuilder {
       start: s.t,
       end: t,
       cls: error ? "stmt_error" : "stmt",
-      label: `${sql} (${fmtDuration(t - s.t)})${note ? `: ${note}` : ""}`,
+      label: note ? `${sql}: ${note}` : sql,
       text: sql,
       n: 1,
     });
@@ -471,7 +500,7 @@ export class TimelineBuilder {
       start: w.t,
       end: t,
       cls,
-      label: `waits${w.state ? ` "${w.state}"` : ""} on ${w.object} (${w.kind}) ${fmtDuration(t - w.t)}${how ? `, ${how}` : ""}`,
+      label: `waits${w.state ? ` "${w.state}"` : ""} on ${w.object} (${w.kind})${how ? `, ${how}` : ""}`,
       n: 1,
     });
   }
