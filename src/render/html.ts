@@ -468,7 +468,7 @@ ${svg}</div>
 </section>
 <section id="step-section">
 <h2>Step through</h2>
-<div class="controls"><button id="step-first" type="button">⏮ first</button><button id="step-prev" type="button">◀ previous</button><button id="step-next" type="button">next ▶</button><button id="step-last" type="button">last ⏭</button><input id="step-range" type="range" min="0" max="${Math.max(0, this.steps.length - 1)}" value="0" aria-label="event"><span id="step-pos"></span></div>
+<div class="controls"><button id="step-first" type="button">first</button><button id="step-prev" type="button">◀ previous</button><button id="step-next" type="button">next ▶</button><button id="step-last" type="button">last</button><input id="step-range" type="range" min="0" max="${Math.max(0, this.steps.length - 1)}" value="0" aria-label="event"><span id="step-pos"></span></div>
 ${this.stepsOmitted > 0 ? `<p class="note">The step-through covers the first ${this.steps.length} events; ${this.stepsOmitted} later record(s) are on the timeline only.</p>` : ""}
 <div id="step-event" class="event"></div>
 <pre id="step-detail" hidden></pre>

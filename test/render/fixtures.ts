@@ -5,6 +5,9 @@ import type { TraceRecord } from "../../src/trace/record.js";
  * current output, so golden files change only when a renderer changes.
  */
 
+/** A statement that would run script if a renderer let it through as markup. */
+export const XSS_SQL = `SELECT '<script>window.__xss=1</script>' FROM t WHERE a = "<img src=x onerror=window.__xss=2>" -- </script><b>&amp;`;
+
 type D = Record<string, unknown>;
 const rec = (t: number, th: string, k: string, o?: string, d?: D): TraceRecord => ({ t, th, k, ...(o !== undefined ? { o } : {}), ...(d !== undefined ? { d } : {}) });
 

@@ -6,9 +6,7 @@ import { momentAt, renderTrace } from "../../src/render/index.js";
 import { jsonForScript } from "../../src/render/html.js";
 import { loadScenarioFile } from "../../src/scenario/loader.js";
 import { runScenario } from "../../src/scenario/run.js";
-import { lostWakeupTrace, mdlVictimTrace, mutexDeadlockTrace } from "./fixtures.js";
-
-export const XSS_SQL = `SELECT '<script>window.__xss=1</script>' FROM t WHERE a = "<img src=x onerror=window.__xss=2>" -- </script><b>&amp;`;
+import { lostWakeupTrace, mdlVictimTrace, mutexDeadlockTrace, XSS_SQL } from "./fixtures.js";
 
 describe("HTML report", () => {
   it("escapes a statement carrying <script>: it stays text", () => {
