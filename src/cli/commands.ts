@@ -24,9 +24,10 @@ export function runFailed(r: RunReport): boolean {
   return r.expectations.some((e) => !e.ok) || (r.expectations.length === 0 && ["deadlock", "hang", "error"].includes(r.outcome));
 }
 
-export function runCommand(a: RunArgs): void {
+export function runCommand(a: RunArgs & { strategy?: "fifo" | "random" | "pct" }): void {
   const sc = loadOrFail(a.file);
-  const art = runScenario(sc, { seed: a.seed, set: parseSets(a.set), traceFile: a.trace });
+  const scheduler = a.strategy && a.strategy !== "fifo" ? schedulerFor(a.strategy, a.seed, { depth: sc.explore?.depth }) : undefined;
+  const art = runScenario(sc, { seed: a.seed, set: parseSets(a.set), traceFile: a.trace, scheduler });
   printRun(a, sc, art, `npx mysqlsim replay ${displayPath(a.file)} --seed ${a.seed} --schedule ${art.report.schedule}${setFlags(a.set)}`);
   process.exitCode = art.report.expectations.every((e) => e.ok) ? EXIT_OK : EXIT_FAILED;
 }

@@ -404,6 +404,12 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
   for (const thd of server.thds) {
     connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: perConn.get(thd.name) ?? 0 };
   }
+  const metrics = metricsOf(server, kernel.now);
+  if (result.waitFor) {
+    // when the first thread of the hang or deadlock started waiting: "time to hang"
+    const since = result.waitFor.filter((n) => n.waitingOn && n.waitingOn.kind !== "mailbox").map((n) => n.since);
+    if (since.length) metrics.stuck_since_s = Math.min(...since) / 1e9;
+  }
   const report: RunReport = {
     scenario: sc.name,
     version: sc.version,
@@ -413,7 +419,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     events: kernel.steps,
     trace_sha256: "",
     expectations,
-    metrics: metricsOf(server, kernel.now),
+    metrics,
     connections,
     schedule: encodeSchedule(result.choices),
     steps: result.steps,
