@@ -660,7 +660,7 @@ const PAGE_SCRIPT = `
     fill("metadata-locks", s.rows.map(function (r) { return { cls: "", cells: r.cells.concat([threads[r.owner]]) }; }));
     if (cursor) {
       var x0 = Number(svg.dataset.x0), x1 = Number(svg.dataset.x1), t0 = Number(svg.dataset.t0), t1 = Number(svg.dataset.t1);
-      var x = x0 + (now - t0) / (t1 - t0) * (x1 - x0);
+      var x = x0 + Math.min(1, (now - t0) / (t1 - t0)) * (x1 - x0);
       cursor.setAttribute("x1", String(x)); cursor.setAttribute("x2", String(x));
     }
   }

@@ -59,7 +59,7 @@ export class MermaidRenderer {
         this.title = o;
         return;
       case "comment":
-        if (d.text) this.add({ all: this.cut(String(d.text), 80) });
+        if (d.text) this.add({ all: this.cut(String(d.text), 120) });
         return;
       case "hang":
       case "deadlock":
@@ -160,7 +160,7 @@ export class MermaidRenderer {
     const nodes = (d.threads ?? []) as { thread: string; state?: string; waitingOn: { name: string; kind: string; detail?: Record<string, unknown> } | null; holds?: string[]; blockedBy?: string[] }[];
     const lines: Line[] = [{ all: kind === "deadlock" ? `DEADLOCK: ${cycle.join(" → ")} → ${cycle[0] ?? ""}` : "HANG: every thread waits, and nothing that runs can wake them" }];
     for (const n of nodes) {
-      if (!n.waitingOn || n.thread === "mysqltest") continue;
+      if (!n.waitingOn || n.thread === "mysqltest" || waitClass(n.waitingOn.kind, n.waitingOn.name) === "idle") continue;
       const holds = n.holds?.length ? `, holding ${n.holds.join(", ")}` : "";
       const held = n.blockedBy?.length ? ` (held by ${n.blockedBy.join(", ")})` : n.waitingOn.kind === "cond" ? ": nobody is left to signal it" : "";
       lines.push({ text: `Note over ${this.thread(n.thread)}: ${mermaidText(this.cut(`waits on ${n.waitingOn.name}${held}${holds}`, 90))}` });

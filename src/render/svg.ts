@@ -1,6 +1,6 @@
-import { scaleBand, scaleLinear } from "d3-scale";
+import { scaleBand, scaleLinear, type ScaleLinear } from "d3-scale";
 import type { TraceRecord } from "../trace/record.js";
-import { fmtTime, SPAN_CLASSES, spanLabel, TimelineBuilder, type Ending, type Lane, type Timeline, type TimelineOptions } from "./timeline.js";
+import { fmtTime, SPAN_CLASSES, spanLabel, TimelineBuilder, waitClass, type Ending, type Lane, type Timeline, type TimelineOptions } from "./timeline.js";
 
 /**
  * The SVG timeline: one lane per thread (d3-scale's scaleBand), time across (scaleLinear). In each
@@ -99,10 +99,10 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg"${opts.id ? ` id="${esc(opts.id)}"` : ""} class="mysqlsim-timeline" width="${width}" height="${n2(height)}" viewBox="0 0 ${width} ${n2(height)}" font-family="sans-serif" font-size="${n2(fs)}" data-t0="${t0}" data-t1="${t1}" data-x0="${MARGIN_LEFT}" data-x1="${width - MARGIN_RIGHT}" data-lanes="${lanes.length}">`,
   );
-  out.push(`<style>${SPAN_CLASSES.map((c) => `.c-${c.cls}{fill:${c.fill}}`).join("")}.lane-bg{fill:#fafafa}.lane-bg.odd{fill:#f2f2f2}.stmt-text{fill:#0d2a4a}.axis{stroke:#999;stroke-width:.5}.wake{stroke:#1a237e;stroke-width:1;opacity:.55}.ending{stroke:#c62828;stroke-width:1.5;stroke-dasharray:4 3}.mk-lost_signal{fill:#d50000;stroke:#fff;stroke-width:.5}.mk-error{stroke:#b71c1c;stroke-width:2}.mk-victim{fill:#ff6f00;stroke:#000;stroke-width:.5}.mk-timeout{fill:none;stroke:#4e342e;stroke-width:1.2}.mk-kill{fill:#c51162}.mk-invariant{fill:#000}</style>`);
+  out.push(`<style>${SPAN_CLASSES.map((c) => `.c-${c.cls}{fill:${c.fill}}`).join("")}.lane-bg{fill:#fafafa}.lane-bg.odd{fill:#f2f2f2}.stmt-text{fill:#0d2a4a}.axis{stroke:#999;stroke-width:.5}.wake{stroke:#1a237e;stroke-width:1;opacity:.55}.ending-line{stroke:#c62828;stroke-width:1.5;stroke-dasharray:4 3}.mk-lost_signal{fill:#d50000;stroke:#fff;stroke-width:.5}.mk-lost_signal.minor{fill:#fff;stroke:#d50000;stroke-width:1}.mk-error{stroke:#b71c1c;stroke-width:2}.mk-victim{fill:#ff6f00;stroke:#000;stroke-width:.5}.mk-timeout{fill:none;stroke:#4e342e;stroke-width:1.2}.mk-kill{fill:#c51162}.mk-invariant{fill:#000}</style>`);
   out.push(`<defs><marker id="wake-head" viewBox="0 0 6 6" refX="5.5" refY="3" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L6,3L0,6z" fill="#1a237e"/></marker></defs>`);
   if (!opts.noTitle) {
-    const title = `${tl.scenario || "trace"}${tl.version ? `  (MySQL ${tl.version}, seed ${tl.seed})` : ""}${tl.outcome ? `  outcome: ${tl.outcome}` : ""}`;
+    const title = `${tl.scenario || "trace"}${tl.version ? `  (MySQL ${tl.version}, seed ${tl.seed})` : ""}${tl.outcome ? `  outcome: ${tl.outcome}` : ""}${tl.runEnd > tl.end ? `  (drawn to ${fmtTime(tl.end)}; the run ends at ${fmtTime(tl.runEnd)})` : ""}`;
     out.push(`<text x="8" y="15" font-size="13" font-weight="bold">${esc(title)}</text>`);
   }
   // lanes
@@ -133,7 +133,7 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
   const laneIndex = new Set(lanes.map((l) => l.name));
   out.push(`<g class="wakes">`);
   for (const a of tl.arrows) {
-    if (!laneIndex.has(a.from) || !laneIndex.has(a.to)) continue;
+    if (!laneIndex.has(a.from) || !laneIndex.has(a.to) || a.t > t1) continue;
     const ax = n2(x(a.t));
     const yFrom = y(a.from)! + bw / 2;
     const yTo = y(a.to)! + bw / 2;
@@ -142,17 +142,28 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
   }
   out.push(`</g>`);
   // marks
+  const fatalLost = new Set<string>();
+  for (const n of tl.ending?.threads ?? []) {
+    const lost = n.waitingOn?.detail?.last_lost_signal as { at?: number; by?: string } | undefined;
+    if (lost) fatalLost.add(`${lost.at}\u0000${lost.by}\u0000${n.waitingOn!.name}`);
+  }
   out.push(`<g class="marks">`);
   const r = Math.max(2.5, Math.min(6, bw * 0.3));
   for (const m of tl.marks) {
-    if (!laneIndex.has(m.th)) continue;
+    if (!laneIndex.has(m.th) || m.t > t1) continue;
     const mx = x(m.t);
     const my = y(m.th)! + bw / 2;
     const title = `<title>${esc(`${fmtTime(m.t)} ${m.th}: ${m.text}`)}</title>`;
     switch (m.kind) {
-      case "lost_signal":
-        out.push(`<path class="mk-lost_signal" data-mark="lost_signal" d="M${n2(mx)},${n2(my - r * 1.4)}L${n2(mx + r)},${n2(my)}L${n2(mx)},${n2(my + r * 1.4)}L${n2(mx - r)},${n2(my)}z">${title}</path>`);
+      case "lost_signal": {
+        // The lost signal a stuck thread still waits for is the one that matters; a signal nobody
+        // waited for and nobody waits for later is usually harmless, and drawn small and hollow.
+        const fatal = fatalLost.has(`${m.t}\u0000${m.th}\u0000${m.object ?? ""}`);
+        const rr = fatal ? r * 1.3 : r * 0.7;
+        const t2 = fatal ? `<title>${esc(`${fmtTime(m.t)} ${m.th}: ${m.text}; a thread still waits for it: the lost wake-up`)}</title>` : title;
+        out.push(`<path class="mk-lost_signal${fatal ? "" : " minor"}" data-mark="lost_signal" d="M${n2(mx)},${n2(my - rr * 1.4)}L${n2(mx + rr)},${n2(my)}L${n2(mx)},${n2(my + rr * 1.4)}L${n2(mx - rr)},${n2(my)}z">${t2}</path>`);
         break;
+      }
       case "error":
         out.push(`<path class="mk-error" data-mark="error" d="M${n2(mx - r)},${n2(my - r)}L${n2(mx + r)},${n2(my + r)}M${n2(mx - r)},${n2(my + r)}L${n2(mx + r)},${n2(my - r)}">${title}</path>`);
         break;
@@ -167,7 +178,7 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
     }
   }
   out.push(`</g>`);
-  if (tl.ending) drawEnding(out, tl.ending, x, y, bw, top, lanesH, laneIndex);
+  if (tl.ending) drawEnding(out, tl.ending, (t) => x(Math.min(t, t1)), y, bw, top, lanesH, laneIndex, tl.ending.t > t1);
   // legend
   const ly = top + lanesH + 12;
   out.push(`<g class="legend" font-size="10">`);
@@ -198,16 +209,18 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
  * spans) the narrower ones go into one path per class, with one title saying how many there are:
  * a fraction of the bytes, the same picture.
  */
-function drawLayer(out: string[], lane: Lane, layer: "stmt" | "act" | "hold", x: (t: number) => number, laneY: number, h: number, dy: number): void {
+function drawLayer(out: string[], lane: Lane, layer: "stmt" | "act" | "hold", x: ScaleLinear<number, number>, laneY: number, h: number, dy: number): void {
   const y0 = laneY + dy;
   const yy = n2(y0);
   const hh = n2(h);
   const textFs = Math.min(10, h * 0.9);
   const slivers = new Map<string, { d: string[]; n: number }>();
   const many = lane[layer].length > 50;
+  const xmax = x.range()[1]!;
   for (const s of lane[layer]) {
     const x0 = x(s.start);
-    const w = Math.max(0.4, x(s.end) - x0);
+    if (x0 > xmax) continue;
+    const w = Math.max(0.4, Math.min(x(s.end), xmax) - x0);
     if (w < 1 && many) {
       const p = slivers.get(s.cls) ?? slivers.set(s.cls, { d: [], n: 0 }).get(s.cls)!;
       p.d.push(`M${n2(x0)},${yy}h${n2(w)}v${hh}h-${n2(w)}z`);
@@ -225,13 +238,13 @@ function drawLayer(out: string[], lane: Lane, layer: "stmt" | "act" | "hold", x:
   for (const [cls, p] of slivers) out.push(`<path class="c-${cls}" d="${p.d.join("")}"><title>${esc(`${lane.name}: ${p.n} short spans, mostly ${cls} (under a pixel each: zoom in, or see the step-through)`)}</title></path>`);
 }
 
-function drawEnding(out: string[], e: Ending, x: (t: number) => number, y: (s: string) => number | undefined, bw: number, top: number, lanesH: number, lanes: Set<string>): void {
+function drawEnding(out: string[], e: Ending, x: (t: number) => number, y: (s: string) => number | undefined, bw: number, top: number, lanesH: number, lanes: Set<string>, detectedLater: boolean): void {
   const ex = n2(x(e.t));
-  const what = e.kind === "deadlock" ? `DEADLOCK ${e.cycle.join(" → ")}${e.cycle.length ? ` → ${e.cycle[0]}` : ""}` : "HANG";
-  out.push(`<g class="ending" data-ending="${e.kind}"><line class="ending" x1="${ex}" x2="${ex}" y1="${top - 20}" y2="${n2(top + lanesH)}"><title>${esc(`${fmtTime(e.t)}: ${what}`)}</title></line>`);
+  const what = `${e.kind === "deadlock" ? `DEADLOCK ${e.cycle.join(" → ")}${e.cycle.length ? ` → ${e.cycle[0]}` : ""}` : "HANG"}${detectedLater ? ` (noticed at ${fmtTime(e.t)})` : ""}`;
+  out.push(`<g class="run-ending" data-ending="${e.kind}"><line class="ending-line" x1="${ex}" x2="${ex}" y1="${top - 20}" y2="${n2(top + lanesH)}"><title>${esc(`${fmtTime(e.t)}: ${what}`)}</title></line>`);
   out.push(`<text x="${n2(x(e.t) - 4)}" y="${top - 24}" text-anchor="end" fill="#c62828" font-weight="bold" font-size="11">${esc(what)}</text>`);
   for (const n of e.threads) {
-    if (!n.waitingOn || !lanes.has(n.thread)) continue;
+    if (!n.waitingOn || !lanes.has(n.thread) || waitClass(n.waitingOn.kind, n.waitingOn.name) === "idle") continue;
     const ly = y(n.thread)!;
     const text = `${n.thread} waits on ${n.waitingOn.name} (${n.waitingOn.kind})${n.holds?.length ? `, holding ${n.holds.join(", ")}` : ""}${n.blockedBy?.length ? `; held by ${n.blockedBy.join(", ")}` : ""}`;
     out.push(`<rect x="${n2(x(e.t) - 3)}" y="${n2(ly + bw * 0.25)}" width="6" height="${n2(bw * 0.5)}" fill="#c62828"><title>${esc(text)}</title></rect>`);
@@ -252,9 +265,13 @@ export function renderWaitForGraph(e: Ending, opts: { id?: string } = {}): strin
   const threads: string[] = [];
   const objects: string[] = [];
   const addT = (t: string): void => void (threads.includes(t) || threads.push(t));
+  // A client's idle wait (its mailbox, mysqltest's reap) and a thread waiting on nothing are not
+  // part of the story, unless they hold what another waits for.
+  const holders = new Set(e.threads.flatMap((n) => n.blockedBy ?? []));
+  e = { ...e, threads: e.threads.filter((n) => holders.has(n.thread) || (n.waitingOn !== null && waitClass(n.waitingOn.kind, n.waitingOn.name) !== "idle")) };
   for (const n of e.threads) {
     addT(n.thread);
-    if (n.waitingOn && !objects.includes(n.waitingOn.name)) objects.push(n.waitingOn.name);
+    if (n.waitingOn && waitClass(n.waitingOn.kind, n.waitingOn.name) !== "idle" && !objects.includes(n.waitingOn.name)) objects.push(n.waitingOn.name);
     for (const b of n.blockedBy ?? []) addT(b);
   }
   const rowH = 56;
@@ -273,7 +290,7 @@ export function renderWaitForGraph(e: Ending, opts: { id?: string } = {}): strin
   out.push(`<text x="8" y="16" font-weight="bold" fill="#c62828">${esc(e.kind === "deadlock" ? `Deadlock: ${e.cycle.join(" → ")}${e.cycle.length ? ` → ${e.cycle[0]}` : ""}` : "Hang: nothing that runs can wake these threads")}</text>`);
   const edges: string[] = [];
   for (const n of e.threads) {
-    if (!n.waitingOn) continue;
+    if (!n.waitingOn || !objects.includes(n.waitingOn.name)) continue;
     const ti = threads.indexOf(n.thread);
     const oi = objects.indexOf(n.waitingOn.name);
     const red = inCycle.has(n.thread);

@@ -98,6 +98,8 @@ export interface Mark {
   th: string;
   kind: MarkKind;
   text: string;
+  /** the object (a lost signal's condvar) */
+  object?: string;
 }
 
 /** A node of the wait-for graph carried by a `hang` / `deadlock` record. */
@@ -130,7 +132,10 @@ export interface Timeline {
   seed: string;
   outcome: string;
   start: number;
+  /** the end of the drawing: the last activity (plus a margin) when `focus`, else the last record */
   end: number;
+  /** the time of the last record (the run's end) */
+  runEnd: number;
   lanes: Lane[];
   arrows: WakeArrow[];
   marks: Mark[];
@@ -151,7 +156,12 @@ export interface TimelineOptions {
   maxMarksPerKind?: number;
   /** keep client-side idle waits (mailbox, reap, wait_state) as spans (default true) */
   idle?: boolean;
+  /** end the drawing at the last activity, not at a hang noticed much later (default true) */
+  focus?: boolean;
 }
+
+/** Records that do not extend the drawing: a daemon's periodic sleep, the run's ending. */
+const QUIET = new Set(["sleep", "hang", "deadlock", "end_of_run", "end", "scenario"]);
 
 /** Threads that are not lanes: the kernel speaks for the whole run. */
 const NOT_A_LANE = new Set(["kernel"]);
@@ -292,6 +302,8 @@ export class TimelineBuilder {
   private outcome = "";
   private first = Infinity;
   private last = 0;
+  /** the last instant something other than a daemon's sleep or the run's ending happened */
+  private lastActivity = -1;
   private ending: Ending | null = null;
   private count = 0;
 
@@ -302,6 +314,7 @@ export class TimelineBuilder {
       maxDrawnArrows: opts.maxDrawnArrows ?? 400,
       maxMarksPerKind: opts.maxMarksPerKind ?? 1000,
       idle: opts.idle ?? true,
+      focus: opts.focus ?? true,
     };
   }
 
@@ -309,6 +322,7 @@ export class TimelineBuilder {
     this.count++;
     if (r.t < this.first) this.first = r.t;
     if (r.t > this.last) this.last = r.t;
+    if (r.t > this.lastActivity && !QUIET.has(r.k)) this.lastActivity = r.t;
     const d = (r.d ?? {}) as Record<string, unknown>;
     switch (r.k) {
       case "scenario":
@@ -362,6 +376,7 @@ export class TimelineBuilder {
         const ns = Number(d.ns ?? 0);
         if (ns > 0) this.add(th, "act", { start: r.t, end: r.t + ns, cls: r.k as SpanClass, label: r.o ? `${r.k} ${r.o}` : r.k, n: 1 });
         if (r.t + ns > this.last) this.last = r.t + ns;
+        if (r.k !== "sleep" && r.t + ns > this.lastActivity) this.lastActivity = r.t + ns;
         break;
       }
       case "lock": {
@@ -381,7 +396,7 @@ export class TimelineBuilder {
         break;
       }
       case "lost_signal":
-        this.mark({ t: r.t, th: r.th, kind: "lost_signal", text: `${String(d.op ?? "signal")} on ${r.o ?? "?"} found no waiter: the wake-up is lost` });
+        this.mark({ t: r.t, th: r.th, kind: "lost_signal", object: String(r.o ?? ""), text: `${String(d.op ?? "signal")} on ${r.o ?? "?"} found no waiter: the wake-up is lost` });
         break;
       case "kill":
         this.mark({ t: r.t, th: r.th, kind: "kill", text: `KILL ${d.query ? "QUERY" : "CONNECTION"} ${r.o ?? ""}` });
@@ -414,7 +429,10 @@ export class TimelineBuilder {
    * drawing's width), adjacent spans below one pixel are merged.
    */
   finish(pixels = 0): Timeline {
-    const end = this.last;
+    // A stuck run is noticed long after its last step (daemons sleep on; timeouts expire): draw up
+    // to the last activity and a little more, and say when the run ended.
+    const first = this.first === Infinity ? 0 : Math.min(this.first, 0);
+    const end = this.opts.focus && this.lastActivity > first ? Math.min(this.last, this.lastActivity + Math.max(1, Math.round((this.lastActivity - first) * 0.03))) : this.last;
     for (const th of this.threads.values()) {
       if (th.stmt) this.closeStmt(th, end, th.stmt.sql, false, "still running at the end of the trace");
       if (th.wait) this.closeWait(th, end, "still waiting at the end of the trace");
@@ -426,7 +444,7 @@ export class TimelineBuilder {
       this.add(lane, "act", { start: since, end, cls: "throttle", label: "throttled until the end of the trace", n: 1 });
     }
     this.throttles.clear();
-    const start = this.first === Infinity ? 0 : Math.min(this.first, 0);
+    const start = first;
     const pxNs = pixels > 0 ? Math.max(1, (end - start) / pixels) : 0;
     const lanes: Lane[] = this.lanes.map((l) => {
       const out: Lane = { name: l.name, stmt: [], act: [], hold: [] };
@@ -453,6 +471,7 @@ export class TimelineBuilder {
       outcome: this.outcome || (this.ending ? this.ending.kind : ""),
       start,
       end,
+      runEnd: this.last,
       lanes,
       arrows,
       marks: this.marks,

@@ -53,6 +53,15 @@ describe("what the SVG shows", () => {
     expect(svg).toContain(`data-ending="hang"`);
   });
 
+  it("a hang noticed long after the last step: drawn to the last activity, the ending at the edge", () => {
+    const late = lostWakeupTrace().map((r) => (r.k === "hang" || r.k === "end_of_run" ? { ...r, t: 6_000_000_000 } : r));
+    const svg = renderTrace(late, "svg");
+    expect(svg).toMatch(/drawn to 0\.000033 s; the run ends at 6\.000000 s/);
+    expect(svg).toContain("HANG (noticed at 6.000000 s)");
+    expect(Number(/data-t1="(\d+)"/.exec(svg)![1])).toBeLessThan(40_000);
+    expect(renderTrace(late, "svg", { focus: false })).toContain(`data-t1="6000000000"`);
+  });
+
   it("victims, errors, timeouts, kills and the commit-lock class", () => {
     const svg = renderTrace(mdlVictimTrace(), "svg");
     expect(svg).toContain(`data-mark="victim"`);
