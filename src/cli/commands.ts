@@ -6,7 +6,10 @@ import { SYSTEM_VARIABLES } from "../mysql/sysvars.js";
 import { narrative } from "../render/narrative.js";
 import { runScenario, type RunArtifacts, type RunReport } from "../scenario/run.js";
 import { loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
-import { readTraceSync } from "../trace/reader.js";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readTrace } from "../trace/reader.js";
 import { bundledScenarios, CliError, colour, displayPath, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, loadOrFail, out, parseSets, writeAtomic } from "./common.js";
 
 interface RunArgs {
@@ -24,10 +27,17 @@ export function runFailed(r: RunReport): boolean {
   return r.expectations.some((e) => !e.ok) || (r.expectations.length === 0 && ["deadlock", "hang", "error"].includes(r.outcome));
 }
 
-export function runCommand(a: RunArgs & { strategy?: "fifo" | "random" | "pct" }): void {
+export async function runCommand(a: RunArgs & { strategy?: "fifo" | "random" | "pct"; report?: string }): Promise<void> {
   const sc = loadOrFail(a.file);
   const scheduler = a.strategy && a.strategy !== "fifo" ? schedulerFor(a.strategy, a.seed, { depth: sc.explore?.depth }) : undefined;
-  const art = runScenario(sc, { seed: a.seed, set: parseSets(a.set), traceFile: a.trace, scheduler });
+  // the report is drawn from the trace: write one to a temporary file if the user asked for none
+  const tmpDir = a.report && !a.trace ? mkdtempSync(join(tmpdir(), "mysqlsim-")) : null;
+  const traceFile = a.trace ?? (tmpDir ? join(tmpDir, "trace.jsonl") : undefined);
+  const art = runScenario(sc, { seed: a.seed, set: parseSets(a.set), traceFile, scheduler });
+  if (a.report) {
+    await writeReport(traceFile!, a.report);
+    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+  }
   printRun(a, sc, art, `npx mysqlsim replay ${displayPath(a.file)} --seed ${a.seed} --schedule ${art.report.schedule}${setFlags(a.set)}`);
   process.exitCode = art.report.expectations.every((e) => e.ok) ? EXIT_OK : EXIT_FAILED;
 }
@@ -208,16 +218,23 @@ export function listCommand(a: { variables?: boolean; json?: boolean }): void {
 }
 
 export async function renderCommand(a: { trace: string; format: string; o?: string }): Promise<void> {
-  let records;
+  if (!existsSync(a.trace)) throw new CliError(`${a.trace}: no such file; expected a JSONL trace written by \`mysqlsim run --trace FILE\``);
+  const { renderTraceStream } = await import("../render/index.js");
+  let text: string;
   try {
-    records = readTraceSync(a.trace);
+    text = await renderTraceStream(readTrace(a.trace), a.format);
   } catch (e) {
-    throw new CliError(`${a.trace}: cannot read the trace (${(e as Error).message}); expected a JSONL file written by \`mysqlsim run --trace\``);
+    if (e instanceof SyntaxError) throw new CliError(`${a.trace}: not a mysqlsim trace (${e.message}); expected one JSON record per line`);
+    throw e;
   }
-  const { renderTrace } = await import("../render/index.js");
-  const text = renderTrace(records, a.format);
   if (a.o) writeAtomic(a.o, text);
   else process.stdout.write(text);
+}
+
+/** `run --report FILE.html`: the HTML report of this run, rendered from its trace. */
+async function writeReport(traceFile: string, out: string): Promise<void> {
+  const { renderTraceStream } = await import("../render/index.js");
+  writeAtomic(out, await renderTraceStream(readTrace(traceFile), "html"));
 }
 
 export async function sweepCommand(a: Record<string, unknown>): Promise<void> {

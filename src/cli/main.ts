@@ -22,6 +22,8 @@ const cli = yargs(hideBin(process.argv))
   .option("quiet", { alias: "q", type: "boolean", describe: "print only the outcome line" })
   .command("run <file>", "run a scenario once and check its expectations", (y: Argv) => runOptions(y)
     .option("strategy", { choices: ["fifo", "random", "pct"] as const, default: "fifo" as const, describe: "scheduling of same-instant choices, seeded by --seed" })
+    .option("report", { type: "string", describe: "also write the self-contained HTML report of the run to this file" })
+    .example("$0 run scenarios/binlog/bug68569-lost-wakeup.yaml --report hang.html", "the run and its HTML report in one go")
     .example("$0 run scenarios/binlog/bug68569-lost-wakeup.yaml --seed 7", "run with seed 7 and print the narrative")
     .example("$0 run scenarios/mdl/fk-alter-starvation.yaml --set max_write_lock_count=10 --json", "what-if, as JSON"), (a) => runCommand(a as never))
   .command("explore <file>", "run a scenario many times under a scheduling strategy, looking for a failing run", (y: Argv) => runOptions(y)
@@ -72,8 +74,12 @@ const cli = yargs(hideBin(process.argv))
   .version()
   .wrap(Math.min(110, process.stdout.columns || 100))
   .fail((msg, err, y) => {
-    if (err && !(err instanceof CliError)) throw err;
-    process.stderr.write(`${msg ?? err?.message}\n\n`);
+    if (err instanceof CliError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    if (err) throw err;
+    process.stderr.write(`${msg}\n\n`);
     y.showHelp((s: string) => process.stderr.write(`${s}\n`));
     process.exit(EXIT_BAD_INPUT);
   });
