@@ -74,7 +74,10 @@ export class MermaidRenderer {
         break;
       case "stmt_end": {
         const failed = d.error !== undefined && d.error !== null && d.error !== false;
-        if (failed) this.add({ text: `Note over ${this.thread(r.th)}: ✗ ${mermaidText(this.cut(`${d.code !== undefined ? `ERROR ${String(d.code)}` : String(d.error)}${d.text ? ` ${String(d.text)}` : ""}`, 70))}` });
+        if (failed) {
+          const msg = typeof d.text === "string" && d.text.startsWith("ERROR") ? d.text : `${d.code !== undefined ? `ERROR ${String(d.code)}` : String(d.error)}${d.text ? ` ${String(d.text)}` : ""}`;
+          this.add({ text: `Note over ${this.thread(r.th)}: ✗ ${mermaidText(this.cut(msg, 70))}` });
+        }
         else if (this.waited.has(r.th)) this.add({ text: `Note over ${this.thread(r.th)}: ✓ done after ${fmtDuration(Number(d.ns ?? 0))}` });
         this.waited.delete(r.th);
         break;

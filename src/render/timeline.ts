@@ -569,6 +569,7 @@ function thinArrows(arrows: readonly WakeArrow[], q: number): WakeArrow[] {
 }
 
 function errorText(d: Record<string, unknown>): string {
+  if (typeof d.text === "string" && d.text.startsWith("ERROR")) return d.text;
   const code = d.code !== undefined ? `ERROR ${String(d.code)}` : "ERROR";
   const name = typeof d.error === "string" ? ` (${d.error})` : "";
   return `${code}${name}${d.text ? `: ${String(d.text)}` : ""}`;
