@@ -78,36 +78,10 @@ export interface RunArtifacts {
 /** Mailbox item that tells a connection thread to close its session (KILL of an idle connection). */
 const DISCONNECT = "\u0000disconnect";
 
-/** A one-slot mailbox: the test script posts a statement, the connection thread takes it. */
-class Mailbox implements Waitable {
-  readonly kind = "mailbox";
-  item: string | null = null;
-  waiter: SimThread | null = null;
-  constructor(readonly name: string) {}
-  acquire(t: SimThread): boolean {
-    if (this.item !== null) return true;
-    this.waiter = t;
-    return false;
-  }
-  post(sql: string, kernel: Kernel): void {
-    this.item = sql;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      kernel.wake(w, "granted");
-    }
-  }
-  release(): void {}
-  cancel(): boolean {
-    this.waiter = null;
-    return true;
-  }
-  holders(): readonly SimThread[] {
-    return [];
-  }
-}
-
-/** The script waits on this for a statement's result (reap) or for a processlist state (wait_state). */
+/**
+ * One thread waiting until a condition holds: a connection for its next statement (its
+ * mailbox), the script for a statement's result (reap) or for a processlist state (wait_state).
+ */
 class Watch implements Waitable {
   readonly kind: string;
   waiter: SimThread | null = null;
@@ -148,7 +122,9 @@ interface Connection {
   name: string;
   thd: Thd;
   thread: SimThread;
-  mailbox: Mailbox;
+  /** the statement the script posted, not yet taken */
+  posted: string | null;
+  mailbox: Watch;
   done: Watch;
   busy: boolean;
   statements: number;
@@ -199,15 +175,15 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
   for (const name of sc.connections) conns.set(name, makeConnection(name));
 
   function makeConnection(name: string): Connection {
-    const mailbox = new Mailbox(`mailbox ${name}`);
+    const mailbox = new Watch(`mailbox ${name}`, "mailbox", () => null);
     let conn!: Connection;
     const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
       for (;;) {
         kernel.setDaemon(t, true);
-        yield t.acquire(mailbox);
+        yield t.acquire(mailbox, () => conn.posted !== null);
         kernel.setDaemon(t, false);
-        const sql = mailbox.item!;
-        mailbox.item = null;
+        const sql = conn.posted!;
+        conn.posted = null;
         if (sql === DISCONNECT) yield* disconnect(t, conn.thd);
         else if (conn.thd.ext.disconnected) {
           const e = mysqlError("CR_SERVER_LOST");
@@ -222,8 +198,13 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
       }
     }, { daemon: true });
     const thd = server.connect(name, thread);
-    conn = { name, thd, thread, mailbox, done: new Watch(`result of ${name}`, "reap", () => (conn.busy ? thread : null)), busy: false, statements: 0 };
+    conn = { name, thd, thread, posted: null, mailbox, done: new Watch(`result of ${name}`, "reap", () => (conn.busy ? thread : null)), busy: false, statements: 0 };
     return conn;
+  }
+
+  function post(c: Connection, sql: string): void {
+    c.posted = sql;
+    c.mailbox.poke(kernel);
   }
 
   function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement): Generator<Effect, void, unknown> {
@@ -269,7 +250,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     victim.thd.ext.disconnected = true;
     if (!victim.busy) {
       victim.busy = true;
-      victim.mailbox.post(DISCONNECT, kernel);
+      post(victim, DISCONNECT);
     }
   }
 
@@ -298,7 +279,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
         c.busy = true;
         c.statements++;
         c.thd.killed = false;
-        c.mailbox.post(step.sql, kernel);
+        post(c, step.sql);
         if (step.send) return;
         yield* reap(t, c);
         checkStepError(step, statements.slice(before).find((s) => s.conn === c.name)?.error ?? c.thd.error?.def.name ?? null);

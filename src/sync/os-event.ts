@@ -21,11 +21,14 @@ export class OsEvent implements Waitable {
   signalCount = 1;
   private readonly waiters: SimThread[] = [];
 
+  // not registered with the kernel: nobody holds an event, so it adds nothing to a wait-for graph
   constructor(
     readonly kernel: Kernel,
     readonly name: string,
-  ) {
-    kernel.register(this);
+  ) {}
+
+  get waiting(): number {
+    return this.waiters.length;
   }
 
   /** os_event_reset */
@@ -37,15 +40,16 @@ export class OsEvent implements Waitable {
     return this.signalCount;
   }
 
-  /** os_event_set */
-  set(t?: SimThread): void {
-    if (this.isSet) return;
+  /** os_event_set; returns how many waiters it woke (a model may charge a futex wake each) */
+  set(t?: SimThread): number {
+    if (this.isSet) return 0;
     this.isSet = true;
     this.signalCount++;
-    if (this.kernel.trace.enabled) {
-      this.kernel.trace.emit(this.kernel.now, t?.name ?? "kernel", "event_set", this.name, this.waiters.length ? { woke: this.waiters.map((w) => w.name) } : undefined);
-    }
+    const n = this.waiters.length;
+    if (n === 0) return 0;
+    if (this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, (t ?? this.kernel.current)?.name ?? "kernel", "event_set", this.name, { woke: n });
     for (const w of this.waiters.splice(0)) this.kernel.wake(w, "signaled");
+    return n;
   }
 
   acquire(t: SimThread, resetSigCount: unknown): boolean {

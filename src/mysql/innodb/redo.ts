@@ -18,6 +18,7 @@
  * the log buffer never fills and checkpoints never block the writer; write-ahead, the log closer
  * and log archiving are left out; recent_written is an ordered list of in-flight reservations.
  */
+import { OsEvent } from "../../sync/os-event.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import type { Waitable } from "../../kernel/waitable.js";
@@ -231,64 +232,9 @@ export function requestsAreFrequent(intervalUs: number): boolean {
   return intervalUs < 1000;
 }
 
-/**
- * os_event_t with the signal count (os0event.cc), as src/sync/OsEvent, plus the number of
- * waiters so that os_event_set can be charged one futex wake per waiter.
- */
-export class LogEvent implements Waitable {
-  readonly kind = "event";
-  isSet = false;
-  signalCount = 1;
-  private readonly waiters: SimThread[] = [];
-
-  constructor(
-    readonly kernel: Kernel,
-    readonly name: string,
-  ) {}
-
-  get waiting(): number {
-    return this.waiters.length;
-  }
-
-  reset(): number {
-    this.isSet = false;
-    return this.signalCount;
-  }
-
-  /** os_event_set; returns how many waiters it woke */
-  set(): number {
-    if (this.isSet) return 0;
-    this.isSet = true;
-    this.signalCount++;
-    const n = this.waiters.length;
-    if (n === 0) return 0;
-    const tr = this.kernel.trace;
-    if (tr.enabled) tr.emit(this.kernel.now, this.kernel.current?.name ?? "kernel", "event_set", this.name, { woke: n });
-    for (const w of this.waiters.splice(0)) this.kernel.wake(w, "signaled");
-    return n;
-  }
-
-  acquire(t: SimThread, resetSigCount: unknown): boolean {
-    const sig = typeof resetSigCount === "number" ? resetSigCount : 0;
-    if (this.isSet || (sig !== 0 && sig !== this.signalCount)) return true;
-    this.waiters.push(t);
-    return false;
-  }
-
-  release(): void {
-    this.set();
-  }
-
-  cancel(t: SimThread): boolean {
-    const i = this.waiters.indexOf(t);
-    if (i >= 0) this.waiters.splice(i, 1);
-    return true;
-  }
-
-  holders(): readonly SimThread[] {
-    return [];
-  }
-}
+/** InnoDB's os_event_t (src/sync/os-event.ts); set() returns how many waiters it woke. */
+export { OsEvent as LogEvent } from "../../sync/os-event.js";
+type LogEvent = OsEvent;
 
 /** Wait_stats plus how long the caller spun, for the workload's accounting. */
 export interface WaitResult {
@@ -396,14 +342,14 @@ export class RedoLog {
     this.forceNcpu = opts.forceNcpu ?? null;
     this.writeLsn = this.lsn;
     this.flushedToDiskLsn = this.lsn;
-    this.writerEvent = new LogEvent(kernel, "log.writer_event");
-    this.flusherEvent = new LogEvent(kernel, "log.flusher_event");
-    this.writeNotifierEvent = new LogEvent(kernel, "log.write_notifier_event");
-    this.flushNotifierEvent = new LogEvent(kernel, "log.flush_notifier_event");
+    this.writerEvent = new OsEvent(kernel, "log.writer_event");
+    this.flusherEvent = new OsEvent(kernel, "log.flusher_event");
+    this.writeNotifierEvent = new OsEvent(kernel, "log.write_notifier_event");
+    this.flushNotifierEvent = new OsEvent(kernel, "log.flush_notifier_event");
     const n = this.params.events;
     if ((n & (n - 1)) !== 0) throw new Error("innodb_log_events must be a power of 2");
-    this.writeEvents = Array.from({ length: n }, (_, i) => new LogEvent(kernel, `log.write_events[${i}]`));
-    this.flushEvents = Array.from({ length: n }, (_, i) => new LogEvent(kernel, `log.flush_events[${i}]`));
+    this.writeEvents = Array.from({ length: n }, (_, i) => new OsEvent(kernel, `log.write_events[${i}]`));
+    this.flushEvents = Array.from({ length: n }, (_, i) => new OsEvent(kernel, `log.flush_events[${i}]`));
   }
 
   private get sv(): SystemVariables {
