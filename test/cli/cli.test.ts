@@ -102,4 +102,16 @@ describe("mysqlsim CLI", () => {
     expect(j).toMatchObject({ runs: 20, strategy: "random", failing_runs: 0, first_failure: null });
     expect(j.runs_per_second).toBeGreaterThan(0);
   });
+
+  it("explore finds bug #68569, --shrink shortens its schedule, and replay of the shrunk schedule still hangs", () => {
+    const file = "scenarios/binlog/bug68569-explore.yaml";
+    const r = mysqlsim("explore", file, "--strategy", "random", "--runs", "2000", "--shrink", "--json");
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.first_failure.outcome).toBe("hang");
+    expect(j.shrink.shrunk_length).toBeLessThanOrEqual(j.shrink.original_length);
+    const again = mysqlsim("replay", file, "--seed", String(j.first_failure.seed), "--schedule", j.first_failure.schedule, "--json");
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout).outcome).toBe("hang");
+  });
 });
