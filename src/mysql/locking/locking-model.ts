@@ -10,6 +10,8 @@ import {
   type MdlContext,
   type MdlRequest,
   type MdlTicket,
+  describeKey,
+  MDL_TYPE_PFS_NAME,
 } from "../mdl/index.js";
 import { filesModelActive, type MachineSpec } from "../innodb/files-model.js";
 import type { Server } from "../server.js";
@@ -70,6 +72,11 @@ export function installLocking(server: Server): void {
       victim: (ctx) => wakeWaiter(kernel, byCtx.get(ctx), "victim"),
     },
   });
+  // every release is traced, so renderers show metadata_locks as it was, not inferred
+  sys.onReleased = (ctx, ticket) => {
+    const th = byCtx.get(ctx)?.thread;
+    if (th && kernel.trace.enabled) kernel.trace.emit(kernel.now, th.name, "mdl.release", describeKey(ticket.lock.key), { type: MDL_TYPE_PFS_NAME[ticket.psiType] });
+  };
   const tdc = new TableDefinitionCache(kernel);
   server.ext.mdl = sys;
   server.ext.tdc = tdc;
