@@ -1,12 +1,18 @@
-/** `npm run bench`: runs every benchmark in bench/ in turn (each prints its own figures). */
+/**
+ * `npm run bench`: runs the quick benchmarks in bench/ in turn (each prints its own figures).
+ * `npm run bench -- NAME` runs those whose file name contains NAME, including the long ones:
+ * binlog-explore (~5 min) and binlog-time-to-hang (~30 min), left out of the default run.
+ */
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+const LONG = ["binlog-explore", "binlog-time-to-hang"];
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv[2];
 for (const f of readdirSync(here).sort()) {
-  if (!f.endsWith(".js") || f.startsWith("run-all") || (only && !f.includes(only))) continue;
+  if (!f.endsWith(".js") || f.startsWith("run-all")) continue;
+  if (only ? !f.includes(only) : LONG.some((l) => f.startsWith(l))) continue;
   console.log(`\n== bench/${f.replace(/\.js$/, ".ts")}`);
   await import(pathToFileURL(join(here, f)).href);
 }
