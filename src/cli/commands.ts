@@ -242,4 +242,3 @@ export async function sweepCommand(a: Record<string, unknown>): Promise<void> {
   process.exitCode = await sweepCli(a);
 }
 
-export { EXIT_BAD_INPUT, loadScenarioFile };

@@ -470,7 +470,3 @@ export function metricsOf(server: Server, now: number): Record<string, number> {
   }
   return out;
 }
-
-export function statementLabel(s: StatementRecord): string {
-  return `${s.conn} ${firstWords(s.sql)}`;
-}
