@@ -9,9 +9,16 @@ import { loadScenarioFile } from "../src/scenario/loader.js";
 import { runScenario } from "../src/scenario/run.js";
 
 const seeds = Number(process.argv[2] ?? 8);
-for (const file of ["scenarios/binlog/bug68569-flush-logs-every-second.yaml", "scenarios/binlog/bug68569-size-rotation.yaml"]) {
+const runs = [
+  { file: "scenarios/binlog/bug68569-flush-logs-every-second.yaml", version: undefined },
+  { file: "scenarios/binlog/bug68569-size-rotation.yaml", version: undefined },
+  // the control: the same load on the release with the fix (LOCK_xids) must never hang
+  { file: "scenarios/binlog/bug68569-flush-logs-every-second.yaml", version: "5.6.12" as const },
+];
+for (const { file, version } of runs) {
   // the bundled files run 20 s (the test suite runs them); here each run gets ten minutes, as the seed
-  const sc = { ...loadScenarioFile(file), durationNs: 600e9 };
+  const loaded = loadScenarioFile(file);
+  const sc = { ...loaded, version: version ?? loaded.version, durationNs: 600e9 };
   const times: number[] = [];
   const rotations: number[] = [];
   let survived = 0;
@@ -27,5 +34,5 @@ for (const file of ["scenarios/binlog/bug68569-flush-logs-every-second.yaml", "s
     console.log(`  ${file.split("/").pop()} seed ${seed}: ${report.outcome} at ${(m.stuck_since_s ?? report.virtual_time_ns / 1e9).toFixed(1)} s virtual, ${m.binlog_rotations} rotations, ${m.binlog_commits} commits (${wall.toFixed(1)} s wall)`);
   }
   const q = (xs: number[], p: number): string => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!.toFixed(1) : "-");
-  console.log(`${file}: hung in ${times.length}/${seeds} runs within ${sc.durationNs / 1e9} s; time to hang median ${q(times, 0.5)} s, p90 ${q(times, 0.9)} s; rotations until the hang median ${q(rotations, 0.5)}, p90 ${q(rotations, 0.9)}`);
+  console.log(`${file} on ${sc.version}: hung in ${times.length}/${seeds} runs within ${sc.durationNs / 1e9} s; time to hang median ${q(times, 0.5)} s, p90 ${q(times, 0.9)} s; rotations until the hang median ${q(rotations, 0.5)}, p90 ${q(rotations, 0.9)}`);
 }

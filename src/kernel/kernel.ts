@@ -167,7 +167,7 @@ export class Kernel {
     t.resumeValue = reason;
     this.ready.push(t);
     if (this.trace.enabled && on !== NO_WAITABLE) {
-      this.trace.emit(this.now, t.name, "wake", on?.name, { reason, by: this.current?.name ?? "kernel", waited_ns: this.now - t.waitSince });
+      this.trace.emitWake(this.now, t.name, on?.name, reason, this.current?.name ?? "kernel", this.now - t.waitSince);
     }
   }
 
@@ -333,11 +333,11 @@ export class Kernel {
     switch (e.op) {
       case Op.Sleep:
       case Op.Io:
-        if (this.trace.enabled) this.trace.emit(this.now, t.name, e.op === Op.Io ? "io" : "sleep", e.label || undefined, { ns: e.ns });
+        if (this.trace.enabled) this.trace.emitNs(this.now, t.name, e.op === Op.Io ? "io" : "sleep", e.label, e.ns);
         this.timer(t, e.ns);
         return;
       case Op.Cpu:
-        if (this.trace.enabled) this.trace.emit(this.now, t.name, "cpu", e.label || undefined, { ns: e.ns });
+        if (this.trace.enabled) this.trace.emitNs(this.now, t.name, "cpu", e.label, e.ns);
         if (this.cpuModel) {
           this.park(t, NO_WAITABLE, -1);
           t.timed = true;
@@ -404,7 +404,7 @@ export class Kernel {
       this.push(this.now + timeoutNs, PRIO_THREAD, t, t.epoch, null);
     } else if (!t.daemon) this.parkedUntimedNonDaemon++;
     if (this.trace.enabled && on !== NO_WAITABLE) {
-      this.trace.emit(this.now, t.name, "wait", on.name, { kind: on.kind, ...(t.state ? { state: t.state } : {}), ...(timeoutNs >= 0 ? { timeout_ns: timeoutNs } : {}) });
+      this.trace.emitWait(this.now, t.name, on.name, on.kind, t.state, timeoutNs);
     }
   }
 

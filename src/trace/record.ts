@@ -35,7 +35,7 @@ function q(s: string): string {
 export function formatRecord(t: number, th: string, k: string, o: string | undefined, d: unknown): string {
   let line = '{"t":' + t + ',"th":' + q(th) + ',"k":' + q(k);
   if (o !== undefined && o !== "") line += ',"o":' + q(o);
-  if (d !== undefined) line += ',"d":' + detail(d);
+  if (d !== undefined) line += ',"d":' + formatDetail(d);
   return line + "}\n";
 }
 
@@ -44,7 +44,7 @@ export function formatRecord(t: number, th: string, k: string, o: string | undef
  * (keys are plain identifiers; values numbers, strings, booleans); nested values fall back to
  * JSON.stringify. Undefined values are skipped, as JSON.stringify skips them.
  */
-function detail(d: unknown): string {
+export function formatDetail(d: unknown): string {
   if (d === null || typeof d !== "object" || Array.isArray(d)) return JSON.stringify(d);
   let s = "{";
   for (const key in d as Record<string, unknown>) {

@@ -1,52 +1,93 @@
 import { createHash, type Hash } from "node:crypto";
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { formatRecord, parseRecord, type TraceRecord } from "./record.js";
+import { ABSENT, type BatchFormatter, type ByteSink, makeBatchFormatter, SHAPE_NONE, SHAPE_NS, SHAPE_RAW, SHAPE_WAIT, SHAPE_WAKE, SLOTS_PER_RECORD } from "./batch.js";
+import { TraceWriterThread } from "./offload.js";
+import { formatDetail, parseRecord, type TraceRecord } from "./record.js";
 
 /**
- * Where trace records go. The kernel calls `enabled` before building a record, so a run with
- * tracing off pays nothing for it.
+ * Where trace records go. The kernel checks `enabled` before building a record, so a run with
+ * tracing off pays nothing for it. The emitNs/emitWake/emitWait forms carry the details the
+ * kernel writes on every step without building a detail object.
  */
 export interface TraceSink {
   readonly enabled: boolean;
   emit(t: number, th: string, k: string, o?: string, d?: unknown): void;
+  /** a record whose detail is {"ns": ns} (sleep, io, cpu) */
+  emitNs(t: number, th: string, k: string, o: string | undefined, ns: number): void;
+  /** a "wake" record: {"reason", "by", "waited_ns"} */
+  emitWake(t: number, th: string, o: string | undefined, reason: string, by: string, waitedNs: number): void;
+  /** a "wait" record: {"kind", "state" unless empty, "timeout_ns" unless negative} */
+  emitWait(t: number, th: string, o: string, kind: string, state: string, timeoutNs: number): void;
 }
 
 /** Tracing off: no formatting, no hashing. */
-export const NO_TRACE: TraceSink = { enabled: false, emit() {} };
+export const NO_TRACE: TraceSink = { enabled: false, emit() {}, emitNs() {}, emitWake() {}, emitWait() {} };
 
 export interface StreamingTraceOptions {
   /** write the JSONL trace here (via a temporary file renamed on close) */
   file?: string;
   /** keep up to this many records in memory for the narrative and renderers (default 0) */
   keep?: number;
+  /**
+   * Hand formatting, hashing and writing to a writer thread once this many bytes of trace have
+   * been made and every kept record is in memory (default 4 MiB; Infinity: never). Short runs
+   * never pay for starting the thread. The bytes are the same either way.
+   */
+  offloadAfterBytes?: number;
 }
 
-const FLUSH_BYTES = 1 << 16;
+const RECORDS_PER_BATCH = 4096;
+const DEFAULT_OFFLOAD_AFTER = 4 << 20;
+/** Interned strings are thread names, kinds, objects; beyond this many, strings go inline. */
+const MAX_INTERNED = 1 << 16;
+/** quoted length: formatBatch counts on an interned string taking at most 768 bytes */
+const MAX_INTERNED_QUOTED = 256;
 
 /**
- * Formats every record, hashes the bytes (trace_sha256) and optionally streams them to a file
- * in 64 KiB chunks, so memory stays flat however long the run. Optionally keeps the first
+ * Records every event, formats it as JSONL, hashes the bytes (trace_sha256) and optionally
+ * streams them to a file, so memory stays flat however long the run. Optionally keeps the first
  * `keep` records in memory.
+ *
+ * Records are written as numbers into a batch (batch.ts) and formatted a batch at a time. For a
+ * long run the batches go to a writer thread (offload.ts) that formats, hashes and writes while
+ * the simulation goes on. Until then, formatted bytes are written at once but hashed only when
+ * the run turns out short (close) or when the writer thread takes over (it hashes them first).
  */
 export class StreamingTrace implements TraceSink {
   readonly enabled = true;
+  count = 0;
+  private readonly keep: number;
+  private readonly offloadAfter: number;
   /** kept lines, parsed only when `records` is read (most runs never read them) */
   private readonly lines: string[] = [];
   private parsed: TraceRecord[] | null = null;
-  /** records dropped from memory because `keep` was reached */
-  dropped = 0;
-  count = 0;
-  private readonly hash: Hash = createHash("sha256");
-  private readonly keep: number;
+
+  private buf = new Float64Array(RECORDS_PER_BATCH * SLOTS_PER_RECORD);
+  private n = 0;
+  private extras: string[] = [];
+  private readonly ids = new Map<string, number>();
+  /** JSON-quoted interned strings, by id */
+  private readonly strs: string[] = [];
+  /** this thread's formatter and its output buffer, made on first use */
+  private format: BatchFormatter | null = null;
+  private bytes: ByteSink | null = null;
+  /** how many of `strs` the writer thread has */
+  private strsSent = 0;
+
+  /** formatted bytes not yet hashed, and whether hashing has started on this thread */
+  private unhashed: Buffer[] = [];
+  private unhashedBytes = 0;
+  private hash: Hash | null = null;
+  private writer: TraceWriterThread | null = null;
+
   private fd: number | null = null;
-  /** formatted lines not yet hashed (and written): hashing and writing a chunk at a time is far cheaper */
-  private pending = "";
   private readonly file?: string;
   private readonly tmp?: string;
   private digest?: string;
 
   constructor(opts: StreamingTraceOptions = {}) {
     this.keep = opts.keep ?? 0;
+    this.offloadAfter = opts.offloadAfterBytes ?? DEFAULT_OFFLOAD_AFTER;
     if (opts.file) {
       this.file = opts.file;
       this.tmp = `${opts.file}.tmp-${process.pid}`;
@@ -54,17 +95,51 @@ export class StreamingTrace implements TraceSink {
     }
   }
 
+  /** records dropped from memory because `keep` was reached */
+  get dropped(): number {
+    return this.keep > 0 ? Math.max(0, this.count - this.keep) : 0;
+  }
+
   emit(t: number, th: string, k: string, o?: string, d?: unknown): void {
-    const line = formatRecord(t, th, k, o, d);
-    this.count++;
-    if (this.lines.length < this.keep) this.lines.push(line);
-    else if (this.keep > 0) this.dropped++;
-    this.pending += line;
-    if (this.pending.length >= FLUSH_BYTES) this.flush();
+    const i = this.start(t, th, k, o);
+    if (d === undefined) this.buf[i + 4] = SHAPE_NONE;
+    else {
+      this.buf[i + 4] = SHAPE_RAW;
+      this.buf[i + 5] = this.inline(formatDetail(d));
+    }
+    this.end();
+  }
+
+  emitNs(t: number, th: string, k: string, o: string | undefined, ns: number): void {
+    const i = this.start(t, th, k, o);
+    this.buf[i + 4] = SHAPE_NS;
+    this.buf[i + 5] = ns;
+    this.end();
+  }
+
+  emitWake(t: number, th: string, o: string | undefined, reason: string, by: string, waitedNs: number): void {
+    const i = this.start(t, th, "wake", o);
+    const b = this.buf;
+    b[i + 4] = SHAPE_WAKE;
+    b[i + 5] = this.intern(reason);
+    b[i + 6] = this.intern(by);
+    b[i + 7] = waitedNs;
+    this.end();
+  }
+
+  emitWait(t: number, th: string, o: string, kind: string, state: string, timeoutNs: number): void {
+    const i = this.start(t, th, "wait", o);
+    const b = this.buf;
+    b[i + 4] = SHAPE_WAIT;
+    b[i + 5] = this.intern(kind);
+    b[i + 6] = state ? this.intern(state) : ABSENT;
+    b[i + 7] = timeoutNs;
+    this.end();
   }
 
   /** The kept records (the first `keep` of the run). */
   get records(): TraceRecord[] {
+    if (this.writer === null) this.formatHere();
     if (this.parsed === null || this.parsed.length !== this.lines.length) this.parsed = this.lines.map(parseRecord);
     return this.parsed;
   }
@@ -72,8 +147,20 @@ export class StreamingTrace implements TraceSink {
   /** Finishes the hash and, with a file, renames the temporary file into place. */
   close(): string {
     if (this.digest !== undefined) return this.digest;
-    this.flush();
-    this.digest = this.hash.digest("hex");
+    try {
+      if (this.writer !== null) {
+        this.sendBatch();
+        this.digest = this.writer.close();
+        this.writer = null;
+      } else {
+        this.formatHere(false);
+        this.hashHere();
+        this.digest = this.hash!.digest("hex");
+      }
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
     if (this.fd !== null) {
       closeSync(this.fd);
       this.fd = null;
@@ -84,6 +171,10 @@ export class StreamingTrace implements TraceSink {
 
   /** Abandons a file being written (bad input or a crash): no half-written output is left. */
   abort(): void {
+    if (this.writer !== null) {
+      this.writer.abort();
+      this.writer = null;
+    }
     if (this.fd !== null) {
       closeSync(this.fd);
       this.fd = null;
@@ -95,11 +186,86 @@ export class StreamingTrace implements TraceSink {
     }
   }
 
-  private flush(): void {
-    if (this.pending.length === 0) return;
-    const chunk = Buffer.from(this.pending, "utf8");
-    this.pending = "";
-    this.hash.update(chunk);
+  /** Fills the record's common slots and returns its index in the batch. */
+  private start(t: number, th: string, k: string, o: string | undefined): number {
+    const i = this.n * SLOTS_PER_RECORD;
+    const b = this.buf;
+    b[i] = t;
+    b[i + 1] = this.intern(th);
+    b[i + 2] = this.intern(k);
+    b[i + 3] = o === undefined || o === "" ? ABSENT : this.intern(o);
+    return i;
+  }
+
+  private end(): void {
+    this.count++;
+    if (++this.n === RECORDS_PER_BATCH) {
+      if (this.writer !== null) this.sendBatch();
+      else this.formatHere();
+    }
+  }
+
+  /** A string reference: an interned id, or an inline fragment of this batch. */
+  private intern(s: string): number {
+    const id = this.ids.get(s);
+    if (id !== undefined) return id;
+    const quoted = JSON.stringify(s);
+    if (this.strs.length >= MAX_INTERNED || quoted.length > MAX_INTERNED_QUOTED) return this.inline(quoted);
+    this.ids.set(s, this.strs.length);
+    this.strs.push(quoted);
+    return this.strs.length - 1;
+  }
+
+  /** A JSON fragment used once (a detail, a long or rare string). */
+  private inline(json: string): number {
+    this.extras.push(json);
+    return -2 - (this.extras.length - 1);
+  }
+
+  /**
+   * Formats the batch on this thread, writes it, and decides whether to hand over to a writer
+   * thread (never at close: the run is over, and the bytes are hashed here).
+   */
+  private formatHere(mayHandOver = true): void {
+    if (this.n === 0) return;
+    this.format ??= makeBatchFormatter();
+    this.bytes ??= { out: new Uint8Array(1 << 19) };
+    const length = this.format(this.buf, this.n, this.strs, this.extras, this.bytes, this.lines, this.keep);
+    const chunk = this.bytes.out.subarray(0, length);
+    this.n = 0;
+    this.extras = [];
     if (this.fd !== null) writeSync(this.fd, chunk);
+    if (this.hash !== null) {
+      this.hash.update(chunk);
+      return;
+    }
+    this.unhashed.push(Buffer.from(chunk)); // a copy: the byte buffer is reused
+    this.unhashedBytes += chunk.length;
+    if (!mayHandOver || this.lines.length < this.keep) return; // held back at most as long as records are kept
+    if (!Number.isFinite(this.offloadAfter)) this.hashHere();
+    else if (this.unhashedBytes >= this.offloadAfter) {
+      this.writer = new TraceWriterThread(this.fd ?? -1);
+      this.writer.hashPrefix(this.unhashed);
+      this.unhashed = [];
+      this.unhashedBytes = 0;
+    }
+  }
+
+  /** Hashes the bytes made so far on this thread; from then on every chunk is hashed as made. */
+  private hashHere(): void {
+    this.hash ??= createHash("sha256");
+    for (const c of this.unhashed) this.hash.update(c);
+    this.unhashed = [];
+    this.unhashedBytes = 0;
+  }
+
+  private sendBatch(): void {
+    if (this.n === 0) return;
+    const newStrs = this.strs.length > this.strsSent ? this.strs.slice(this.strsSent) : undefined;
+    this.strsSent = this.strs.length;
+    this.writer!.postBatch(this.buf, this.n, this.extras, newStrs);
+    this.buf = new Float64Array(RECORDS_PER_BATCH * SLOTS_PER_RECORD);
+    this.n = 0;
+    this.extras = [];
   }
 }
