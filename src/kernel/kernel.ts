@@ -1,3 +1,4 @@
+import { takeAt } from "./take-at.js";
 import FastPriorityQueue from "fastpriorityqueue";
 import { NO_TRACE, type TraceSink } from "../trace/sink.js";
 import { RandomStreams } from "./random.js";
@@ -259,7 +260,7 @@ export class Kernel {
       if (this.stopRequest) return this.result(this.stopRequest.outcome, this.stopRequest.message);
       if (ready.length > 0) {
         const i = ready.length === 1 ? 0 : this.choose(ready, "run");
-        const t = i === 0 ? ready.shift()! : ready.splice(i, 1)[0]!;
+        const t = takeAt(ready, i);
         if (++this.steps > this.maxSteps) return this.result("step_limit", `more than ${this.maxSteps} steps`);
         this.step(t);
         continue;

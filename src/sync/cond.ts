@@ -1,3 +1,4 @@
+import { takeAt } from "../kernel/take-at.js";
 import { InvariantViolation, type Kernel } from "../kernel/kernel.js";
 import type { SimThread } from "../kernel/thread.js";
 import type { Ns } from "../kernel/time.js";
@@ -58,8 +59,8 @@ export class Cond implements Waitable {
     }
     if (mode === "signal") {
       const i = this.kernel.choose(this.waiters, "wake");
-      const w = this.waiters.splice(i, 1)[0]!;
-      const m = this.mutexes.splice(i, 1)[0]!;
+      const w = takeAt(this.waiters, i);
+      const m = takeAt(this.mutexes, i);
       if (tracing) this.kernel.trace.emit(this.kernel.now, t.name, "signal", this.name, { woke: w.name });
       m.handTo(w, "signaled");
       return;
@@ -73,8 +74,8 @@ export class Cond implements Waitable {
   cancel(t: SimThread, reason: WakeReason): boolean {
     const i = this.waiters.indexOf(t);
     if (i < 0) return true;
-    this.waiters.splice(i, 1);
-    const m = this.mutexes.splice(i, 1)[0]!;
+    takeAt(this.waiters, i);
+    const m = takeAt(this.mutexes, i);
     // the wait returns only with the mutex held again
     if (m.owner === null) {
       m.acquire(t);

@@ -1,3 +1,4 @@
+import { takeAt } from "../kernel/take-at.js";
 import { InvariantViolation, type Kernel } from "../kernel/kernel.js";
 import type { SimThread } from "../kernel/thread.js";
 import type { Waitable, WakeReason } from "../kernel/waitable.js";
@@ -42,7 +43,7 @@ export class Mutex implements Waitable {
     if (this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, t.name, "unlock", this.name);
     if (this.waiters.length > 0) {
       const i = this.kernel.choose(this.waiters, "wake");
-      const next = this.waiters.splice(i, 1)[0]!;
+      const next = takeAt(this.waiters, i);
       this.grant(next);
       this.kernel.wake(next, next.pendingWake ?? "granted");
     }
@@ -50,7 +51,7 @@ export class Mutex implements Waitable {
 
   cancel(t: SimThread): boolean {
     const i = this.waiters.indexOf(t);
-    if (i >= 0) this.waiters.splice(i, 1);
+    if (i >= 0) takeAt(this.waiters, i);
     return true;
   }
 

@@ -1,3 +1,4 @@
+import { takeAt } from "../kernel/take-at.js";
 import { InvariantViolation, type Kernel } from "../kernel/kernel.js";
 import type { SimThread } from "../kernel/thread.js";
 import type { Waitable } from "../kernel/waitable.js";
@@ -43,13 +44,13 @@ export class RwLock implements Waitable {
     else {
       const i = this.readers.indexOf(t);
       if (i < 0) throw new InvariantViolation(`${t.name} unlocks ${this.name}, which it does not hold`);
-      this.readers.splice(i, 1);
+      takeAt(this.readers, i);
     }
     if (this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, t.name, "unlock", this.name);
     if (this.writer !== null || this.readers.length > 0) return;
     if (this.waitingWriters.length > 0) {
       const i = this.kernel.choose(this.waitingWriters, "wake");
-      const w = this.waitingWriters.splice(i, 1)[0]!;
+      const w = takeAt(this.waitingWriters, i);
       this.grant(w, "X");
       this.kernel.wake(w, "granted");
       return;

@@ -1,3 +1,4 @@
+import { takeAt } from "../kernel/take-at.js";
 import { InvariantViolation, type Kernel } from "../kernel/kernel.js";
 import type { SimThread } from "../kernel/thread.js";
 import type { Waitable } from "../kernel/waitable.js";
@@ -29,9 +30,9 @@ export class Semaphore implements Waitable {
   release(t: SimThread): void {
     const i = this.owners.indexOf(t);
     if (i < 0) throw new InvariantViolation(`${t.name} releases ${this.name} without a slot`);
-    this.owners.splice(i, 1);
+    takeAt(this.owners, i);
     if (this.waiters.length > 0) {
-      const w = this.waiters.splice(this.kernel.choose(this.waiters, "wake"), 1)[0]!;
+      const w = takeAt(this.waiters, this.kernel.choose(this.waiters, "wake"));
       this.owners.push(w);
       this.kernel.wake(w, "granted");
     } else this.free++;
@@ -39,7 +40,7 @@ export class Semaphore implements Waitable {
 
   cancel(t: SimThread): boolean {
     const i = this.waiters.indexOf(t);
-    if (i >= 0) this.waiters.splice(i, 1);
+    if (i >= 0) takeAt(this.waiters, i);
     return true;
   }
 

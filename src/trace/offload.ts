@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { type BatchFormatter, makeBatchFormatter } from "./batch.js";
 
 /**
@@ -7,6 +7,8 @@ import { type BatchFormatter, makeBatchFormatter } from "./batch.js";
  * run), so everything the two threads share goes through a SharedArrayBuffer and Atomics:
  *   - batches go over postMessage, their buffers transferred (no copy); the writer needs no reply,
  *   - the number of batches in flight bounds memory: at MAX_IN_FLIGHT the simulation blocks,
+ *   - written batches come back on a second port, read with receiveMessageOnPort (which needs
+ *     no event loop), and are filled again: the buffers are allocated once, not per batch,
  *   - close() blocks until the writer has published the digest in shared memory.
  * Nothing about the simulation depends on this thread: it only turns records into bytes.
  */
@@ -49,6 +51,7 @@ function writerMain(format: BatchFormatter): void {
   const ctrl: Int32Array = new Int32Array(workerData.shared, 0, 8);
   const text: Uint8Array = new Uint8Array(workerData.shared, 32, 1024);
   const fd: number = workerData.fd;
+  const back = workerData.back;
   const hash = createHash("sha256");
   const strs: string[] = [];
   const sink = { out: new Uint8Array(1 << 19) };
@@ -69,6 +72,7 @@ function writerMain(format: BatchFormatter): void {
         const chunk = sink.out.subarray(0, format(m.buf, m.n!, strs, m.extras!, sink, null, 0));
         hash.update(chunk);
         if (fd >= 0 && Atomics.load(ctrl, 4) === 0) writeSync(fd, chunk);
+        back.postMessage(m.buf, [m.buf.buffer]);
       }
       if (m.close) publish(hash.digest("hex"), false);
     } catch (e) {
@@ -89,6 +93,8 @@ export class TraceWriterThread {
   private readonly worker: Worker;
   private readonly ctrl: Int32Array;
   private readonly text: Uint8Array;
+  /** written batches coming back to be filled again */
+  private readonly returned: MessagePort;
   private ended = false;
 
   /** `fd` is the open trace file (-1 for none); the writer writes to it from now on. */
@@ -96,7 +102,9 @@ export class TraceWriterThread {
     const shared = new SharedArrayBuffer(CONTROL_INTS * 4 + TEXT_BYTES);
     this.ctrl = new Int32Array(shared, 0, CONTROL_INTS);
     this.text = new Uint8Array(shared, CONTROL_INTS * 4, TEXT_BYTES);
-    this.worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { shared, fd } });
+    const { port1, port2 } = new MessageChannel();
+    this.returned = port1;
+    this.worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { shared, fd, back: port2 }, transferList: [port2] });
     this.worker.unref();
   }
 
@@ -108,6 +116,11 @@ export class TraceWriterThread {
   /** Sends a batch; its buffer is transferred, so the caller must not touch it again. */
   postBatch(buf: Float64Array, n: number, extras: string[], strs: string[] | undefined): void {
     this.post({ buf, n, extras, strs }, [buf.buffer as ArrayBuffer]);
+  }
+
+  /** A batch buffer the writer has finished with, if one has come back. */
+  recycled(): Float64Array<ArrayBuffer> | undefined {
+    return receiveMessageOnPort(this.returned)?.message as Float64Array<ArrayBuffer> | undefined;
   }
 
   /** Waits for every batch to be written and returns the hex SHA-256 of all the bytes. */
@@ -165,6 +178,7 @@ export class TraceWriterThread {
   private end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.returned.close();
     void this.worker.terminate().catch(() => undefined);
   }
 }

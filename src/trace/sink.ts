@@ -264,7 +264,7 @@ export class StreamingTrace implements TraceSink {
     const newStrs = this.strs.length > this.strsSent ? this.strs.slice(this.strsSent) : undefined;
     this.strsSent = this.strs.length;
     this.writer!.postBatch(this.buf, this.n, this.extras, newStrs);
-    this.buf = new Float64Array(RECORDS_PER_BATCH * SLOTS_PER_RECORD);
+    this.buf = this.writer!.recycled() ?? new Float64Array(RECORDS_PER_BATCH * SLOTS_PER_RECORD);
     this.n = 0;
     this.extras = [];
   }
