@@ -1,10 +1,11 @@
-import { takeAt } from "./take-at.js";
 import FastPriorityQueue from "fastpriorityqueue";
 import { NO_TRACE, type TraceSink } from "../trace/sink.js";
 import { RandomStreams } from "./random.js";
+import { ChoiceLog } from "./schedule-string.js";
 import { FifoScheduler, type ChoiceKind, type Scheduler } from "./scheduler.js";
 import { Op, SimThread, type Effect, type SpawnOptions, type ThreadBody } from "./thread.js";
 import type { Ns } from "./time.js";
+import { takeAt } from "./take-at.js";
 import type { Waitable, WakeReason } from "./waitable.js";
 
 /** Raised by models and primitives when one of their invariants breaks; stops the run with a report. */
@@ -54,8 +55,10 @@ export interface RunResult {
   steps: number;
   /** queue events processed */
   events: number;
-  /** every scheduler choice, in order (encodeSchedule gives the schedule string) */
-  choices: number[];
+  /** every scheduler choice, in order (decoded from choiceLog on first use) */
+  readonly choices: number[];
+  /** the same choices, compact; encodeSchedule(choiceLog) gives the schedule string */
+  choiceLog: ChoiceLog;
   /** for deadlock and hang: every live thread */
   waitFor?: WaitForNode[];
   /** for deadlock: the threads of one cycle */
@@ -104,7 +107,8 @@ export class Kernel {
   /** called whenever a thread's processlist-style state changes (wait_state watches use it) */
   stateHook: ((t: SimThread) => void) | null = null;
   readonly threads: SimThread[] = [];
-  readonly choices: number[] = [];
+  /** every scheduler choice so far, a byte each (a long run makes millions) */
+  readonly choiceLog = new ChoiceLog();
   /** the thread being stepped (null between steps) */
   current: SimThread | null = null;
   steps = 0;
@@ -186,7 +190,7 @@ export class Kernel {
     if (!(c >= 0 && c < candidates.length && Number.isInteger(c))) {
       throw new InvariantViolation(`scheduler ${this.scheduler.name} chose ${c} of ${candidates.length}`);
     }
-    this.choices.push(c);
+    this.choiceLog.push(c);
     return c;
   }
 
@@ -459,8 +463,21 @@ export class Kernel {
     return res;
   }
 
-  private result(outcome: RunOutcome, message?: string): RunResult {
-    return { outcome, now: this.now, steps: this.steps, events: this.events, choices: this.choices, ...(message ? { message } : {}) };
+  /** The result of the run so far; `choices` is decoded only if somebody reads it. */
+  result(outcome: RunOutcome, message?: string): RunResult {
+    const log = this.choiceLog;
+    let decoded: number[] | null = null;
+    return {
+      outcome,
+      now: this.now,
+      steps: this.steps,
+      events: this.events,
+      get choices(): number[] {
+        return (decoded ??= log.toArray());
+      },
+      choiceLog: log,
+      ...(message ? { message } : {}),
+    };
   }
 }
 

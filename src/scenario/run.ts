@@ -402,7 +402,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     expectations,
     metrics,
     connections,
-    schedule: encodeSchedule(result.choices),
+    schedule: encodeSchedule(result.choiceLog),
     steps: result.steps,
     ...(result.message ? { message: result.message } : {}),
     ...(result.waitFor ? { wait_for: result.waitFor } : {}),

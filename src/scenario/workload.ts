@@ -61,7 +61,7 @@ export function runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Strea
     utime_pct: round(sb.srv_cpu_usage.utime_pct),
   };
   const k = kernel!;
-  const result: RunResult = { outcome: "finished", now: k.now, steps: k.steps, events: k.events, choices: k.choices };
+  const result: RunResult = k.result("finished");
   const outcome: RunReport["outcome"] = sb.sim.outcome === "time_limit" || sb.sim.outcome === "finished" ? "completed" : sb.sim.outcome === "deadlock" ? "deadlock" : sb.sim.outcome === "hang" ? "hang" : "error";
   const expectations = checkExpectations(sc, { outcome, statements: [], finalState: () => "", thds: [], result, metrics });
   const report: RunReport = {
@@ -75,7 +75,7 @@ export function runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Strea
     expectations,
     metrics,
     connections: {},
-    schedule: encodeSchedule(k.choices),
+    schedule: encodeSchedule(k.choiceLog),
     steps: k.steps,
   };
   return { report, kernel: k, result };

@@ -1,9 +1,9 @@
-import { takeAt } from "../kernel/take-at.js";
 import { InvariantViolation, type Kernel } from "../kernel/kernel.js";
 import type { SimThread } from "../kernel/thread.js";
 import type { Ns } from "../kernel/time.js";
 import type { Waitable, WakeReason } from "../kernel/waitable.js";
 import type { Mutex } from "./mutex.js";
+import { takeAt } from "../kernel/take-at.js";
 
 /** A signal or broadcast that found no waiter. */
 export interface LostSignal {

@@ -1,7 +1,7 @@
-import { takeAt } from "../kernel/take-at.js";
 import { InvariantViolation, type Kernel } from "../kernel/kernel.js";
 import type { SimThread } from "../kernel/thread.js";
 import type { Waitable, WakeReason } from "../kernel/waitable.js";
+import { takeAt } from "../kernel/take-at.js";
 
 /**
  * A pthread mutex (PTHREAD_MUTEX_NORMAL/ERRORCHECK semantics, checked): at most one owner, only

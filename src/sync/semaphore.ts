@@ -1,7 +1,7 @@
-import { takeAt } from "../kernel/take-at.js";
 import { InvariantViolation, type Kernel } from "../kernel/kernel.js";
 import type { SimThread } from "../kernel/thread.js";
 import type { Waitable } from "../kernel/waitable.js";
+import { takeAt } from "../kernel/take-at.js";
 
 /** A counting semaphore; which waiter gets a freed slot is a scheduler choice. */
 export class Semaphore implements Waitable {

@@ -250,6 +250,23 @@ describe("schedule strings", () => {
     const choices = [0, 1, 2, 127, 128, 300, 65535, 0, 7];
     expect(decodeSchedule(encodeSchedule(choices))).toEqual(choices);
   });
+  it("the compact log a run keeps gives the same choices and the same string, across its growth", async () => {
+    const { ChoiceLog } = await import("../../src/kernel/schedule-string.js");
+    const fc = (await import("fast-check")).default;
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.nat(3), fc.nat(300), fc.nat(2 ** 40)), { maxLength: 3000 }), (choices) => {
+        const log = new ChoiceLog();
+        for (const c of choices) log.push(c);
+        expect(log.length).toBe(choices.length);
+        expect(log.toArray()).toEqual(choices);
+        expect(encodeSchedule(log)).toBe(encodeSchedule(choices));
+        expect(decodeSchedule(log.toScheduleString())).toEqual(choices);
+      }),
+      { numRuns: 200, seed: 5 },
+    );
+    // the string format itself is fixed: 0, 1, 128 are the varints 00 01 80-01
+    expect(encodeSchedule([0, 1, 128])).toBe("s1." + Buffer.from([0, 1, 0x80, 1]).toString("base64url"));
+  });
   it("reject what is not a schedule string", () => {
     expect(() => decodeSchedule("hello")).toThrow(/starts with/);
     expect(() => decodeSchedule("s1.$$")).toThrow(/base64url/);
