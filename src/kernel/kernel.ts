@@ -101,7 +101,9 @@ export class Kernel {
   now: Ns = 0;
   readonly random: RandomStreams;
   readonly scheduler: Scheduler;
-  trace: TraceSink;
+  readonly trace: TraceSink;
+  /** trace handles of the kinds written on every step, and of "kernel" as a waker */
+  private readonly refs: { sleep: number; io: number; cpu: number; kernel: number };
   cpuModel: CpuModel | null = null;
   syncHook: SyncPointHook | null = null;
   /** called whenever a thread's processlist-style state changes (wait_state watches use it) */
@@ -134,6 +136,8 @@ export class Kernel {
     this.random = new RandomStreams(opts.seed ?? 0);
     this.scheduler = opts.scheduler ?? new FifoScheduler();
     this.trace = opts.trace ?? NO_TRACE;
+    const ref = (s: string): number => (this.trace.enabled ? this.trace.ref(s) : -1);
+    this.refs = { sleep: ref("sleep"), io: ref("io"), cpu: ref("cpu"), kernel: ref("kernel") };
     this.stallNs = opts.stallNs ?? -1;
     this.maxSteps = opts.maxSteps ?? Number.MAX_SAFE_INTEGER;
   }
@@ -147,7 +151,10 @@ export class Kernel {
     this.live++;
     if (!t.daemon) this.liveNonDaemon++;
     this.ready.push(t);
-    if (this.trace.enabled) this.trace.emit(this.now, name, "spawn", undefined, t.daemon ? { daemon: true } : undefined);
+    if (this.trace.enabled) {
+      t.traceRef = this.trace.ref(name);
+      this.trace.emit(this.now, name, "spawn", undefined, t.daemon ? { daemon: true } : undefined);
+    }
     return t;
   }
 
@@ -172,7 +179,7 @@ export class Kernel {
     t.resumeValue = reason;
     this.ready.push(t);
     if (this.trace.enabled && on !== NO_WAITABLE) {
-      this.trace.emitWake(this.now, t.name, on?.name, reason, this.current?.name ?? "kernel", this.now - t.waitSince);
+      this.trace.emitWake(this.now, t.traceRef, on?.name, reason, this.current?.traceRef ?? this.refs.kernel, this.now - t.waitSince);
     }
   }
 
@@ -338,11 +345,11 @@ export class Kernel {
     switch (e.op) {
       case Op.Sleep:
       case Op.Io:
-        if (this.trace.enabled) this.trace.emitNs(this.now, t.name, e.op === Op.Io ? "io" : "sleep", e.label, e.ns);
+        if (this.trace.enabled) this.trace.emitNs(this.now, t.traceRef, e.op === Op.Io ? this.refs.io : this.refs.sleep, e.label, e.ns);
         this.timer(t, e.ns);
         return;
       case Op.Cpu:
-        if (this.trace.enabled) this.trace.emitNs(this.now, t.name, "cpu", e.label, e.ns);
+        if (this.trace.enabled) this.trace.emitNs(this.now, t.traceRef, this.refs.cpu, e.label, e.ns);
         if (this.cpuModel) {
           this.park(t, NO_WAITABLE, -1);
           t.timed = true;
@@ -409,7 +416,7 @@ export class Kernel {
       this.push(this.now + timeoutNs, PRIO_THREAD, t, t.epoch, null);
     } else if (!t.daemon) this.parkedUntimedNonDaemon++;
     if (this.trace.enabled && on !== NO_WAITABLE) {
-      this.trace.emitWait(this.now, t.name, on.name, on.kind, t.state, timeoutNs);
+      this.trace.emitWait(this.now, t.traceRef, on.name, on.kind, t.state, timeoutNs);
     }
   }
 

@@ -61,6 +61,8 @@ export class SimThread {
   error: unknown = undefined;
   /** a processlist-like label the model sets ("Waiting for table metadata lock") */
   state = "";
+  /** the trace's handle for this thread's name (TraceSink.ref), set at spawn when tracing */
+  traceRef = -1;
   readonly joiners: SimThread[] = [];
   /** changed only through kernel.setDaemon, which keeps the kernel's counters right */
   daemon: boolean;

@@ -32,13 +32,15 @@ export interface ByteSink {
 /**
  * Formats the first `n` records of `buf` as JSONL bytes into `sink.out` and returns how many
  * bytes it wrote. `strs` holds the trace's interned strings, JSON-quoted, by id (a formatter
- * belongs to one trace: it caches their bytes). While `keep.length < keepLimit` each line is
- * also pushed onto `keep` as a string (the records kept in memory for the narrative).
+ * belongs to one trace: it caches their bytes); `longestQuoted` is the length of the longest.
+ * While `keep.length < keepLimit` each line is also pushed onto `keep` as a string (the records
+ * kept in memory for the narrative).
  */
 export type BatchFormatter = (
   buf: Float64Array,
   n: number,
   strs: readonly string[],
+  longestQuoted: number,
   extras: readonly string[],
   sink: ByteSink,
   keep: string[] | null,
@@ -136,7 +138,7 @@ export function makeBatchFormatter(): BatchFormatter {
     if (x >= 0) return put(out, pos, strBytes[x] ?? (strBytes[x] = bytes(strs[x]!)));
     return pos + encoder.encodeInto(extras[-x - 2]!, out.subarray(pos)).written;
   }
-  /** the most bytes an inline string can take (interned ones are short, sink.ts) */
+  /** the most bytes an inline string can take */
   function inlineRoom(x: number, extras: readonly string[]): number {
     return x < -1 ? extras[-x - 2]!.length * 3 : 0;
   }
@@ -174,7 +176,7 @@ export function makeBatchFormatter(): BatchFormatter {
     const h = Math.imul(th, 0x9e3779b1) ^ Math.imul(k + 1, 0x85ebca6b) ^ Math.imul(o + 2, 0xc2b2ae35) ^ Math.imul(a + 3, 0x27d4eb2f) ^ Math.imul(b + 4, 0x165667b1) ^ shape;
     return (h ^ (h >>> 15)) & (SLOTS - 1);
   }
-  function template(th: number, k: number, o: number, shape: number, a: number, b: number, strs: readonly string[]): Uint8Array | null {
+  function template(th: number, k: number, o: number, shape: number, a: number, b: number, strs: readonly string[], room: number): Uint8Array | null {
     let h = slotOf(th, k, o, shape, a, b);
     for (;;) {
       const x = h * 6;
@@ -183,7 +185,7 @@ export function makeBatchFormatter(): BatchFormatter {
       h = (h + 1) & (SLOTS - 1);
     }
     if (cached >= SLOTS / 2) return null;
-    const scratch = new Uint8Array(8192);
+    const scratch = new Uint8Array(room);
     const t = scratch.slice(0, middle(scratch, 0, th, k, o, shape, a, b, strs, []));
     const x = h * 6;
     keys[x] = th;
@@ -197,8 +199,11 @@ export function makeBatchFormatter(): BatchFormatter {
     return t;
   }
 
-  return function formatBatch(buf, n, strs, extras, sink, keep, keepLimit) {
+  return function formatBatch(buf, n, strs, longestQuoted, extras, sink, keep, keepLimit) {
     const hasInline = extras.length > 0;
+    // a record's bytes but its inline strings: fixed text and numbers, and up to five interned
+    // strings of at most 3 UTF-8 bytes per UTF-16 unit
+    const room = 1024 + 15 * longestQuoted;
     let out = sink.out;
     let pos = 0;
     for (let r = 0, i = 0; r < n; r++, i += 8) {
@@ -210,10 +215,10 @@ export function makeBatchFormatter(): BatchFormatter {
       const a = shape === 0 || shape === 2 ? -1 : buf[i + 5]!;
       const b = shape === 3 || shape === 4 ? buf[i + 6]! : -1;
       let inline = false;
-      if (pos + 8192 > out.length || hasInline) {
+      if (pos + room > out.length || hasInline) {
         const more = inlineRoom(th, extras) + inlineRoom(k, extras) + inlineRoom(o, extras) + inlineRoom(a, extras) + inlineRoom(b, extras);
         inline = more > 0;
-        out = grow(out, pos, 8192 + more);
+        out = grow(out, pos, room + more);
       }
       const start = pos;
       pos = put(out, pos, T);
@@ -222,7 +227,7 @@ export function makeBatchFormatter(): BatchFormatter {
       let t: Uint8Array | null = null;
       if (!inline) {
         const x = slotOf(th, k, o, shape, a, b) * 6;
-        t = keys[x] === th && keys[x + 1] === k && keys[x + 2] === o && keys[x + 3] === shape && keys[x + 4] === a && keys[x + 5] === b ? templates[x / 6]! : template(th, k, o, shape, a, b, strs);
+        t = keys[x] === th && keys[x + 1] === k && keys[x + 2] === o && keys[x + 3] === shape && keys[x + 4] === a && keys[x + 5] === b ? templates[x / 6]! : template(th, k, o, shape, a, b, strs, room);
       }
       pos = t !== null ? put(out, pos, t) : middle(out, pos, th, k, o, shape, a, b, strs, extras);
       if (shape === 2) pos = put(out, num(out, pos, buf[i + 5]!), END2);

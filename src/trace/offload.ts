@@ -34,6 +34,7 @@ interface WriterMessage {
   buf?: Float64Array;
   n?: number;
   extras?: string[];
+  longestQuoted?: number;
   close?: true;
 }
 
@@ -69,7 +70,8 @@ function writerMain(format: BatchFormatter): void {
       if (m.prefix) for (const p of m.prefix) hash.update(p);
       if (m.strs) for (const s of m.strs) strs.push(s);
       if (m.buf) {
-        const chunk = sink.out.subarray(0, format(m.buf, m.n!, strs, m.extras!, sink, null, 0));
+        const length = format(m.buf, m.n!, strs, m.longestQuoted!, m.extras!, sink, null, 0);
+        const chunk = sink.out.subarray(0, length); // after format: it may have grown sink.out
         hash.update(chunk);
         if (fd >= 0 && Atomics.load(ctrl, 4) === 0) writeSync(fd, chunk);
         back.postMessage(m.buf, [m.buf.buffer]);
@@ -114,8 +116,8 @@ export class TraceWriterThread {
   }
 
   /** Sends a batch; its buffer is transferred, so the caller must not touch it again. */
-  postBatch(buf: Float64Array, n: number, extras: string[], strs: string[] | undefined): void {
-    this.post({ buf, n, extras, strs }, [buf.buffer as ArrayBuffer]);
+  postBatch(buf: Float64Array, n: number, extras: string[], strs: string[] | undefined, longestQuoted: number): void {
+    this.post({ buf, n, extras, strs, longestQuoted }, [buf.buffer as ArrayBuffer]);
   }
 
   /** A batch buffer the writer has finished with, if one has come back. */

@@ -7,21 +7,25 @@ import { formatDetail, parseRecord, type TraceRecord } from "./record.js";
 /**
  * Where trace records go. The kernel checks `enabled` before building a record, so a run with
  * tracing off pays nothing for it. The emitNs/emitWake/emitWait forms carry the details the
- * kernel writes on every step without building a detail object.
+ * kernel writes on every step without building a detail object, and take the thread, the kind
+ * and the waker as handles from `ref`, which the kernel keeps, so the hot path looks up no
+ * strings.
  */
 export interface TraceSink {
   readonly enabled: boolean;
   emit(t: number, th: string, k: string, o?: string, d?: unknown): void;
+  /** a handle for a string that recurs on every step: a thread's name, a kind */
+  ref(s: string): number;
   /** a record whose detail is {"ns": ns} (sleep, io, cpu) */
-  emitNs(t: number, th: string, k: string, o: string | undefined, ns: number): void;
+  emitNs(t: number, th: number, k: number, o: string | undefined, ns: number): void;
   /** a "wake" record: {"reason", "by", "waited_ns"} */
-  emitWake(t: number, th: string, o: string | undefined, reason: string, by: string, waitedNs: number): void;
+  emitWake(t: number, th: number, o: string | undefined, reason: string, by: number, waitedNs: number): void;
   /** a "wait" record: {"kind", "state" unless empty, "timeout_ns" unless negative} */
-  emitWait(t: number, th: string, o: string, kind: string, state: string, timeoutNs: number): void;
+  emitWait(t: number, th: number, o: string, kind: string, state: string, timeoutNs: number): void;
 }
 
 /** Tracing off: no formatting, no hashing. */
-export const NO_TRACE: TraceSink = { enabled: false, emit() {}, emitNs() {}, emitWake() {}, emitWait() {} };
+export const NO_TRACE: TraceSink = { enabled: false, emit() {}, ref: () => -1, emitNs() {}, emitWake() {}, emitWait() {} };
 
 export interface StreamingTraceOptions {
   /** write the JSONL trace here (via a temporary file renamed on close) */
@@ -40,7 +44,7 @@ const RECORDS_PER_BATCH = 4096;
 const DEFAULT_OFFLOAD_AFTER = 4 << 20;
 /** Interned strings are thread names, kinds, objects; beyond this many, strings go inline. */
 const MAX_INTERNED = 1 << 16;
-/** quoted length: formatBatch counts on an interned string taking at most 768 bytes */
+/** Longer strings are written inline; interned ones size every record's room (batch.ts). */
 const MAX_INTERNED_QUOTED = 256;
 
 /**
@@ -66,8 +70,11 @@ export class StreamingTrace implements TraceSink {
   private n = 0;
   private extras: string[] = [];
   private readonly ids = new Map<string, number>();
-  /** JSON-quoted interned strings, by id */
+  /** JSON-quoted interned strings, by id, and the length of the longest (it sizes a record's room) */
   private readonly strs: string[] = [];
+  private longestQuoted = 0;
+  private readonly refWake = this.ref("wake");
+  private readonly refWait = this.ref("wait");
   /** this thread's formatter and its output buffer, made on first use */
   private format: BatchFormatter | null = null;
   private bytes: ByteSink | null = null;
@@ -110,25 +117,31 @@ export class StreamingTrace implements TraceSink {
     this.end();
   }
 
-  emitNs(t: number, th: string, k: string, o: string | undefined, ns: number): void {
-    const i = this.start(t, th, k, o);
+  /** Interned whatever its length or the table's size: the few strings the kernel keeps handles of. */
+  ref(s: string): number {
+    const id = this.ids.get(s);
+    return id !== undefined ? id : this.add(s, JSON.stringify(s));
+  }
+
+  emitNs(t: number, th: number, k: number, o: string | undefined, ns: number): void {
+    const i = this.startRef(t, th, k, o);
     this.buf[i + 4] = SHAPE_NS;
     this.buf[i + 5] = ns;
     this.end();
   }
 
-  emitWake(t: number, th: string, o: string | undefined, reason: string, by: string, waitedNs: number): void {
-    const i = this.start(t, th, "wake", o);
+  emitWake(t: number, th: number, o: string | undefined, reason: string, by: number, waitedNs: number): void {
+    const i = this.startRef(t, th, this.refWake, o);
     const b = this.buf;
     b[i + 4] = SHAPE_WAKE;
     b[i + 5] = this.intern(reason);
-    b[i + 6] = this.intern(by);
+    b[i + 6] = by;
     b[i + 7] = waitedNs;
     this.end();
   }
 
-  emitWait(t: number, th: string, o: string, kind: string, state: string, timeoutNs: number): void {
-    const i = this.start(t, th, "wait", o);
+  emitWait(t: number, th: number, o: string, kind: string, state: string, timeoutNs: number): void {
+    const i = this.startRef(t, th, this.refWait, o);
     const b = this.buf;
     b[i + 4] = SHAPE_WAIT;
     b[i + 5] = this.intern(kind);
@@ -188,11 +201,15 @@ export class StreamingTrace implements TraceSink {
 
   /** Fills the record's common slots and returns its index in the batch. */
   private start(t: number, th: string, k: string, o: string | undefined): number {
+    return this.startRef(t, this.intern(th), this.intern(k), o);
+  }
+
+  private startRef(t: number, th: number, k: number, o: string | undefined): number {
     const i = this.n * SLOTS_PER_RECORD;
     const b = this.buf;
     b[i] = t;
-    b[i + 1] = this.intern(th);
-    b[i + 2] = this.intern(k);
+    b[i + 1] = th;
+    b[i + 2] = k;
     b[i + 3] = o === undefined || o === "" ? ABSENT : this.intern(o);
     return i;
   }
@@ -211,8 +228,13 @@ export class StreamingTrace implements TraceSink {
     if (id !== undefined) return id;
     const quoted = JSON.stringify(s);
     if (this.strs.length >= MAX_INTERNED || quoted.length > MAX_INTERNED_QUOTED) return this.inline(quoted);
+    return this.add(s, quoted);
+  }
+
+  private add(s: string, quoted: string): number {
     this.ids.set(s, this.strs.length);
     this.strs.push(quoted);
+    this.longestQuoted = Math.max(this.longestQuoted, quoted.length);
     return this.strs.length - 1;
   }
 
@@ -230,7 +252,7 @@ export class StreamingTrace implements TraceSink {
     if (this.n === 0) return;
     this.format ??= makeBatchFormatter();
     this.bytes ??= { out: new Uint8Array(1 << 19) };
-    const length = this.format(this.buf, this.n, this.strs, this.extras, this.bytes, this.lines, this.keep);
+    const length = this.format(this.buf, this.n, this.strs, this.longestQuoted, this.extras, this.bytes, this.lines, this.keep);
     const chunk = this.bytes.out.subarray(0, length);
     this.n = 0;
     this.extras = [];
@@ -263,7 +285,7 @@ export class StreamingTrace implements TraceSink {
     if (this.n === 0) return;
     const newStrs = this.strs.length > this.strsSent ? this.strs.slice(this.strsSent) : undefined;
     this.strsSent = this.strs.length;
-    this.writer!.postBatch(this.buf, this.n, this.extras, newStrs);
+    this.writer!.postBatch(this.buf, this.n, this.extras, newStrs, this.longestQuoted);
     this.buf = this.writer!.recycled() ?? new Float64Array(RECORDS_PER_BATCH * SLOTS_PER_RECORD);
     this.n = 0;
     this.extras = [];

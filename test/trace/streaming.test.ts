@@ -35,11 +35,11 @@ function apply(tr: StreamingTrace, op: Op): void {
     case "emit":
       return tr.emit(op.t, op.th, op.k, op.o, op.d);
     case "ns":
-      return tr.emitNs(op.t, op.th, op.k, op.o, op.ns);
+      return tr.emitNs(op.t, tr.ref(op.th), tr.ref(op.k), op.o, op.ns);
     case "wake":
-      return tr.emitWake(op.t, op.th, op.o, op.reason, op.by, op.waited);
+      return tr.emitWake(op.t, tr.ref(op.th), op.o, op.reason, tr.ref(op.by), op.waited);
     case "wait":
-      return tr.emitWait(op.t, op.th, op.o, op.kind, op.state, op.timeout);
+      return tr.emitWait(op.t, tr.ref(op.th), op.o, op.kind, op.state, op.timeout);
   }
 }
 
@@ -116,10 +116,19 @@ describe("StreamingTrace batches", () => {
     expect(through(ops, 0).bytes).toBe(want);
   });
 
+  it("handles of very long names (a thread named by a 3,000-character string) still fit their records", () => {
+    const long = "é".repeat(3000);
+    const ops: Op[] = [];
+    for (let i = 0; i < 9000; i++) ops.push({ f: "wake", t: i, th: i % 2 ? long : "w", o: i % 3 ? long : undefined, reason: "granted", by: long, waited: i });
+    const want = ops.map(reference).join("");
+    expect(through(ops, Infinity).bytes).toBe(want);
+    expect(through(ops, 0).bytes).toBe(want);
+  });
+
   it("abort with the writer thread running leaves no file behind", () => {
     const sub = mkdtempSync(join(dir, "abort-"));
     const tr = new StreamingTrace({ file: join(sub, "x.jsonl"), offloadAfterBytes: 0 });
-    for (let i = 0; i < 20_000; i++) tr.emitNs(i, "w", "sleep", undefined, i);
+    for (let i = 0; i < 20_000; i++) tr.emitNs(i, tr.ref("w"), tr.ref("sleep"), undefined, i);
     tr.abort();
     expect(readdirSync(sub)).toEqual([]);
     expect(existsSync(join(sub, "x.jsonl"))).toBe(false);
