@@ -86,3 +86,15 @@ export const colour = {
 export function out(s = ""): void {
   process.stdout.write(`${s}\n`);
 }
+
+/**
+ * An output file must be creatable: its directory exists and it is not itself a directory.
+ * Checked before any run starts, so a typo in a path is bad input (exit 2), said at once, rather
+ * than a failure after minutes of simulation.
+ */
+export function checkOutputPath(option: string, path: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir)) throw new CliError(`${option} ${path}: the directory ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new CliError(`${option} ${path}: ${dir} is not a directory`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new CliError(`${option} ${path}: is a directory; expected a file name`);
+}

@@ -6,7 +6,7 @@
  */
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
-import { CliError, EXIT_BAD_INPUT } from "./common.js";
+import { checkOutputPath, CliError, EXIT_BAD_INPUT } from "./common.js";
 import { exploreCommand, listCommand, renderCommand, replayCommand, runCommand, sweepCommand, validateCommand } from "./commands.js";
 
 // `mysqlsim run ... | head` closes our stdout early: that is not an error
@@ -66,6 +66,13 @@ const cli = yargs(hideBin(process.argv))
     .example("$0 merge results.jsonl shard-*.jsonl", "join the shards of `sweep --shard i/n`"), async (a) => {
     const { mergeCli } = await import("../sweep/cli.js");
     process.exitCode = await mergeCli(a as never);
+  })
+  .middleware((a) => {
+    // every option that names a file to write (merge's <out> too)
+    for (const [key, option] of [["trace", "--trace"], ["report", "--report"], ["out", "--out"], ["output", "-o"]] as const) {
+      const v = a[key];
+      if (typeof v === "string" && v !== "") checkOutputPath(option, v);
+    }
   })
   .demandCommand(1, "name a command: run, explore, replay, validate, list, render or sweep")
   .strict()

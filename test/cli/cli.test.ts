@@ -60,6 +60,23 @@ describe("mysqlsim CLI", () => {
     expect(existsSync(trace)).toBe(false);
   });
 
+  it("an output path that cannot be written is bad input (exit 2), said before anything runs", () => {
+    const missing = join(tmp, "no-such-dir");
+    for (const args of [
+      ["run", SCEN, "--trace", join(missing, "t.jsonl")],
+      ["run", SCEN, "--report", tmp],
+      ["sweep", SCEN, "--seeds", "1", "--out", join(missing, "r.jsonl")],
+      ["render", join(tmp, "whatever.jsonl"), "-o", join(missing, "x.svg")],
+      ["merge", join(missing, "m.jsonl"), join(tmp, "a.jsonl")],
+    ]) {
+      const r = mysqlsim(...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/does not exist|is a directory/);
+      expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+    }
+    expect(existsSync(missing)).toBe(false);
+  });
+
   it("--set checks the variable and its range", () => {
     const r = mysqlsim("run", SCEN, "--set", "innodb_flush_log_at_trx_commit=7");
     expect(r.code).toBe(2);
