@@ -74,16 +74,17 @@ function printRun(a: RunArgs, sc: Scenario, art: RunArtifacts, reproduce: string
     for (const line of narrative(art.trace?.records ?? [], { verbose: a.verbose, maxLines: 400 })) out(line);
     out();
   }
-  printSummary(r);
+  printSummary(r, a.quiet);
   if (!a.quiet) out(colour.dim(`reproduce: ${reproduce}`));
 }
 
-export function printSummary(r: RunReport): void {
+/** The outcome, the expectations and the metrics; `quiet`: the outcome and failed expectations only. */
+export function printSummary(r: RunReport, quiet = false): void {
   const ok = r.expectations.every((e) => e.ok);
   out(`outcome: ${r.outcome === "completed" ? colour.green(r.outcome) : colour.red(r.outcome)} at ${formatDuration(r.virtual_time_ns)} virtual, ${r.events} steps, trace ${r.trace_sha256.slice(0, 16)}`);
-  for (const e of r.expectations) out(`  ${e.ok ? colour.green("✓") : colour.red("✗")} ${e.text}${e.ok ? "" : colour.red(`  (${e.actual ?? "failed"})`)}`);
+  for (const e of r.expectations) if (!quiet || !e.ok) out(`  ${e.ok ? colour.green("✓") : colour.red("✗")} ${e.text}${e.ok ? "" : colour.red(`  (${e.actual ?? "failed"})`)}`);
   const shown = Object.entries(r.metrics).filter(([k]) => !k.startsWith("statement_latency_p50"));
-  if (shown.length) out(`metrics: ${shown.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  if (shown.length && !quiet) out(`metrics: ${shown.map(([k, v]) => `${k}=${v}`).join(" ")}`);
   out(ok ? colour.green("all expectations hold") : colour.red(`${r.expectations.filter((e) => !e.ok).length} expectation(s) failed`));
 }
 
