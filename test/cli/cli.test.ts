@@ -49,6 +49,17 @@ describe("mysqlsim CLI", () => {
     expect(JSON.parse(r.stdout).expectations[0]).toMatchObject({ ok: false, actual: "outcome was completed" });
   });
 
+  it("-q prints the outcome line, only failed expectations, and the verdict", () => {
+    const f = join(tmp, "fail-quiet.yaml");
+    writeFileSync(f, "name: fails\nsteps:\n  - con1: SELECT SLEEP(1)\nexpect:\n  - outcome: completed\n  - outcome: hang\n");
+    const r = mysqlsim("run", f, "-q");
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^outcome: completed/);
+    expect(lines.slice(1, -1)).toEqual([expect.stringMatching(/✗ outcome is hang/)]);
+    expect(lines.at(-1)).toBe("1 expectation(s) failed");
+  });
+
   it("bad input exits 2 with file:line:column and no stack trace, and writes no trace file", () => {
     const f = join(tmp, "bad.yaml");
     writeFileSync(f, "name: bad\nsteps:\n  - con1: FROB THE TABLE\n");
