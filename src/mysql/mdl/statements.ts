@@ -209,6 +209,7 @@ export function statementLocks(kind: StatementKind, p: StatementParams = {}): Lo
       const ts = (p.tables ?? [target]).map((t) => tref(t, db));
       const reqs = sortLikeAcquireLocks([
         { key: mdlKey(MdlNamespace.GLOBAL), type: T.MDL_INTENTION_EXCLUSIVE, duration: D.MDL_STATEMENT },
+        ...(p.backupLock === false ? [] : [{ key: mdlKey(MdlNamespace.BACKUP_LOCK), type: T.MDL_INTENTION_EXCLUSIVE, duration: D.MDL_TRANSACTION }]),
         ...[...new Set(ts.map((t) => t.db))].map((d) => ({ key: mdlKey(MdlNamespace.SCHEMA, d), type: T.MDL_INTENTION_EXCLUSIVE, duration: D.MDL_TRANSACTION })),
         ...ts.map((t) => ({ key: tableKey(t), type: T.MDL_SHARED_NO_READ_WRITE, duration: D.MDL_TRANSACTION })),
       ]);
@@ -218,7 +219,8 @@ export function statementLocks(kind: StatementKind, p: StatementParams = {}): Lo
         { op: "force_dml_deadlock_weight", value: false },
         { op: "set_explicit_duration" },
       ];
-      basis.push("PFS-01 markers 7/8: GLOBAL IX STATEMENT, SCHEMA IX TRANSACTION, TABLE SNRW TRANSACTION, in that order");
+      basis.push("PFS-01 markers 7/8 (5.7): GLOBAL IX STATEMENT, SCHEMA IX TRANSACTION, TABLE SNRW TRANSACTION, in that order");
+      if (p.backupLock !== false) unverified.push("8.0: BACKUP_LOCK IX for LOCK TABLES ... WRITE, as for DDL (lock_table_names); not confirmed in 8.0 source");
       break;
     }
     case "ALTER_TABLE": {
