@@ -31,7 +31,11 @@ function q(s: string): string {
   return r;
 }
 
-/** Serialises a record in a fixed key order, so equal runs give byte-identical lines. */
+/**
+ * Serialises a record in a fixed key order, so equal runs give byte-identical lines. This is the
+ * format's definition, one record at a time; StreamingTrace makes the same bytes a batch at a time
+ * (batch.ts), and test/trace/streaming.test.ts holds the two to each other.
+ */
 export function formatRecord(t: number, th: string, k: string, o: string | undefined, d: unknown): string {
   let line = '{"t":' + t + ',"th":' + q(th) + ',"k":' + q(k);
   if (o !== undefined && o !== "") line += ',"o":' + q(o);
