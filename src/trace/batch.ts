@@ -171,13 +171,14 @@ export function makeBatchFormatter(): BatchFormatter {
     pos = str(out, put(out, pos, KIND), a, strs, extras);
     return b === -1 ? pos : str(out, put(out, pos, STATE), b, strs, extras);
   }
-  /** The cached middle for these ids, made on first use; null when the table is full. */
+  /** The home slot of a template in the open-addressing table. */
   function slotOf(th: number, k: number, o: number, shape: number, a: number, b: number): number {
     const h = Math.imul(th, 0x9e3779b1) ^ Math.imul(k + 1, 0x85ebca6b) ^ Math.imul(o + 2, 0xc2b2ae35) ^ Math.imul(a + 3, 0x27d4eb2f) ^ Math.imul(b + 4, 0x165667b1) ^ shape;
     return (h ^ (h >>> 15)) & (SLOTS - 1);
   }
-  function template(th: number, k: number, o: number, shape: number, a: number, b: number, strs: readonly string[], room: number): Uint8Array | null {
-    let h = slotOf(th, k, o, shape, a, b);
+  /** The cached middle for these ids, probed from its home slot, made on first use; null when the table is full. */
+  function template(home: number, th: number, k: number, o: number, shape: number, a: number, b: number, strs: readonly string[], room: number): Uint8Array | null {
+    let h = home;
     for (;;) {
       const x = h * 6;
       if (keys[x] === -2) break;
@@ -226,8 +227,9 @@ export function makeBatchFormatter(): BatchFormatter {
       // the template's home slot holds it nearly always: check there before the full lookup
       let t: Uint8Array | null = null;
       if (!inline) {
-        const x = slotOf(th, k, o, shape, a, b) * 6;
-        t = keys[x] === th && keys[x + 1] === k && keys[x + 2] === o && keys[x + 3] === shape && keys[x + 4] === a && keys[x + 5] === b ? templates[x / 6]! : template(th, k, o, shape, a, b, strs, room);
+        const home = slotOf(th, k, o, shape, a, b);
+        const x = home * 6;
+        t = keys[x] === th && keys[x + 1] === k && keys[x + 2] === o && keys[x + 3] === shape && keys[x + 4] === a && keys[x + 5] === b ? templates[home]! : template(home, th, k, o, shape, a, b, strs, room);
       }
       pos = t !== null ? put(out, pos, t) : middle(out, pos, th, k, o, shape, a, b, strs, extras);
       if (shape === 2) pos = put(out, num(out, pos, buf[i + 5]!), END2);

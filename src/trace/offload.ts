@@ -130,9 +130,8 @@ export class TraceWriterThread {
     this.post({ close: true });
     this.waitUntil(DONE, 1);
     this.end();
-    const message = Buffer.from(this.text.subarray(0, Atomics.load(this.ctrl, TEXT_LEN))).toString("utf8");
-    if (Atomics.load(this.ctrl, FAILED) === 1) throw new Error(`trace writer: ${message}`);
-    return message;
+    if (Atomics.load(this.ctrl, FAILED) === 1) throw new Error(`trace writer: ${this.published()}`);
+    return this.published();
   }
 
   /** Stops writing at once (the run failed); the caller then closes and removes the file. */
@@ -173,8 +172,13 @@ export class TraceWriterThread {
   private failIfFailed(): void {
     if (Atomics.load(this.ctrl, FAILED) === 1) {
       this.end();
-      throw new Error(`trace writer: ${Buffer.from(this.text.subarray(0, Atomics.load(this.ctrl, TEXT_LEN))).toString("utf8")}`);
+      throw new Error(`trace writer: ${this.published()}`);
     }
+  }
+
+  /** What the writer published: the digest, or its error message. */
+  private published(): string {
+    return Buffer.from(this.text.subarray(0, Atomics.load(this.ctrl, TEXT_LEN))).toString("utf8");
   }
 
   private end(): void {
