@@ -12,7 +12,7 @@ const file = process.argv[2] ?? "scenarios/binlog/bug68569-explore.yaml";
 const sc = loadScenarioFile(file);
 const run: RunFn = (scheduler, seed) => {
   const { report } = runScenario(sc, { seed, scheduler, noTrace: true });
-  return { failed: report.outcome !== "completed", outcome: report.outcome, choices: decodeSchedule(report.schedule) };
+  return { failed: report.outcome !== "completed", outcome: report.outcome, schedule: decodeSchedule(report.schedule), steps: report.steps };
 };
 const SEEDS = 20;
 const LIMIT = 5000;

@@ -1,5 +1,5 @@
 import { ReplayScheduler } from "../kernel/scheduler.js";
-import { decodeSchedule, ScheduleStringError } from "../kernel/schedule-string.js";
+import { decodeSchedule, ScheduleStringError, type Schedule } from "../kernel/schedule-string.js";
 import { formatDuration } from "../kernel/time.js";
 import { explore, schedulerFor, shrinkSchedule, type RunFn, type Strategy } from "../explore/explore.js";
 import { SYSTEM_VARIABLES } from "../mysql/sysvars.js";
@@ -27,9 +27,11 @@ export function runFailed(r: RunReport): boolean {
   return r.expectations.some((e) => !e.ok) || (r.expectations.length === 0 && ["deadlock", "hang", "error"].includes(r.outcome));
 }
 
-export async function runCommand(a: RunArgs & { strategy?: "fifo" | "random" | "pct"; report?: string }): Promise<void> {
+export async function runCommand(a: RunArgs & { strategy?: "fifo" | "random" | "pct" | "delay"; report?: string }): Promise<void> {
   const sc = loadOrFail(a.file);
-  const scheduler = a.strategy && a.strategy !== "fifo" ? schedulerFor(a.strategy, a.seed, { depth: sc.explore?.depth }) : undefined;
+  // the delay strategy draws its delay points over a run's kernel steps: count them on a fifo run
+  const steps = a.strategy === "delay" ? runScenario(sc, { seed: a.seed, set: parseSets(a.set), noTrace: true }).report.steps : undefined;
+  const scheduler = a.strategy && a.strategy !== "fifo" ? schedulerFor(a.strategy, a.seed, { depth: sc.explore?.depth, steps }) : undefined;
   // the report is drawn from the trace: write one to a temporary file if the user asked for none
   const tmpDir = a.report && !a.trace ? mkdtempSync(join(tmpdir(), "mysqlsim-")) : null;
   const traceFile = a.trace ?? (tmpDir ? join(tmpDir, "trace.jsonl") : undefined);
@@ -44,14 +46,14 @@ export async function runCommand(a: RunArgs & { strategy?: "fifo" | "random" | "
 
 export function replayCommand(a: RunArgs & { schedule: string }): void {
   const sc = loadOrFail(a.file);
-  let choices: number[];
+  let schedule: Schedule;
   try {
-    choices = decodeSchedule(a.schedule);
+    schedule = decodeSchedule(a.schedule);
   } catch (e) {
     if (e instanceof ScheduleStringError) throw new CliError(`--schedule: ${e.message}`);
     throw e;
   }
-  const sched = new ReplayScheduler(choices);
+  const sched = new ReplayScheduler(schedule);
   const art = runScenario(sc, { seed: a.seed, set: parseSets(a.set), traceFile: a.trace, scheduler: sched });
   if (sched.diverged && !a.json) out(colour.red("warning: the schedule does not fit this scenario/version (it diverged); the run is not a faithful replay"));
   printRun(a, sc, art, `npx mysqlsim replay ${displayPath(a.file)} --seed ${a.seed} --schedule ${a.schedule}${setFlags(a.set)}`);
@@ -123,7 +125,7 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
   const runs = a.runs ?? sc.explore?.runs ?? 1000;
   const run: RunFn = (scheduler, seed) => {
     const { report } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true });
-    return { failed: runFailed(report), outcome: report.outcome, choices: decodeSchedule(report.schedule), steps: report.steps };
+    return { failed: runFailed(report), outcome: report.outcome, schedule: decodeSchedule(report.schedule), steps: report.steps };
   };
   const bar = !a.json && !a.quiet && process.stderr.isTTY ? await progressBar(runs) : null;
   const started = performance.now();
@@ -140,8 +142,8 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const f = res.firstFailure;
   let shrunk: ReturnType<typeof shrinkSchedule> | null = null;
-  if (f && a.shrink) shrunk = shrinkSchedule(run, f.seed, f.choices);
-  const schedule = shrunk?.schedule ?? f?.schedule;
+  if (f && a.shrink) shrunk = shrinkSchedule(run, f.seed, f.decoded);
+  const schedule = shrunk?.text ?? f?.schedule;
   const replay = f ? `npx mysqlsim replay ${displayPath(a.file)} --seed ${f.seed} --schedule ${schedule}${setFlags(a.set)}` : null;
   if (a.json) {
     out(JSON.stringify({
@@ -151,13 +153,28 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
       first_failure: f ? { seed: f.seed, schedule, outcome: f.outcome, run: f.run, replay } : null,
       runs_per_second: Math.round((res.runs / Math.max(seconds, 1e-9)) * 10) / 10,
       ...(res.exhausted !== undefined ? { exhausted: res.exhausted } : {}),
-      ...(shrunk ? { shrink: { original_length: shrunk.originalLength, shrunk_length: shrunk.choices.length, attempts: shrunk.attempts } } : {}),
+      ...(shrunk
+        ? {
+            shrink: {
+              original_length: shrunk.originalLength,
+              shrunk_length: shrunk.schedule.choices.length,
+              original_delays: shrunk.originalDelays,
+              shrunk_delays: shrunk.schedule.delays.length,
+              original_delay_ns: shrunk.originalDelayNs,
+              shrunk_delay_ns: shrunk.schedule.delays.reduce((s, d) => s + d.ns, 0),
+              attempts: shrunk.attempts,
+            },
+          }
+        : {}),
     }, null, 2));
   } else {
     out(`${strategy}: ${res.runs} run(s) in ${seconds.toFixed(1)} s (${(res.runs / Math.max(seconds, 1e-9)).toFixed(0)}/s), ${res.failingRuns} failing${res.exhausted ? ", every interleaving within the bound explored" : ""}`);
     if (f) {
       out(colour.red(`first failing run: #${f.run}, seed ${f.seed}, outcome ${f.outcome}`));
-      if (shrunk) out(`schedule shrunk from ${shrunk.originalLength} to ${shrunk.choices.length} choices (${shrunk.attempts} replays)`);
+      if (shrunk) {
+        const delays = shrunk.originalDelays ? `, ${shrunk.originalDelays} to ${shrunk.schedule.delays.length} delay(s) (${shrunk.schedule.delays.map((d) => `${formatDuration(d.ns)} at step ${d.step}`).join(", ") || "none"})` : "";
+        out(`schedule shrunk from ${shrunk.originalLength} to ${shrunk.schedule.choices.length} choices${delays} (${shrunk.attempts} replays)`);
+      }
       out(`schedule: ${schedule}`);
       if (!a.quiet) {
         const art = runScenario(sc, { seed: f.seed, set: sets, scheduler: new ReplayScheduler(decodeSchedule(schedule!)) });

@@ -1,5 +1,6 @@
 import { RandomStream } from "../kernel/random.js";
 import {
+  DelayScheduler,
   ExhaustiveScheduler,
   FifoScheduler,
   PctScheduler,
@@ -8,7 +9,7 @@ import {
   type ChoicePoint,
   type Scheduler,
 } from "../kernel/scheduler.js";
-import { encodeSchedule } from "../kernel/schedule-string.js";
+import { encodeSchedule, type Delay, type Schedule } from "../kernel/schedule-string.js";
 
 /** What exploration needs of one run: given a scheduler and a seed, run and say whether it failed. */
 export type RunFn = (scheduler: Scheduler, seed: number) => RunSummary;
@@ -16,21 +17,22 @@ export type RunFn = (scheduler: Scheduler, seed: number) => RunSummary;
 export interface RunSummary {
   failed: boolean;
   outcome: string;
-  choices: readonly number[];
-  /** kernel steps (reported, not used for scheduling) */
+  /** what the scheduler decided: choices and delays */
+  schedule: Schedule;
+  /** kernel steps (the delay strategy draws its delay points over them) */
   steps?: number;
 }
 
-export type Strategy = "fifo" | "random" | "pct" | "exhaustive";
+export type Strategy = "fifo" | "random" | "pct" | "delay" | "exhaustive";
 
 export interface ExploreOptions {
   strategy: Strategy;
   runs: number;
   /** first seed; run i uses seed + i */
   seed?: number;
-  /** pct: bug depth d (d-1 change points) */
+  /** pct: bug depth d (d-1 change points); delay: the number of delays per run */
   depth?: number;
-  /** pct: expected number of scheduling choices k; default measured from one fifo run */
+  /** pct: expected number of scheduling choices k; delay: kernel steps of a run; default measured from one fifo run */
   steps?: number;
   /** exhaustive: choice points enumerated per run (deeper ones take choice 0) */
   maxDepth?: number;
@@ -43,8 +45,9 @@ export interface ExploreOptions {
 export interface Failure {
   seed: number;
   run: number;
+  /** the schedule string to paste into replay */
   schedule: string;
-  choices: number[];
+  decoded: Schedule;
   outcome: string;
 }
 
@@ -58,7 +61,7 @@ export interface ExploreResult {
 }
 
 /** Builds the scheduler a strategy uses for one seed. */
-export function schedulerFor(strategy: Strategy | "replay", seed: number, opts: { depth?: number; steps?: number; choices?: number[] } = {}): Scheduler {
+export function schedulerFor(strategy: Strategy | "replay", seed: number, opts: { depth?: number; steps?: number; choices?: number[]; schedule?: Schedule } = {}): Scheduler {
   switch (strategy) {
     case "fifo":
       return new FifoScheduler();
@@ -66,8 +69,10 @@ export function schedulerFor(strategy: Strategy | "replay", seed: number, opts: 
       return new RandomScheduler(new RandomStream(seed, "scheduler"));
     case "pct":
       return new PctScheduler(new RandomStream(seed, "scheduler"), opts.depth ?? 3, opts.steps ?? 1000);
+    case "delay":
+      return new DelayScheduler(new RandomStream(seed, "scheduler"), opts.depth ?? 3, opts.steps ?? 1000);
     case "replay":
-      return new ReplayScheduler(opts.choices ?? []);
+      return new ReplayScheduler(opts.schedule ?? opts.choices ?? []);
     case "exhaustive":
       return new ExhaustiveScheduler(opts.choices ?? [], Number.MAX_SAFE_INTEGER);
   }
@@ -84,8 +89,8 @@ export function explore(run: RunFn, opts: ExploreOptions): ExploreResult {
       result.firstFailure ??= {
         seed,
         run: result.runs,
-        schedule: encodeSchedule(summary.choices),
-        choices: [...summary.choices],
+        schedule: encodeSchedule(summary.schedule),
+        decoded: summary.schedule,
         outcome: summary.outcome,
       };
     }
@@ -106,8 +111,12 @@ export function explore(run: RunFn, opts: ExploreOptions): ExploreResult {
   }
 
   let steps = opts.steps;
-  // PCT draws its change points over the run's scheduling choices (k), measured on one fifo run
-  if (opts.strategy === "pct" && steps === undefined) steps = Math.max(1, run(new FifoScheduler(), seed0).choices.length);
+  // PCT draws its change points over the run's scheduling choices (k), the delay strategy its
+  // delay points over the run's kernel steps, both measured on one fifo run
+  if (steps === undefined && (opts.strategy === "pct" || opts.strategy === "delay")) {
+    const probe = run(new FifoScheduler(), seed0);
+    steps = Math.max(1, opts.strategy === "pct" ? probe.schedule.choices.length : (probe.steps ?? 1000));
+  }
   for (let i = 0; i < opts.runs; i++) {
     const seed = seed0 + i;
     const sched = schedulerFor(opts.strategy, seed, { depth: opts.depth, steps });
@@ -117,48 +126,77 @@ export function explore(run: RunFn, opts: ExploreOptions): ExploreResult {
 }
 
 export interface ShrinkResult {
-  choices: number[];
-  schedule: string;
+  schedule: Schedule;
+  /** its schedule string */
+  text: string;
   originalLength: number;
+  originalDelays: number;
+  /** total ns of delay before and after */
+  originalDelayNs: number;
   attempts: number;
 }
 
 /**
- * Reduces a failing schedule to a smaller one that still fails: first cut the tail (past its end
- * replay takes choice 0, fifo), then drop chunks of decreasing size, then lower each remaining
- * choice toward 0 (fewer context switches). Every candidate is checked by a replay.
+ * Reduces a failing schedule to a smaller one that still fails. Delays first: drop each one that
+ * is not needed, then shorten each remaining one (halving while the run still fails), so the
+ * report names the one preemption that opens the window. Then the choices: cut the tail (past its
+ * end replay takes choice 0, fifo), drop chunks of decreasing size, lower each remaining choice
+ * toward 0 (fewer context switches). Every candidate is checked by a replay.
  */
-export function shrinkSchedule(run: RunFn, seed: number, choices: readonly number[], maxAttempts = 2000): ShrinkResult {
-  let best = [...choices];
+export function shrinkSchedule(run: RunFn, seed: number, schedule: Schedule, maxAttempts = 2000): ShrinkResult {
   let attempts = 0;
-  const fails = (c: number[]): boolean => {
+  let delays: Delay[] = [...schedule.delays];
+  let best = [...schedule.choices];
+  const fails = (choices: number[], ds: Delay[]): boolean => {
     attempts++;
-    return run(new ReplayScheduler(c), seed).failed;
+    return run(new ReplayScheduler({ choices, delays: ds }), seed).failed;
   };
-  // 1. shortest failing prefix (binary search on length; monotonic enough in practice, verified by replay)
+  // 1. delays: fewer, then shorter
+  for (let i = delays.length - 1; i >= 0 && attempts < maxAttempts; i--) {
+    const cand = [...delays.slice(0, i), ...delays.slice(i + 1)];
+    if (fails(best, cand)) delays = cand;
+  }
+  for (let i = 0; i < delays.length && attempts < maxAttempts; i++) {
+    for (;;) {
+      const ns = Math.floor(delays[i]!.ns / 2);
+      if (ns < 1 || attempts >= maxAttempts) break;
+      const cand = delays.map((d, j) => (j === i ? { step: d.step, ns } : d));
+      if (!fails(best, cand)) break;
+      delays = cand;
+    }
+  }
+  // 2. shortest failing prefix of choices (binary search on length; verified by replay)
   let lo = 0;
   let hi = best.length;
   while (lo < hi && attempts < maxAttempts) {
     const mid = (lo + hi) >> 1;
-    if (fails(best.slice(0, mid))) hi = mid;
+    if (fails(best.slice(0, mid), delays)) hi = mid;
     else lo = mid + 1;
   }
-  if (hi < best.length && fails(best.slice(0, hi))) best = best.slice(0, hi);
-  // 2. delete chunks
+  if (hi < best.length && fails(best.slice(0, hi), delays)) best = best.slice(0, hi);
+  // 3. delete chunks
   for (let size = Math.max(1, best.length >> 1); size >= 1 && attempts < maxAttempts; size >>= 1) {
     for (let i = 0; i + size <= best.length && attempts < maxAttempts; ) {
       const cand = [...best.slice(0, i), ...best.slice(i + size)];
-      if (fails(cand)) best = cand;
+      if (fails(cand, delays)) best = cand;
       else i += size;
     }
   }
-  // 3. lower choices toward 0 (0 = the longest-ready thread: no preemption)
+  // 4. lower choices toward 0 (0 = the longest-ready thread: no preemption)
   for (let i = 0; i < best.length && attempts < maxAttempts; i++) {
     if (best[i] === 0) continue;
     const cand = [...best];
     cand[i] = 0;
-    if (fails(cand)) best = cand;
+    if (fails(cand, delays)) best = cand;
   }
   while (best.length > 0 && best[best.length - 1] === 0) best.pop();
-  return { choices: best, schedule: encodeSchedule(best), originalLength: choices.length, attempts };
+  const shrunk: Schedule = { choices: best, delays };
+  return {
+    schedule: shrunk,
+    text: encodeSchedule(shrunk),
+    originalLength: schedule.choices.length,
+    originalDelays: schedule.delays.length,
+    originalDelayNs: schedule.delays.reduce((a, d) => a + d.ns, 0),
+    attempts,
+  };
 }

@@ -1,7 +1,7 @@
 import FastPriorityQueue from "fastpriorityqueue";
 import { NO_TRACE, type TraceSink } from "../trace/sink.js";
 import { RandomStreams } from "./random.js";
-import { ChoiceLog } from "./schedule-string.js";
+import { ChoiceLog, type Schedule } from "./schedule-string.js";
 import { FifoScheduler, type ChoiceKind, type Scheduler } from "./scheduler.js";
 import { Op, SimThread, type Effect, type SpawnOptions, type ThreadBody } from "./thread.js";
 import type { Ns } from "./time.js";
@@ -19,6 +19,18 @@ export class InvariantViolation extends Error {
 /** A CPU model (machine/cpu) takes over the `cpu` effect: it must `kernel.wake(t, "done")` when the work is done. */
 export interface CpuModel {
   run(t: SimThread, ns: Ns, label: string): void;
+}
+
+/**
+ * The CPU time of the code that leads into each effect (a lock call, a condition wait's entry, a
+ * signal), so that every code path takes virtual time on a CPU and can be preempted inside it.
+ * The model layer installs one (src/mysql/costs.ts); the kernel itself costs nothing.
+ */
+export interface CodePathCosts {
+  /** CPU ns the code before effect `e` of thread `t` takes (0: none); sets `label` for that burst */
+  before(t: SimThread, e: Effect): Ns;
+  /** the code path's name for the last non-zero answer of `before` ("mysql_cond_wait") */
+  label: string;
 }
 
 /** Called at every `syncPoint`; returns true if the thread goes on, false if the hook parked it. */
@@ -57,6 +69,8 @@ export interface RunResult {
   events: number;
   /** every scheduler choice, in order (decoded from choiceLog on first use) */
   readonly choices: number[];
+  /** the choices and the delays (decoded from choiceLog on first use) */
+  readonly schedule: Schedule;
   /** the same choices, compact; encodeSchedule(choiceLog) gives the schedule string */
   choiceLog: ChoiceLog;
   /** for deadlock and hang: every live thread */
@@ -103,8 +117,12 @@ export class Kernel {
   readonly scheduler: Scheduler;
   readonly trace: TraceSink;
   /** trace handles of the kinds written on every step, and of "kernel" as a waker */
-  private readonly refs: { sleep: number; io: number; cpu: number; kernel: number };
+  private readonly refs: { sleep: number; io: number; cpu: number; kernel: number; preempt: number };
+  /** the scheduler, when it delays threads (the `delay` strategy, a replay with delays) */
+  private readonly delayer: Scheduler | null;
   cpuModel: CpuModel | null = null;
+  /** code-path costs (null: effects take no time of their own) */
+  codeCosts: CodePathCosts | null = null;
   syncHook: SyncPointHook | null = null;
   /** called whenever a thread's processlist-style state changes (wait_state watches use it) */
   stateHook: ((t: SimThread) => void) | null = null;
@@ -137,7 +155,8 @@ export class Kernel {
     this.scheduler = opts.scheduler ?? new FifoScheduler();
     this.trace = opts.trace ?? NO_TRACE;
     const ref = (s: string): number => (this.trace.enabled ? this.trace.ref(s) : -1);
-    this.refs = { sleep: ref("sleep"), io: ref("io"), cpu: ref("cpu"), kernel: ref("kernel") };
+    this.refs = { sleep: ref("sleep"), io: ref("io"), cpu: ref("cpu"), kernel: ref("kernel"), preempt: ref("preempt") };
+    this.delayer = typeof this.scheduler.delay === "function" ? this.scheduler : null;
     this.stallNs = opts.stallNs ?? -1;
     this.maxSteps = opts.maxSteps ?? Number.MAX_SAFE_INTEGER;
   }
@@ -176,16 +195,19 @@ export class Kernel {
     if (t.status !== "parked") throw new InvariantViolation(`wake of thread ${t.name}, which is ${t.status}, not parked`);
     const on = t.waitingOn;
     this.unpark(t);
-    t.resumeValue = reason;
-    this.ready.push(t);
     if (this.trace.enabled && on !== NO_WAITABLE) {
       this.trace.emitWake(this.now, t.traceRef, on?.name, reason, this.current?.traceRef ?? this.refs.kernel, this.now - t.waitSince);
     }
+    if (t.held !== null && on === NO_WAITABLE) return this.resumeHeld(t);
+    t.resumeValue = reason;
+    this.ready.push(t);
   }
 
   /** Ends a thread's wait from outside (KILL, a deadlock victim): the object forgets it first. */
   interrupt(t: SimThread, reason: WakeReason): void {
-    if (t.status !== "parked" || !t.waitingOn) return;
+    // on a CPU (a burst, or the code before a wait) nothing is interrupted: as in MySQL, the kill
+    // flag is what the next wait looks at
+    if (t.status !== "parked" || !t.waitingOn || t.waitingOn === NO_WAITABLE) return;
     if (t.waitingOn.cancel(t, reason)) this.wake(t, reason);
     else t.pendingWake = reason;
   }
@@ -305,13 +327,14 @@ export class Kernel {
     if (cb) return cb();
     if (!t || stale) return;
     if (t.status === "timed") {
-      // a sleep, an I/O or a CPU burst without a CPU model has ended
+      // a sleep, an I/O, a CPU burst without a CPU model, or a delay has ended
       t.status = "ready";
       t.timed = false;
       this.timedCount--;
       t.epoch++;
       t.resumeValue = undefined;
-      this.ready.push(t);
+      if (t.held !== null) this.resumeHeld(t);
+      else this.ready.push(t);
     } else if (t.status === "parked" && t.waitingOn) {
       // a timed wait ran out
       const on = t.waitingOn;
@@ -338,7 +361,69 @@ export class Kernel {
       this.last = t;
     }
     if (r.done) this.finish(t, r.value);
-    else this.apply(t, r.value);
+    else this.begin(t, r.value);
+  }
+
+  /**
+   * What a thread yielded starts: first a delay, if the scheduler holds the thread off its CPU
+   * here (recorded in the schedule); then the CPU time of the code leading into the effect; then
+   * the effect itself. While either is under way the effect waits in `t.held`.
+   */
+  private begin(t: SimThread, e: Effect): void {
+    if (this.delayer !== null) {
+      const d = Math.round(this.delayer.delay!(t, this.steps));
+      if (d > 0) {
+        this.choiceLog.pushDelay(this.steps, d);
+        t.held = e;
+        t.heldCostPaid = false;
+        if (this.trace.enabled) this.trace.emit(this.now, t.name, "preempt", e.obj?.name ?? (e.label || undefined), { ns: d, by: "delay", before: effectName(e), ...(t.mark ? { after: t.mark } : {}) });
+        this.timer(t, d);
+        return;
+      }
+    }
+    this.costThenApply(t, e);
+  }
+
+  private costThenApply(t: SimThread, e: Effect): void {
+    const costs = this.codeCosts;
+    if (costs !== null) {
+      const ns = costs.before(t, e);
+      if (ns > 0) {
+        t.held = e;
+        t.heldCostPaid = true;
+        this.burst(t, ns, costs.label);
+        return;
+      }
+    }
+    this.apply(t, e);
+  }
+
+  /** A held effect's delay or code-path burst is over: go on with it as the thread's own step. */
+  private resumeHeld(t: SimThread): void {
+    const e = t.held!;
+    const paid = t.heldCostPaid;
+    t.held = null;
+    const prev = this.current;
+    t.status = "running";
+    this.current = t;
+    try {
+      if (paid) this.apply(t, e);
+      else this.costThenApply(t, e);
+    } finally {
+      this.current = prev;
+    }
+  }
+
+  /** CPU time for a thread: the CPU model runs it (and may preempt it), or without one, time passes. */
+  private burst(t: SimThread, ns: Ns, label: string): void {
+    if (this.trace.enabled) this.trace.emitNs(this.now, t.traceRef, this.refs.cpu, label, ns);
+    if (this.cpuModel) {
+      this.park(t, NO_WAITABLE, -1);
+      t.timed = true;
+      this.timedCount++;
+      if (!t.daemon) this.parkedUntimedNonDaemon--;
+      this.cpuModel.run(t, ns, label);
+    } else this.timer(t, ns);
   }
 
   private apply(t: SimThread, e: Effect): void {
@@ -349,14 +434,7 @@ export class Kernel {
         this.timer(t, e.ns);
         return;
       case Op.Cpu:
-        if (this.trace.enabled) this.trace.emitNs(this.now, t.traceRef, this.refs.cpu, e.label, e.ns);
-        if (this.cpuModel) {
-          this.park(t, NO_WAITABLE, -1);
-          t.timed = true;
-          this.timedCount++;
-          if (!t.daemon) this.parkedUntimedNonDaemon--;
-          this.cpuModel.run(t, e.ns, e.label);
-        } else this.timer(t, e.ns);
+        this.burst(t, e.ns, e.label);
         return;
       case Op.Acquire: {
         const obj = e.obj!;
@@ -473,18 +551,45 @@ export class Kernel {
   /** The result of the run so far; `choices` is decoded only if somebody reads it. */
   result(outcome: RunOutcome, message?: string): RunResult {
     const log = this.choiceLog;
-    let decoded: number[] | null = null;
+    let decoded: Schedule | null = null;
     return {
       outcome,
       now: this.now,
       steps: this.steps,
       events: this.events,
       get choices(): number[] {
-        return (decoded ??= log.toArray());
+        return (decoded ??= log.toSchedule()).choices;
+      },
+      get schedule(): Schedule {
+        return (decoded ??= log.toSchedule());
       },
       choiceLog: log,
       ...(message ? { message } : {}),
     };
+  }
+}
+
+/** How a trace names the effect a thread was about to apply ("acquire m_prep_xids_cond"). */
+export function effectName(e: Effect): string {
+  switch (e.op) {
+    case Op.Acquire:
+      return `acquire ${e.obj!.name}`;
+    case Op.Release:
+      return `release ${e.obj!.name}`;
+    case Op.Cpu:
+      return `cpu ${e.label}`;
+    case Op.Io:
+      return `io ${e.label}`;
+    case Op.Sleep:
+      return "sleep";
+    case Op.SyncPoint:
+      return `sync point ${e.label}`;
+    case Op.Join:
+      return `join ${e.obj!.name}`;
+    case Op.Spawn:
+      return `spawn ${e.label}`;
+    default:
+      return "yield";
   }
 }
 

@@ -1,4 +1,6 @@
 import type { RandomStream } from "./random.js";
+import type { Delay, Schedule } from "./schedule-string.js";
+import { US, MS, type Ns } from "./time.js";
 
 /** What the scheduler sees of a thread. */
 export interface SchedulableThread {
@@ -9,8 +11,9 @@ export interface SchedulableThread {
 /**
  * "run": which ready thread takes the next step at this instant.
  * "wake": which waiter an unlock or signal hands the object to (pthread gives no FIFO promise).
+ * "dispatch": which runnable thread a free CPU takes (asked only of schedulers that want it).
  */
-export type ChoiceKind = "run" | "wake";
+export type ChoiceKind = "run" | "wake" | "dispatch";
 
 /**
  * The one decision point of the kernel: called only when there are two or more candidates.
@@ -20,6 +23,17 @@ export type ChoiceKind = "run" | "wake";
 export interface Scheduler {
   readonly name: string;
   choose(candidates: readonly SchedulableThread[], kind: ChoiceKind, last: SchedulableThread | null): number;
+  /**
+   * Time-based exploration: called before kernel step `step` (1-based) applies what thread `t`
+   * just yielded; a positive answer holds `t` off its CPU that long first, as an OS that preempted
+   * it there would (the kernel records it in the schedule). Schedulers without it never delay.
+   */
+  delay?(t: SchedulableThread, step: number): Ns;
+  /**
+   * True if the CPU model should let this scheduler choose among every runnable thread a free CPU
+   * may take ("dispatch"), instead of CFS's leftmost-vruntime order.
+   */
+  readonly dispatchesCpus?: boolean;
 }
 
 /** Deterministic baseline: the candidate that has been ready longest (or waited longest). */
@@ -48,6 +62,8 @@ export class RandomScheduler implements Scheduler {
  */
 export class PctScheduler implements Scheduler {
   readonly name = "pct";
+  /** PCT's priorities also decide which runnable thread a free CPU runs, not only same-instant ties */
+  readonly dispatchesCpus = true;
   private readonly priority = new Map<number, number>();
   private readonly changeAt = new Map<number, number>();
   private step = 0;
@@ -91,15 +107,28 @@ export class PctScheduler implements Scheduler {
 }
 
 /**
- * Follows a recorded schedule. Past its end (a shrunk schedule) it falls back to fifo; a recorded
- * choice that no longer fits the candidates marks the replay as diverged.
+ * Follows a recorded schedule: its choices in order and its delays at their steps. Past the end
+ * of its choices (a shrunk schedule) it falls back to fifo; a recorded choice that no longer fits
+ * the candidates marks the replay as diverged.
  */
 export class ReplayScheduler implements Scheduler {
   readonly name = "replay";
   private index = 0;
+  private delayIndex = 0;
+  private readonly choices: readonly number[];
+  private readonly delays: readonly Delay[];
   diverged = false;
 
-  constructor(private readonly choices: readonly number[]) {}
+  constructor(schedule: readonly number[] | Schedule) {
+    if (Array.isArray(schedule)) {
+      this.choices = schedule as readonly number[];
+      this.delays = [];
+    } else {
+      this.choices = (schedule as Schedule).choices;
+      this.delays = [...(schedule as Schedule).delays].sort((a, b) => a.step - b.step);
+    }
+    if (this.delays.length === 0) this.delay = undefined;
+  }
 
   choose(candidates: readonly SchedulableThread[]): number {
     if (this.index >= this.choices.length) return 0;
@@ -111,8 +140,54 @@ export class ReplayScheduler implements Scheduler {
     return c;
   }
 
+  delay?: (t: SchedulableThread, step: number) => Ns = (_t, step) => {
+    const d = this.delays[this.delayIndex];
+    if (!d || d.step !== step) return 0;
+    this.delayIndex++;
+    return d.ns;
+  };
+
   get consumed(): number {
     return this.index;
+  }
+}
+
+/**
+ * Delay-bounded scheduling (Emmi, Qadeer, Rakamarić, "Delay-bounded scheduling", POPL 2011; the
+ * systematic delays of Microsoft Coyote): choices stay fifo, but at up to `depth` kernel steps,
+ * drawn uniformly over the first `steps` of a run, the thread about to run is held off its CPU for
+ * a time drawn log-uniformly from `minNs` to `maxNs` (default 1 µs to 50 ms), as an OS that
+ * preempted it at that point would. A race that needs a thread stalled inside a window (checked a
+ * condition, not yet waiting) is found when a delay lands in the window and outlasts the other
+ * side's way to the signal. Every delay is recorded in the schedule, so replay is exact.
+ */
+export class DelayScheduler implements Scheduler {
+  readonly name = "delay";
+  private readonly at = new Map<number, Ns>();
+
+  constructor(
+    rng: RandomStream,
+    readonly depth: number,
+    readonly steps: number,
+    readonly minNs: Ns = 1 * US,
+    readonly maxNs: Ns = 50 * MS,
+  ) {
+    if (depth < 1) throw new Error("delay depth must be at least 1");
+    if (!(minNs >= 1 && maxNs >= minNs)) throw new Error("delay bounds must satisfy 1 <= min <= max");
+    const span = Math.log(maxNs / minNs);
+    for (let j = 0; j < depth; j++) {
+      const step = 1 + rng.int(Math.max(1, steps));
+      const ns = Math.max(1, Math.round(minNs * Math.exp(rng.next() * span)));
+      this.at.set(step, ns);
+    }
+  }
+
+  choose(): number {
+    return 0;
+  }
+
+  delay(_t: SchedulableThread, step: number): Ns {
+    return this.at.get(step) ?? 0;
   }
 }
 

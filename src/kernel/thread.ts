@@ -63,6 +63,18 @@ export class SimThread {
   state = "";
   /** the trace's handle for this thread's name (TraceSink.ref), set at spawn when tracing */
   traceRef = -1;
+  /**
+   * An effect the thread has yielded but the kernel has not applied yet, because the code leading
+   * to it is still running on a CPU (a code-path cost) or the thread is held off its CPU (a delay).
+   */
+  held: Effect | null = null;
+  /** whether `held`'s code-path cost is being paid (true) or still to come after a delay (false) */
+  heldCostPaid = false;
+  /**
+   * The last code point the model passed ("get_prep_xids() = 1"), named in preemption records so
+   * a trace says where a thread was stopped. Models set it only while tracing.
+   */
+  mark = "";
   readonly joiners: SimThread[] = [];
   /** changed only through kernel.setDaemon, which keeps the kernel's counters right */
   daemon: boolean;

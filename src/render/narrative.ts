@@ -24,6 +24,8 @@ export function narrative(records: Iterable<TraceRecord>, opts: NarrativeOptions
   const tail: string[] = [];
   let omitted = 0;
   const state = new Map<string, string>();
+  /** each thread's last preemption, for the hang report: the window it opened */
+  const preempted = new Map<string, Preemption>();
   const push = (r: TraceRecord, text: string): void => {
     const line = `${fmtT(r.t)}  ${r.th.padEnd(10)} ${text}`;
     if (lines.length < headMax) lines.push(line);
@@ -64,6 +66,16 @@ export function narrative(records: Iterable<TraceRecord>, opts: NarrativeOptions
       case "timeout":
         push(r, `wait on ${r.o} timed out after ${fmtDur(d.waited_ns as number)}`);
         break;
+      case "preempt":
+      case "cpu.preempt": {
+        // a delay of the delay strategy always; an OS preemption where the model marked the code
+        // (the interesting windows), or with --verbose
+        if (r.k === "cpu.preempt" && !opts.verbose && d.after === undefined) break;
+        const p = preemption(r, d);
+        preempted.set(r.th, p);
+        push(r, p.text);
+        break;
+      }
       case "lost_signal":
         // usually harmless (a broadcast with no followers); the hang report names the one that matters
         if (opts.verbose) push(r, `${d.op} on ${r.o} found no waiter`);
@@ -104,7 +116,7 @@ export function narrative(records: Iterable<TraceRecord>, opts: NarrativeOptions
         break;
       case "deadlock":
       case "hang":
-        (tail.length || lines.length >= headMax ? tail : lines).push("", ...waitForInWords(r.k, d));
+        (tail.length || lines.length >= headMax ? tail : lines).push("", ...waitForInWords(r.k, d, preempted));
         break;
       default:
         if (opts.verbose) push(r, `${r.k}${r.o ? ` ${r.o}` : ""}${r.d ? ` ${JSON.stringify(r.d)}` : ""}`);
@@ -123,8 +135,29 @@ interface GraphNode {
   blockedBy: string[];
 }
 
-/** The wait-for graph of a hang or deadlock, one sentence per thread. */
-export function waitForInWords(kind: string, d: Record<string, unknown>): string[] {
+/** A thread taken off its CPU: by the delay strategy (`preempt`) or the CPU model (`cpu.preempt`). */
+export interface Preemption {
+  at: number;
+  /** what it was about to do ("acquire m_prep_xids_cond") */
+  before?: string;
+  text: string;
+}
+
+function preemption(r: TraceRecord, d: Record<string, unknown>): Preemption {
+  const where = [d.after ? `after ${d.after}` : "", d.before ? `before ${d.before}` : ""].filter(Boolean).join(", ");
+  const text =
+    r.k === "preempt"
+      ? `preempted for ${fmtDur(d.ns as number)} (delay)${where ? ` ${where}` : ""}`
+      : `preempted on cpu ${d.cpu} (${d.reason === "wakeup" ? `woken ${d.by} runs` : d.reason === "slice" ? "time slice used up" : "cgroup quota spent"})${r.o ? ` in ${r.o}` : ""}${where ? `, ${where}` : ""}`;
+  return { at: r.t, before: d.before as string | undefined, text };
+}
+
+/**
+ * The wait-for graph of a hang or deadlock, one sentence per thread. With the run's preemptions,
+ * a lost wake-up names the one that opened its window: the waiter was off its CPU between its
+ * check and its wait.
+ */
+export function waitForInWords(kind: string, d: Record<string, unknown>, preempted?: ReadonlyMap<string, Preemption>): string[] {
   const nodes = (d.threads ?? []) as GraphNode[];
   const cycle = (d.cycle ?? []) as string[];
   const out = [kind === "deadlock" ? `DEADLOCK: ${cycle.join(" -> ")} -> ${cycle[0]}` : "HANG: every thread waits, and nothing that runs or will run can wake them"];
@@ -136,7 +169,12 @@ export function waitForInWords(kind: string, d: Record<string, unknown>): string
     if (n.blockedBy.length) s += `; held by ${n.blockedBy.join(", ")}`;
     else if (n.waitingOn.kind === "cond") s += "; nobody is left to signal it";
     const lost = n.waitingOn.detail?.last_lost_signal;
-    if (lost) s += `; its last ${lost.op} came from ${lost.by} at ${(lost.at / 1e9).toFixed(6)}, when nobody was waiting: a lost wake-up`;
+    if (lost) {
+      s += `; its last ${lost.op} came from ${lost.by} at ${(lost.at / 1e9).toFixed(6)}, when nobody was waiting: a lost wake-up`;
+      const p = preempted?.get(n.thread);
+      // the signal landed after the thread was stopped and before it began to wait: that stop was the window
+      if (p && p.at <= lost.at && lost.at <= n.since) s += ` (the window: ${n.thread} was ${p.text.replace(/^preempted/, "preempted at " + (p.at / 1e9).toFixed(6))})`;
+    }
     out.push(s);
   }
   return out;

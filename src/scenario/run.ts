@@ -16,7 +16,10 @@ import { StreamingTrace, NO_TRACE, type TraceSink } from "../trace/sink.js";
 import { checkExpectations, type ExpectationResult } from "./expect.js";
 import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loader.js";
 import { snapshotTable, compareRows } from "./tables.js";
-import { runSysbenchScenario } from "./workload.js";
+import { quotaPercent, runSysbenchScenario } from "./workload.js";
+import { CpuMachine } from "../machine/cpu/index.js";
+import { installCodePathCosts } from "../mysql/costs.js";
+import { parseDuration } from "../kernel/time.js";
 
 export interface RunOptions {
   seed?: number;
@@ -161,6 +164,9 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
   // the first trace record, before any model spawns its threads
   if (kernel.trace.enabled) kernel.trace.emit(0, "mysqltest", "scenario", sc.name, { version: sc.version, seed, variables: Object.fromEntries(server.vars.entries().filter(([n]) => sc.variables.some(([m]) => m === n) || opts.set?.some(([m]) => m === n))) });
   server.ext.machine = sc.machine;
+  const machine = installMachine(kernel, sc.machine);
+  server.ext.cpu = machine;
+  installCodePathCosts(kernel);
   installModels(server);
   for (const { stmt } of sc.setup) applySetup(server, stmt);
 
@@ -386,6 +392,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: perConn.get(thd.name) ?? 0 };
   }
   const metrics = metricsOf(server, kernel.now);
+  Object.assign(metrics, cpuMetrics(machine, kernel));
   if (result.waitFor) {
     // when the first thread of the hang or deadlock started waiting: "time to hang"
     const since = result.waitFor.filter((n) => n.waitingOn && n.waitingOn.kind !== "mailbox").map((n) => n.since);
@@ -429,6 +436,24 @@ function mapOutcome(r: RunResult, scriptDone: boolean): RunReport["outcome"] {
   }
 }
 
+/** CPUs in a scenario that declares none: a small server, no quota (docs/scenario-format.md). */
+export const DEFAULT_CPUS = 4;
+const DEFAULT_CPU_PERIOD_NS = 100 * MS;
+
+/**
+ * Every scenario runs on the CPU model: the scenario's `machine` (cpus, cpu_quota, cpu_period),
+ * else DEFAULT_CPUS CPUs and no quota. Threads spend CPU in every code path, queue for a CPU when
+ * all are busy and can be preempted inside a code path (tick, wake-up preemption, throttling).
+ */
+function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
+  const period = m.cpu_period !== undefined ? (parseDuration(m.cpu_period) ?? DEFAULT_CPU_PERIOD_NS) : DEFAULT_CPU_PERIOD_NS;
+  const pct = quotaPercent(m.cpu_quota);
+  return new CpuMachine(kernel, {
+    cpus: m.cpus ?? DEFAULT_CPUS,
+    group: { name: "mysqld.scope", quotaNs: pct !== null && pct >= 0 ? (pct / 100) * period : -1, periodNs: period },
+  }).install();
+}
+
 /** Setup statements change the catalog before time starts: no locks, no time. */
 function applySetup(server: Server, stmt: Statement): void {
   if (stmt.kind === "create_table") {
@@ -441,6 +466,32 @@ function applySetup(server: Server, stmt: Statement): void {
     const r = checkValue(sysvar(stmt.name)!, stmt.value);
     if (!("error" in r)) server.vars.set(sysvar(stmt.name)!.name, r.value);
   }
+}
+
+/**
+ * What the CPU model saw: context switches as /proc/<tid>/status counts them (voluntary: the
+ * thread had nothing more to run; involuntary: taken off its CPU with work left), summed over the
+ * server's threads, and per thread as `nonvoluntary_ctxt_switches.<thread>` for every thread that
+ * was preempted at least once.
+ */
+function cpuMetrics(machine: CpuMachine, kernel: Kernel): Record<string, number> {
+  let vol = 0;
+  let invol = 0;
+  const perThread: Record<string, number> = {};
+  for (const t of kernel.threads) {
+    const c = machine.ctxSwitches(t);
+    vol += c.voluntary;
+    invol += c.involuntary;
+    if (c.involuntary > 0) perThread[`nonvoluntary_ctxt_switches.${t.name}`] = c.involuntary;
+  }
+  machine.chargeAll();
+  const busy = machine.cpuBusyNs().reduce((a, b) => a + b, 0);
+  return {
+    voluntary_ctxt_switches: vol,
+    nonvoluntary_ctxt_switches: invol,
+    cpu_busy_pct: kernel.now > 0 ? Math.round((busy / (kernel.now * machine.ncpu)) * 10000) / 100 : 0,
+    ...perThread,
+  };
 }
 
 /** Metrics every run reports, plus what the models counted. */

@@ -78,9 +78,9 @@ export const ExpectationSchema = z.union([
 ]);
 
 export const ExploreSchema = z.strictObject({
-  strategy: z.enum(["random", "pct", "exhaustive"]).optional(),
+  strategy: z.enum(["random", "pct", "delay", "exhaustive"]).optional(),
   runs: z.number().int().min(1).optional(),
-  depth: z.number().int().min(1).optional().describe("pct bug depth"),
+  depth: z.number().int().min(1).optional().describe("pct: bug depth; delay: delays per run"),
   max_depth: z.number().int().min(1).optional().describe("exhaustive: choice points enumerated"),
 });
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { decodeSchedule, RandomScheduler, RandomStream, ReplayScheduler } from "../../src/kernel/index.js";
-import { explore, type RunFn } from "../../src/explore/index.js";
+import { explore, shrinkSchedule, type RunFn } from "../../src/explore/index.js";
+import { narrative } from "../../src/render/narrative.js";
 import { loadScenario, loadScenarioFile, type Scenario } from "../../src/scenario/loader.js";
 import { runScenario } from "../../src/scenario/run.js";
 
 const runner = (sc: Scenario): RunFn => (scheduler, seed) => {
   const { report } = runScenario(sc, { seed, scheduler, noTrace: true });
-  return { failed: report.outcome !== "completed", outcome: report.outcome, choices: decodeSchedule(report.schedule) };
+  return { failed: report.outcome !== "completed", outcome: report.outcome, schedule: decodeSchedule(report.schedule), steps: report.steps };
 };
 
 describe("bug #68569 exploration", () => {
@@ -38,6 +39,47 @@ describe("bug #68569 exploration", () => {
       expect(explore(runner(sc), { strategy: "pct", runs: 200, seed: 1 }).failingRuns).toBe(0);
     });
   }
+});
+
+describe("bug #68569 at the durability defaults: races that need time", () => {
+  // sync_binlog=1 and innodb_flush_log_at_trx_commit=1: every commit path takes milliseconds of
+  // fsyncs and every code path CPU time, so no decrement falls between new_file_impl's check and
+  // its wait by a same-instant tie; the rotating thread must be stopped inside that window.
+  const durable = loadScenarioFile("scenarios/binlog/bug68569-explore-durable.yaml");
+  const fixed = loadScenarioFile("scenarios/binlog/bug68569-explore-durable-fixed.yaml");
+
+  it("the delay strategy finds the hang; the schedule (with its delay) replays to the identical trace and the report names the window", () => {
+    const r = explore(runner(durable), { strategy: "delay", runs: 1000, seed: 1, depth: 3 });
+    expect(r.firstFailure, "delay found no hang in 1000 runs").not.toBeNull();
+    const f = r.firstFailure!;
+    expect(f.outcome).toBe("hang");
+    expect(f.decoded.delays.length).toBeGreaterThan(0);
+    const replay = (): ReturnType<typeof runScenario> => runScenario(durable, { seed: f.seed, scheduler: new ReplayScheduler(decodeSchedule(f.schedule)) });
+    const a = replay();
+    const b = replay();
+    expect(a.report.outcome).toBe("hang");
+    expect(a.report.trace_sha256).toBe(b.report.trace_sha256);
+    expect(a.report.schedule).toBe(f.schedule);
+    const stuck = a.report.wait_for!.find((n) => n.waitingOn?.name === "m_prep_xids_cond")!;
+    expect(stuck.thread).toBe("rotator");
+    expect(stuck.holds).toContain("LOCK_log");
+    const text = narrative(a.trace!.records).join("\n");
+    expect(text).toMatch(/rotator +preempted for .* \(delay\) after get_prep_xids\(\) = \d/);
+    expect(text).toMatch(/a lost wake-up \(the window: rotator was preempted at [\d.]+ for .* after get_prep_xids\(\) = \d/);
+  });
+
+  it("shrinking keeps only the delay that opens the window, and the shrunk schedule still hangs", () => {
+    const r = explore(runner(durable), { strategy: "delay", runs: 1000, seed: 1, depth: 3 });
+    const f = r.firstFailure!;
+    const s = shrinkSchedule(runner(durable), f.seed, f.decoded, 300);
+    expect(s.schedule.delays.length).toBe(1);
+    expect(s.schedule.delays[0]!.ns).toBeLessThanOrEqual(f.decoded.delays.find((d) => d.step === s.schedule.delays[0]!.step)!.ns);
+    expect(runScenario(durable, { seed: f.seed, scheduler: new ReplayScheduler(s.schedule), noTrace: true }).report.outcome).toBe("hang");
+  });
+
+  it("the fixed release (LOCK_xids) survives 200 runs of the same delays", () => {
+    expect(explore(runner(fixed), { strategy: "delay", runs: 200, seed: 1, depth: 3 }).failingRuns).toBe(0);
+  });
 });
 
 describe("group commit properties (fixed version) under 10,000 random schedules", () => {

@@ -29,7 +29,7 @@ describe("mysqlsim CLI", () => {
     const r = mysqlsim("run", SCEN);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("> SELECT SLEEP(2)");
-    expect(r.stdout).toMatch(/reproduce: npx mysqlsim replay .* --seed 1 --schedule s1\./);
+    expect(r.stdout).toMatch(/reproduce: npx mysqlsim replay .* --seed 1 --schedule s2\./);
   });
 
   it("--trace writes a JSONL trace whose hash matches trace_sha256, and replay reproduces it", () => {
@@ -120,7 +120,7 @@ describe("mysqlsim CLI", () => {
   it("replay rejects a malformed schedule string with exit 2", () => {
     const r = mysqlsim("replay", SCEN, "--schedule", "garbage");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/starts with "s1\."/);
+    expect(r.stderr).toMatch(/starts with "s2\./);
   });
 
   it("explore --json reports runs, strategy, failing_runs, first_failure, runs_per_second", () => {

@@ -196,7 +196,7 @@ describe("lost wake-up toy", () => {
       const found = explore(
         (sched, seed) => {
           const { result } = runModel(lostWakeupToy, sched, seed);
-          return { failed: result.outcome === "hang", outcome: result.outcome, choices: result.choices, steps: result.steps };
+          return { failed: result.outcome === "hang", outcome: result.outcome, schedule: result.schedule, steps: result.steps };
         },
         { strategy, runs: 200, seed: 1 },
       );
@@ -229,7 +229,7 @@ describe("exhaustive", () => {
           }
         }, sched, seed);
         seen.add(order.join(" "));
-        return { failed: false, outcome: result.outcome, choices: result.choices };
+        return { failed: false, outcome: result.outcome, schedule: result.schedule };
       },
       { strategy: "exhaustive", runs: 100 },
     );
@@ -246,31 +246,44 @@ describe("exhaustive", () => {
 });
 
 describe("schedule strings", () => {
-  it("round-trip any choices", () => {
+  it("round-trip any choices and delays", () => {
     const choices = [0, 1, 2, 127, 128, 300, 65535, 0, 7];
-    expect(decodeSchedule(encodeSchedule(choices))).toEqual(choices);
+    expect(decodeSchedule(encodeSchedule(choices))).toEqual({ choices, delays: [] });
+    const delays = [{ step: 3, ns: 1000 }, { step: 3, ns: 5 }, { step: 900, ns: 50_000_000 }];
+    expect(decodeSchedule(encodeSchedule({ choices, delays }))).toEqual({ choices, delays });
   });
-  it("the compact log a run keeps gives the same choices and the same string, across its growth", async () => {
+  it("the compact log a run keeps gives the same choices, delays and string, across its growth", async () => {
     const { ChoiceLog } = await import("../../src/kernel/schedule-string.js");
     const fc = (await import("fast-check")).default;
+    const delayArb = fc.array(fc.record({ step: fc.nat(100_000), ns: fc.integer({ min: 1, max: 2 ** 40 }) }), { maxLength: 8 });
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.nat(3), fc.nat(300), fc.nat(2 ** 40)), { maxLength: 3000 }), (choices) => {
+      fc.property(fc.array(fc.oneof(fc.nat(3), fc.nat(300), fc.nat(2 ** 40), fc.constant(0)), { maxLength: 3000 }), delayArb, (choices, rawDelays) => {
+        const delays = [...rawDelays].sort((a, b) => a.step - b.step);
         const log = new ChoiceLog();
         for (const c of choices) log.push(c);
+        for (const d of delays) log.pushDelay(d.step, d.ns);
         expect(log.length).toBe(choices.length);
         expect(log.toArray()).toEqual(choices);
-        expect(encodeSchedule(log)).toBe(encodeSchedule(choices));
-        expect(decodeSchedule(log.toScheduleString())).toEqual(choices);
+        expect(encodeSchedule(log)).toBe(encodeSchedule({ choices, delays }));
+        expect(decodeSchedule(log.toScheduleString())).toEqual({ choices, delays });
       }),
       { numRuns: 200, seed: 5 },
     );
-    // the string format itself is fixed: 0, 1, 128 are the varints 00 01 80-01
-    expect(encodeSchedule([0, 1, 128])).toBe("s1." + Buffer.from([0, 1, 0x80, 1]).toString("base64url"));
+    // the string format itself is fixed: runs (0 x1)(1 x3)(128 x1), no delays
+    expect(encodeSchedule([0, 1, 1, 1, 128])).toBe("s2." + Buffer.from([3, 0, 1, 1, 3, 0x80, 1, 1, 0]).toString("base64url"));
+  });
+  it("run-length encoding keeps a long fifo run's string short", () => {
+    expect(encodeSchedule(new Array(100_000).fill(0)).length).toBeLessThan(12);
+  });
+  it("still read the older s1 form (one varint per choice)", () => {
+    expect(decodeSchedule("s1." + Buffer.from([0, 1, 0x80, 1]).toString("base64url"))).toEqual({ choices: [0, 1, 128], delays: [] });
   });
   it("reject what is not a schedule string", () => {
     expect(() => decodeSchedule("hello")).toThrow(/starts with/);
-    expect(() => decodeSchedule("s1.$$")).toThrow(/base64url/);
-    expect(() => decodeSchedule("s1." + Buffer.from([0x80]).toString("base64url"))).toThrow(/inside a number/);
+    expect(() => decodeSchedule("s2.$$")).toThrow(/base64url/);
+    expect(() => decodeSchedule("s2." + Buffer.from([0x80]).toString("base64url"))).toThrow(/inside a number/);
+    expect(() => decodeSchedule("s2." + Buffer.from([2, 0, 1]).toString("base64url"))).toThrow(/cut short/);
+    expect(() => decodeSchedule("s2." + Buffer.from([1, 0, 0, 0]).toString("base64url"))).toThrow(/cut short/);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { CpuModel, Kernel } from "../../kernel/kernel.js";
+import { effectName, type CpuModel, type Kernel } from "../../kernel/kernel.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, US, type Ns } from "../../kernel/time.js";
 import { CpuGroup, type CpuGroupOptions } from "./cgroup.js";
@@ -72,6 +72,10 @@ interface Entity {
   lastCpu: Cpu | null;
   cpuNs: Ns;
   switches: number;
+  /** /proc/<tid>/status voluntary_ctxt_switches: it left its CPU because it had nothing more to run */
+  voluntary: number;
+  /** nonvoluntary_ctxt_switches: it was taken off its CPU with work left (tick, wake-up preemption, throttling) */
+  involuntary: number;
   /** when it last entered the run queue (or was woken) */
   readySince: Ns;
   /** time spent runnable but not running (schedstat's run_delay) */
@@ -171,6 +175,12 @@ export class CpuMachine implements CpuModel {
     return e ? { cpuNs: e.cpuNs, runDelayNs: e.runDelayNs, timeslices: e.switches } : { cpuNs: 0, runDelayNs: 0, timeslices: 0 };
   }
 
+  /** Context switches of a thread as /proc/<tid>/status counts them. */
+  ctxSwitches(t: SimThread): { voluntary: number; involuntary: number } {
+    const e = this.ents[t.id];
+    return e ? { voluntary: e.voluntary, involuntary: e.involuntary } : { voluntary: 0, involuntary: 0 };
+  }
+
   /** CPU time used by label in a group (default group unless given). */
   labelNs(label: string, g: CpuGroup = this.defaultGroup): Ns {
     return g.byLabel.get(label) ?? 0;
@@ -241,7 +251,7 @@ export class CpuMachine implements CpuModel {
   private entity(t: SimThread): Entity {
     let e = this.ents[t.id];
     if (!e) {
-      e = { t, group: this.defaultGroup, state: IDLE, remaining: 0, switchLeft: 0, label: "", sys: false, vruntime: this.minV, seq: 0, cpu: null, lastCpu: null, cpuNs: 0, switches: 0, readySince: 0, runDelayNs: 0 };
+      e = { t, group: this.defaultGroup, state: IDLE, remaining: 0, switchLeft: 0, label: "", sys: false, vruntime: this.minV, seq: 0, cpu: null, lastCpu: null, cpuNs: 0, switches: 0, voluntary: 0, involuntary: 0, readySince: 0, runDelayNs: 0 };
       this.ents[t.id] = e;
     }
     return e;
@@ -297,7 +307,7 @@ export class CpuMachine implements CpuModel {
     const g = e.group;
     if (g.limited && g.silo[cpu.index]! <= 0 && !g.assign(cpu.index)) {
       this.throttle(cpu, g);
-      this.preemptCurrent(cpu);
+      this.preemptCurrent(cpu, "throttled");
       this.pick(cpu);
       return;
     }
@@ -306,7 +316,7 @@ export class CpuMachine implements CpuModel {
       const h = this.headFor(cpu);
       if (h >= 0 && this.queue[h]!.vruntime < e.vruntime) {
         this.preemptions++;
-        this.preemptCurrent(cpu);
+        this.preemptCurrent(cpu, "slice");
         this.pick(cpu);
         return;
       }
@@ -329,6 +339,7 @@ export class CpuMachine implements CpuModel {
 
   private release(cpu: Cpu): void {
     const e = cpu.cur!;
+    e.voluntary++;
     e.state = IDLE;
     e.cpu = null;
     e.lastCpu = cpu;
@@ -338,9 +349,26 @@ export class CpuMachine implements CpuModel {
     if (!cpu.cur) for (const g of this.groups) g.returnSlack(cpu.index);
   }
 
-  /** Takes the current entity off a CPU and back to the run queue (its burst not done). */
-  private preemptCurrent(cpu: Cpu): void {
+  /**
+   * Takes the current entity off a CPU and back to the run queue (its burst not done). Traced as
+   * `cpu.preempt` with where the thread was: the code path it was running and, for the code
+   * leading into an effect, that effect ("before acquire m_prep_xids_cond").
+   */
+  private preemptCurrent(cpu: Cpu, reason: "slice" | "wakeup" | "throttled", by?: string): void {
     const e = cpu.cur!;
+    e.involuntary++;
+    const tr = this.kernel.trace;
+    if (tr.enabled) {
+      const t = e.t;
+      tr.emit(this.kernel.now, t.name, "cpu.preempt", e.label || undefined, {
+        cpu: cpu.id,
+        reason,
+        ...(by ? { by } : {}),
+        left_ns: Math.max(0, e.remaining + e.switchLeft),
+        ...(t.held ? { before: effectName(t.held) } : {}),
+        ...(t.mark ? { after: t.mark } : {}),
+      });
+    }
     cpu.cur = null;
     cpu.epoch++;
     this.running--;
@@ -416,7 +444,7 @@ export class CpuMachine implements CpuModel {
     if (victim && maxV - e.vruntime > this.sched.wakeupGranularityNs) {
       this.charge(victim);
       this.preemptions++;
-      this.preemptCurrent(victim);
+      this.preemptCurrent(victim, "wakeup", e.t.name);
       this.pick(victim);
     }
   }
@@ -440,10 +468,22 @@ export class CpuMachine implements CpuModel {
     return -1;
   }
 
-  /** A free CPU takes the leftmost runnable entity it may run; ties at equal vruntime are a recorded scheduler choice. */
+  /**
+   * A free CPU takes the leftmost runnable entity it may run; ties at equal vruntime are a recorded
+   * scheduler choice. A scheduler that dispatches CPUs itself (PCT) chooses among every runnable
+   * entity this CPU may run instead.
+   */
   private pick(cpu: Cpu): void {
     if (cpu.cur) return;
     const q = this.queue;
+    if (this.kernel.scheduler.dispatchesCpus) {
+      const idx: number[] = [];
+      for (let i = 0; i < q.length; i++) if (this.canRun(cpu, q[i]!.group)) idx.push(i);
+      if (idx.length === 0) return;
+      const c = idx.length === 1 ? 0 : this.kernel.choose(idx.map((i) => q[i]!.t), "dispatch");
+      this.dispatch(cpu, idx[c]!);
+      return;
+    }
     for (let i = 0; i < q.length; i++) {
       const e = q[i]!;
       if (!this.canRun(cpu, e.group)) continue;

@@ -1,6 +1,7 @@
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { US } from "../../kernel/time.js";
+import { codeCost } from "../costs.js";
 import { InvariantViolation } from "../../kernel/kernel.js";
 import { AtomicCounter } from "../../sync/atomic.js";
 import { Cond } from "../../sync/cond.js";
@@ -25,7 +26,10 @@ import type { Thd } from "../thd.js";
  * sync_binlog groups), COMMIT stage (binlog_order_commits=ON: the leader commits the group in
  * order under LOCK_commit; OFF: everyone commits itself in finish_commit), signal_done, then
  * rotation if the file passed max_binlog_size. Every yield is a point where another thread may
- * run; the ones the bug needs are where MySQL has no lock.
+ * run; the ones the bug needs are where MySQL has no lock. Every code path takes CPU time from
+ * src/mysql/costs.ts (the lock calls, waits and signals through the kernel's code-path costs),
+ * so a thread can be preempted inside one: the window of bug #68569 is new_file_impl's
+ * get_prep_xids() check followed by mysql_cond_wait's entry, before it is registered as a waiter.
  */
 export type BinlogVersion = "5.6.10" | "5.6.11" | "5.6.12" | "5.7" | "8.0";
 
@@ -61,9 +65,6 @@ export interface EngineHooks {
   commitLow(t: SimThread, thd: Thd): Generator<Effect, void, unknown>;
 }
 
-/** CPU costs of the binlog code paths (not calibrated: the scenarios are about order and grouping) */
-const FLUSH_CACHE_NS = 3 * US;
-const ROTATE_NS = 50 * US;
 /** the size of a new binlog file's header (format description event) */
 const FILE_HEADER_BYTES = 120;
 
@@ -183,6 +184,7 @@ export class MysqlBinLog {
    * Returns true for a follower (its commit was done by a leader).
    */
   private *change_stage(t: SimThread, thd: Thd, stage: Stage, group: Thd[], leave: Mutex | null, enter: Mutex): Generator<Effect, boolean, unknown> {
+    yield t.cpu(codeCost(t, "enroll_for"), "enroll_for");
     const leader = this.queues[stage]!.length === 0;
     this.queues[stage]!.push(...group);
     if (leave) yield t.release(leave);
@@ -213,12 +215,13 @@ export class MysqlBinLog {
     let totalBytes = 0;
     for (const head of queue) {
       const trx = MysqlBinLog.trxOf(head);
-      yield t.cpu(FLUSH_CACHE_NS, "flush_thread_caches");
+      yield t.cpu(codeCost(t, "flush_thread_caches"), "flush_thread_caches");
       totalBytes += trx.cacheBytes;
       this.fileBytes += trx.cacheBytes;
       trx.binlogPos = [this.fileIndex, this.fileBytes];
       trx.binlogSeq = this.binlogSeq++;
       trx.xidWritten = true;
+      yield t.cpu(codeCost(t, "inc_prep_xids"), "inc_prep_xids");
       this.m_prep_xids.add(1); // inc_prep_xids
       this.trace(t, "binlog.prep_xids", { op: "inc", value: this.m_prep_xids.value, thd: head.name });
     }
@@ -285,16 +288,20 @@ export class MysqlBinLog {
 
   /** dec_prep_xids: the buggy version signals without the mutex the waiter holds */
   private *dec_prep_xids(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    yield t.cpu(codeCost(t, "dec_prep_xids"), "dec_prep_xids");
     const result = this.m_prep_xids.add(-1);
     MysqlBinLog.trxOf(thd).xidWritten = false;
     this.trace(t, "binlog.prep_xids", { op: "dec", value: this.m_prep_xids.value, thd: thd.name });
     if (result !== 1) return;
-    yield t.yield(); // between the decrement and the signal: nothing is locked here
+    if (this.kernel.trace.enabled) t.mark = `dec_prep_xids() = 0`;
+    // between the decrement and the signal nothing is locked: the signal's own code path
+    // (mysql_cond_signal, charged by the kernel) runs before it takes effect
     if (this.LOCK_xids) {
       yield t.acquire(this.LOCK_xids);
       yield t.release(this.m_prep_xids_cond, "signal");
       yield t.release(this.LOCK_xids);
     } else yield t.release(this.m_prep_xids_cond, "signal");
+    t.mark = "";
   }
 
   /** binlog_order_commits=ON promises engine commits in binlog order */
@@ -321,14 +328,23 @@ export class MysqlBinLog {
     // wait until no transaction is prepared in this file: new_file_impl
     const m = this.LOCK_xids ?? this.LOCK_commit;
     yield t.acquire(m);
-    while (this.m_prep_xids.load() > 0) {
-      this.trace(t, "binlog.rotate_wait", { prep_xids: this.m_prep_xids.load(), mutex: m.name });
+    for (;;) {
+      yield t.cpu(codeCost(t, "get_prep_xids"), "get_prep_xids");
+      const prepared = this.m_prep_xids.load();
+      if (prepared === 0) break;
+      if (this.kernel.trace.enabled) {
+        t.mark = `get_prep_xids() = ${prepared}`;
+        this.trace(t, "binlog.rotate_wait", { prep_xids: prepared, mutex: m.name });
+      }
       yield t.syncPoint("before_rotate_binlog_file");
+      // the window: from here until mysql_cond_wait has registered this thread as a waiter (its
+      // entry cost, charged by the kernel), a decrement and signal without `m` are lost
       yield t.acquire(this.m_prep_xids_cond, m);
     }
+    t.mark = "";
     yield t.release(m);
     yield t.acquire(this.LOCK_index);
-    yield t.cpu(ROTATE_NS, "new_file_impl");
+    yield t.cpu(codeCost(t, "new_file_impl"), "new_file_impl");
     yield* this.disk.write(t, 100, "binlog rotate event");
     this.fileIndex++;
     this.fileBytes = FILE_HEADER_BYTES;

@@ -1,6 +1,7 @@
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { Disk, SSD } from "../../machine/disk.js";
-import { REDO_COMMIT_BYTES, REDO_PREPARE_BYTES, RedoLog56, TRX_PREPARE_NS } from "../innodb/trx.js";
+import { codeCost } from "../costs.js";
+import { REDO_COMMIT_BYTES, REDO_PREPARE_BYTES, RedoLog56 } from "../innodb/trx.js";
 import type { Server } from "../server.js";
 import { registerModel, type StatementModel } from "../sql/execute.js";
 import type { Thd } from "../thd.js";
@@ -30,7 +31,7 @@ export function installBinlog(server: Server): MysqlBinLog | null {
   const engine: EngineHooks = {
     *prepare(t, thd) {
       // innobase_xa_prepare -> trx_prepare: 5.6 flushes its own prepare record; 5.7.6+ leaves it to the flush-stage leader
-      yield t.cpu(TRX_PREPARE_NS, "trx_prepare");
+      yield t.cpu(codeCost(t, "trx_prepare"), "trx_prepare");
       const lsn = redo.append(REDO_PREPARE_BYTES);
       lsnOf.set(thd, lsn);
       if (is56 && flushMode() !== 0) yield* redo.writeUpTo(t, lsn, flushMode() === 1);
@@ -42,9 +43,9 @@ export function installBinlog(server: Server): MysqlBinLog | null {
     *commitLow(t, thd) {
       // innobase_commit -> trx_commit_low: 5.6 makes the commit record durable too; 5.7+ commits
       // with HA_IGNORE_DURABILITY (the binlog is the source of truth after prepare)
+      yield t.cpu(codeCost(t, "trx_commit_low"), "trx_commit_low");
       const lsn = redo.append(REDO_COMMIT_BYTES);
       if (is56 && flushMode() !== 0) yield* redo.writeUpTo(t, lsn, flushMode() === 1);
-      else yield t.yield();
       lsnOf.delete(thd);
     },
   };

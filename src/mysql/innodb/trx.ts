@@ -73,5 +73,3 @@ export class RedoLog56 {
 /** redo bytes a small transaction logs at prepare and at commit (orders of magnitude) */
 export const REDO_PREPARE_BYTES = 600;
 export const REDO_COMMIT_BYTES = 120;
-/** CPU time of trx_prepare / trx_commit_low */
-export const TRX_PREPARE_NS = 5 * US;

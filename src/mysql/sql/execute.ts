@@ -1,5 +1,6 @@
 import type { Effect, SimThread } from "../../kernel/thread.js";
-import { SEC, US } from "../../kernel/time.js";
+import { SEC } from "../../kernel/time.js";
+import { codeCost } from "../costs.js";
 import { mysqlError } from "../errors.js";
 import type { Server } from "../server.js";
 import { checkValue, sysvar } from "../sysvars.js";
@@ -35,10 +36,9 @@ export function registerModel(server: Server, model: StatementModel): void {
   models(server).push(model);
 }
 
-/** CPU cost of parsing and executing a simple statement (not calibrated; CPU models override) */
-const STATEMENT_CPU_NS = 50 * US;
-
 const WRITES = new Set(["insert", "update", "delete"]);
+/** statements that open tables (open_and_lock_tables / lock_table_names) */
+const TABLE_STATEMENTS = new Set(["insert", "update", "delete", "select", "lock_tables", "alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "handler", "flush_tables"]);
 
 /**
  * Runs one statement for a session, as mysql_execute_command does: implicit commit for DDL,
@@ -48,9 +48,11 @@ const WRITES = new Set(["insert", "update", "delete"]);
 export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, server: Server): Generator<Effect, void, unknown> {
   const ms = models(server);
   const autocommit = server.sessionVar(thd, "autocommit") === true;
+  yield t.cpu(codeCost(t, "dispatch_command"), "dispatch_command");
   if (isImplicitCommit(stmt) && thd.trx.active) yield* commitTransaction(t, thd, server);
   let failed = true;
   try {
+    if (TABLE_STATEMENTS.has(stmt.kind)) yield t.cpu(codeCost(t, "open_and_lock_tables"), "open_and_lock_tables");
     for (const m of ms) if (m.before) yield* m.before(t, thd, stmt, server);
     let handled = false;
     for (const m of ms) if (!handled && m.work) handled = yield* m.work(t, thd, stmt, server);
@@ -68,7 +70,10 @@ export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, serve
 /** Commits the session's transaction: the models' commit hooks (COMMIT lock, binlog, InnoDB), then release. */
 export function* commitTransaction(t: SimThread, thd: Thd, server: Server): Generator<Effect, void, unknown> {
   try {
-    if (thd.trx.hasChanges) for (const m of models(server)) if (m.commit) yield* m.commit(t, thd, server);
+    if (thd.trx.hasChanges) {
+      yield t.cpu(codeCost(t, "trans_commit"), "trans_commit");
+      for (const m of models(server)) if (m.commit) yield* m.commit(t, thd, server);
+    }
   } finally {
     yield* endTransaction(t, thd, server);
   }
@@ -126,12 +131,12 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
         yield t.sleep(stmt.sleepS * SEC);
       } else {
         thd.state = "executing";
-        yield t.cpu(STATEMENT_CPU_NS, "execute");
+        yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
       }
       return;
     default:
       thd.state = "executing";
-      yield t.cpu(STATEMENT_CPU_NS, "execute");
+      yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
   }
 }
 

@@ -1,0 +1,120 @@
+import type { CodePathCosts, Kernel } from "../kernel/kernel.js";
+import type { RandomStream } from "../kernel/random.js";
+import { Op, type Effect, type SimThread } from "../kernel/thread.js";
+import { US, type Ns } from "../kernel/time.js";
+
+/**
+ * The CPU cost of MySQL's code paths: the one table every model takes its time from, so that
+ * every simulated thread spends CPU while it runs server code, can be preempted inside a code
+ * path, and a race that needs a window of time has one. docs/kernel.md ("Time on every code
+ * path") prints this table.
+ *
+ * Each figure is a median. Every use draws the actual cost from a log-normal around it with
+ * sigma COST_JITTER_SIGMA, from the seeded "cost" stream (cache misses, branch mispredictions,
+ * frequency changes: the same code never takes the same time twice). "estimated" means an order
+ * of magnitude for a modern x86 server CPU, not a measurement of MySQL; where a source gives a
+ * figure it is named.
+ */
+export interface CodePathCost {
+  ns: Ns;
+  /** where the figure comes from */
+  source: string;
+}
+
+export const CODE_PATH_COSTS = {
+  // ---- pthread / mysys primitives (the kernel charges them before the effect they lead to)
+  mysql_mutex_lock: { ns: 40, source: "estimated: an uncontended pthread_mutex_lock is one atomic compare-and-swap (20-100 ns depending on where the cache line is)" },
+  mysql_mutex_unlock: { ns: 25, source: "estimated: one atomic store/exchange, plus a futex wake only when a waiter exists (charged to the waiter's wake-up)" },
+  mysql_cond_wait: {
+    ns: 150,
+    source: "estimated: from the caller's check of its condition to being registered as a waiter (inline_mysql_cond_wait's PSI check, glibc pthread_cond_wait's __condvar_fetch_add_wseq_acquire); a signal before that point is lost",
+  },
+  mysql_cond_signal: { ns: 80, source: "estimated: glibc pthread_cond_signal reads __wseq/__g_size; with no waiter it returns (the signal is lost)" },
+  mysql_cond_broadcast: { ns: 100, source: "estimated: as mysql_cond_signal, for every group" },
+  os_event_wait: { ns: 150, source: "estimated: os_event::wait_low takes the event's mutex and checks signal_count before pthread_cond_wait" },
+  os_event_set: { ns: 100, source: "estimated: os_event::set takes the event's mutex and broadcasts" },
+  rw_lock: { ns: 40, source: "estimated: one atomic on the lock word" },
+  semaphore: { ns: 40, source: "estimated: one atomic" },
+  // ---- SQL layer (src/mysql/sql/execute.ts)
+  dispatch_command: {
+    ns: 8 * US,
+    source: "estimated: reading the packet, dispatch_command, mysql_parse of a short statement",
+  },
+  open_and_lock_tables: { ns: 4 * US, source: "estimated: MDL_context::acquire_lock fast path, table cache lookup, thr_lock/handler external_lock" },
+  mysql_execute_command: { ns: 50 * US, source: "estimated (the figure the models used before this table): executing a simple statement" },
+  trans_commit: { ns: 5 * US, source: "estimated: trans_commit / ha_commit_trans bookkeeping outside the engine and the binlog" },
+  // ---- binary log (src/mysql/binlog/binlog.ts)
+  enroll_for: { ns: 150, source: "estimated: Stage_manager::enroll_for appends to the stage queue under its lock" },
+  flush_thread_caches: { ns: 3 * US, source: "estimated: binlog_cache_data::flush of a small transaction's cache (a few hundred bytes)" },
+  inc_prep_xids: { ns: 50, source: "estimated: my_atomic_add32 on a line other CPUs write" },
+  dec_prep_xids: { ns: 50, source: "estimated: my_atomic_add32 on a line other CPUs write" },
+  get_prep_xids: { ns: 50, source: "estimated: my_atomic_load32 of a line other CPUs write (a cache miss)" },
+  new_file_impl: { ns: 50 * US, source: "estimated: closing the old binlog, writing the index, opening the new file (the file I/O itself is charged to the disk)" },
+  // ---- InnoDB (src/mysql/innodb/trx.ts)
+  trx_prepare: { ns: 5 * US, source: "estimated: trx_prepare writes the prepare undo/redo records" },
+  trx_commit_low: { ns: 5 * US, source: "estimated: trx_commit_low / trx_commit_in_memory, releasing row locks of a one-row transaction" },
+} as const satisfies Record<string, CodePathCost>;
+
+export type CodePath = keyof typeof CODE_PATH_COSTS;
+
+/** The spread of every cost around its median (sigma of the underlying normal): about ±25 %. */
+export const COST_JITTER_SIGMA = 0.25;
+
+/**
+ * The jittered cost of one run of a code path. Draws from the run's "cost" stream, so the same
+ * seed gives the same costs and adding a code path changes no other stream.
+ */
+export function codeCost(t: SimThread, path: CodePath): Ns {
+  return jittered(costStream(t.kernel), CODE_PATH_COSTS[path].ns);
+}
+
+function jittered(rng: RandomStream, median: Ns): Ns {
+  return Math.max(1, Math.round(rng.lognormal(median, COST_JITTER_SIGMA)));
+}
+
+const streams = new WeakMap<Kernel, RandomStream>();
+function costStream(k: Kernel): RandomStream {
+  let s = streams.get(k);
+  if (!s) streams.set(k, (s = k.random.stream("cost")));
+  return s;
+}
+
+/**
+ * The kernel's code-path costs for the server's own threads: the time of the pthread or mysys
+ * call that leads into each lock, wait and signal. The test script's and the clients' own
+ * waits (mailbox, reap, wait_state, DEBUG_SYNC, join) cost nothing: they are not server code.
+ */
+export function installCodePathCosts(kernel: Kernel): void {
+  const rng = costStream(kernel);
+  const costs: CodePathCosts = {
+    label: "",
+    before(_t: SimThread, e: Effect): Ns {
+      const path = pathOf(e);
+      if (path === null) return 0;
+      costs.label = path;
+      return jittered(rng, CODE_PATH_COSTS[path].ns);
+    },
+  };
+  kernel.codeCosts = costs;
+}
+
+function pathOf(e: Effect): CodePath | null {
+  const obj = e.obj;
+  if (obj === null) return null;
+  const acquire = e.op === Op.Acquire;
+  if (!acquire && e.op !== Op.Release) return null;
+  switch (obj.kind) {
+    case "mutex":
+      return acquire ? "mysql_mutex_lock" : "mysql_mutex_unlock";
+    case "cond":
+      return acquire ? "mysql_cond_wait" : e.arg === "broadcast" ? "mysql_cond_broadcast" : "mysql_cond_signal";
+    case "event":
+      return acquire ? "os_event_wait" : "os_event_set";
+    case "rwlock":
+      return "rw_lock";
+    case "semaphore":
+      return "semaphore";
+    default:
+      return null;
+  }
+}
