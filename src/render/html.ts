@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { TraceRecord } from "../trace/record.js";
 import { narrative } from "./narrative.js";
 import { drawTimeline, esc, plotWidth, renderWaitForGraph, type SvgOptions } from "./svg.js";
-import { fmtDuration, fmtTime, TimelineBuilder, waitClass, type Ending } from "./timeline.js";
+import { fmtDuration, fmtTime, preemptText, TimelineBuilder, waitClass, type Ending } from "./timeline.js";
 
 /**
  * The HTML report: one self-contained file (no network: inline CSS and JS, and a Content Security
@@ -164,6 +164,10 @@ export class MomentState {
         break;
       case "lost_signal":
         text = `!! ${String(d.op ?? "signal")} on ${o} found no waiter: the wake-up is lost`;
+        break;
+      case "preempt":
+      case "cpu.preempt":
+        if (r.k === "preempt" || d.after !== undefined) text = preemptText(r.k, d);
         break;
       case "mdl.request": {
         const row = this.nextRow++;

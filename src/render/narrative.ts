@@ -1,4 +1,5 @@
 import type { TraceRecord } from "../trace/record.js";
+import { preemptText } from "./timeline.js";
 
 /**
  * The narrative a person reads after `mysqlsim run`: each connection's statements, the waits with
@@ -144,12 +145,7 @@ export interface Preemption {
 }
 
 function preemption(r: TraceRecord, d: Record<string, unknown>): Preemption {
-  const where = [d.after ? `after ${d.after}` : "", d.before ? `before ${d.before}` : ""].filter(Boolean).join(", ");
-  const text =
-    r.k === "preempt"
-      ? `preempted for ${fmtDur(d.ns as number)} (delay)${where ? ` ${where}` : ""}`
-      : `preempted on cpu ${d.cpu} (${d.reason === "wakeup" ? `woken ${d.by} runs` : d.reason === "slice" ? "time slice used up" : "cgroup quota spent"})${r.o ? ` in ${r.o}` : ""}${where ? `, ${where}` : ""}`;
-  return { at: r.t, before: d.before as string | undefined, text };
+  return { at: r.t, before: d.before as string | undefined, text: preemptText(r.k, r.k === "cpu.preempt" ? { ...d, in: r.o } : d) };
 }
 
 /**

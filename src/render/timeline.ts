@@ -29,7 +29,8 @@ export type SpanClass =
   | "other"
   | "stmt"
   | "stmt_error"
-  | "hold";
+  | "hold"
+  | "preempted";
 
 /** Colours and legend text of each span class (shared by the SVG and the HTML report). */
 export const SPAN_CLASSES: ReadonlyArray<{ cls: SpanClass; fill: string; legend: string }> = [
@@ -47,7 +48,16 @@ export const SPAN_CLASSES: ReadonlyArray<{ cls: SpanClass; fill: string; legend:
   { cls: "idle", fill: "#e0e0e0", legend: "idle (client)" },
   { cls: "other", fill: "#757575", legend: "wait: other" },
   { cls: "hold", fill: "#37474f", legend: "holding a lock" },
+  { cls: "preempted", fill: "#ce93d8", legend: "held off its CPU (delay)" },
 ];
+
+/** "preempted for 2.088 ms (delay) after get_prep_xids() = 1, before acquire m_prep_xids_cond" */
+export function preemptText(kind: string, d: Record<string, unknown>): string {
+  const where = [d.after ? `after ${String(d.after)}` : "", d.before ? `before ${String(d.before)}` : ""].filter(Boolean).join(", ");
+  if (kind === "preempt") return `preempted for ${fmtDuration(Number(d.ns ?? 0))} (delay)${where ? ` ${where}` : ""}`;
+  const why = d.reason === "wakeup" ? `woken ${String(d.by)} runs` : d.reason === "slice" ? "time slice used up" : "cgroup quota spent";
+  return `preempted on cpu ${String(d.cpu)} (${why})${d.in ? ` in ${String(d.in)}` : ""}${where ? `, ${where}` : ""}`;
+}
 
 /** Which colour a wait gets: by what is waited on (the wait record's `d.kind`, object and state). */
 export function waitClass(kind: string, object: string, state = ""): SpanClass {
@@ -91,7 +101,7 @@ export interface WakeArrow {
   n: number;
 }
 
-export type MarkKind = "lost_signal" | "error" | "victim" | "timeout" | "kill" | "invariant";
+export type MarkKind = "lost_signal" | "error" | "victim" | "timeout" | "kill" | "invariant" | "preempt";
 
 export interface Mark {
   t: number;
@@ -398,6 +408,16 @@ export class TimelineBuilder {
       case "lost_signal":
         this.mark({ t: r.t, th: r.th, kind: "lost_signal", object: String(r.o ?? ""), text: `${String(d.op ?? "signal")} on ${r.o ?? "?"} found no waiter: the wake-up is lost` });
         break;
+      case "preempt":
+      case "cpu.preempt": {
+        // the delay strategy's holds are spans of their own; an OS preemption is marked where the
+        // model named the code point (the windows that matter)
+        if (r.k === "cpu.preempt" && d.after === undefined) break;
+        const ns = Number(d.ns ?? 0);
+        if (ns > 0) this.add(th, "act", { start: r.t, end: r.t + ns, cls: "preempted", label: `held off its CPU ${fmtDuration(ns)}`, n: 1 });
+        this.mark({ t: r.t, th: r.th, kind: "preempt", text: preemptText(r.k, d) });
+        break;
+      }
       case "kill":
         this.mark({ t: r.t, th: r.th, kind: "kill", text: `KILL ${d.query ? "QUERY" : "CONNECTION"} ${r.o ?? ""}` });
         break;

@@ -237,6 +237,10 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     statements.push({ conn: thd.name, sql: oneLine(sql), startNs: start, endNs: end, error: error?.def.name ?? null });
     server.metrics.sample("statement_latency_ns", end - start);
     server.metrics.sample(`stmt:${firstWords(sql)}`, end - start);
+    if (error) {
+      server.metrics.add("statement_errors");
+      server.metrics.add(`errors.${error.def.name}`);
+    }
     t.trace("stmt_end", undefined, { sql: oneLine(sql), conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
   }
 
@@ -500,6 +504,7 @@ export function metricsOf(server: Server, now: number): Record<string, number> {
   const secs = now / 1e9;
   for (const [k, v] of server.metrics.counters) out[k] = v;
   for (const provider of (server.ext.metricProviders as (() => Record<string, number>)[] | undefined) ?? []) Object.assign(out, provider());
+  out.statement_errors ??= 0;
   const trx = server.metrics.counters.get("transactions") ?? 0;
   out.transactions = trx;
   out.tps = secs > 0 ? Math.round((trx / secs) * 100) / 100 : 0;

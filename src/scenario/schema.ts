@@ -78,7 +78,7 @@ export const ExpectationSchema = z.union([
 ]);
 
 export const ExploreSchema = z.strictObject({
-  strategy: z.enum(["random", "pct", "delay", "exhaustive"]).optional(),
+  strategy: z.enum(["fifo", "random", "pct", "delay", "exhaustive"]).optional(),
   runs: z.number().int().min(1).optional(),
   depth: z.number().int().min(1).optional().describe("pct: bug depth; delay: delays per run"),
   max_depth: z.number().int().min(1).optional().describe("exhaustive: choice points enumerated"),
@@ -86,7 +86,7 @@ export const ExploreSchema = z.strictObject({
 
 export const MachineSchema = z.strictObject({
   filesystem: z.enum(["local", "nfs", "efs"]).optional().describe("where the datadir lives (default local)"),
-  cpus: z.number().int().min(1).max(256).optional().describe("CPUs in mysqld's cpuset (AllowedCPUs); default: no CPU model (CPU time is never contended)"),
+  cpus: z.number().int().min(1).max(256).optional().describe("CPUs in mysqld's cpuset (AllowedCPUs); default 4: every scenario runs on the CPU model"),
   cpu_quota: z.union([z.string(), z.number()]).optional().describe('CFS quota as systemd CPUQuota: "100%" = one CPU per period; omit for none'),
   cpu_period: z.union([z.string(), z.number()]).optional().describe("CFS period (default 100ms)"),
   inject: z

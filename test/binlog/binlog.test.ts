@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeSchedule, RandomScheduler, RandomStream, ReplayScheduler } from "../../src/kernel/index.js";
 import { explore, shrinkSchedule, type RunFn } from "../../src/explore/index.js";
 import { narrative } from "../../src/render/narrative.js";
+import { renderTrace } from "../../src/render/index.js";
 import { loadScenario, loadScenarioFile, type Scenario } from "../../src/scenario/loader.js";
 import { runScenario } from "../../src/scenario/run.js";
 
@@ -66,6 +67,13 @@ describe("bug #68569 at the durability defaults: races that need time", () => {
     const text = narrative(a.trace!.records).join("\n");
     expect(text).toMatch(/rotator +preempted for .* \(delay\) after get_prep_xids\(\) = \d/);
     expect(text).toMatch(/a lost wake-up \(the window: rotator was preempted at [\d.]+ for .* after get_prep_xids\(\) = \d/);
+    // the pictures mark the preemption that opened the window, next to the lost signal
+    const svg = renderTrace(a.trace!.records, "svg");
+    expect(svg).toMatch(/class="mk-preempt" data-mark="preempt"/);
+    expect(svg).toMatch(/<rect class="c-preempted" x="[\d.]+" y="[\d.]+" width="[\d.]+"/);
+    expect(svg).toMatch(/class="mk-lost_signal" data-mark="lost_signal"/);
+    const html = renderTrace(a.trace!.records, "html");
+    expect(html).toMatch(/preempted for [\d.]+ (µs|ms) \(delay\) after get_prep_xids\(\) = \d/);
   });
 
   it("shrinking keeps only the delay that opens the window, and the shrunk schedule still hangs", () => {

@@ -90,6 +90,14 @@ export class MysqlBinLog {
   readonly engineOrder: number[] = [];
   private binlogSeq = 0;
   readonly stats = { commits: 0, flushGroups: 0, flushGroupMembers: 0, syncGroups: 0, commitGroups: 0, fsyncs: 0, rotations: 0, bytes: 0 };
+  /**
+   * For each rotation that found prepared transactions: ns from new_file_impl's first
+   * get_prep_xids() > 0 to the decrement that took m_prep_xids to 0. The lost wake-up needs that
+   * decrement (and its signal) inside the rotating thread's window, so how often this gap is
+   * shorter than the window gives the hang's probability per rotation (bench/binlog-window.ts).
+   */
+  readonly rotationGapsNs: number[] = [];
+  private rotationCheckAt = -1;
 
   readonly buggy: boolean;
   readonly stageManagerName: string;
@@ -293,6 +301,10 @@ export class MysqlBinLog {
     MysqlBinLog.trxOf(thd).xidWritten = false;
     this.trace(t, "binlog.prep_xids", { op: "dec", value: this.m_prep_xids.value, thd: thd.name });
     if (result !== 1) return;
+    if (this.rotationCheckAt >= 0) {
+      this.rotationGapsNs.push(this.kernel.now - this.rotationCheckAt);
+      this.rotationCheckAt = -1;
+    }
     if (this.kernel.trace.enabled) t.mark = `dec_prep_xids() = 0`;
     // between the decrement and the signal nothing is locked: the signal's own code path
     // (mysql_cond_signal, charged by the kernel) runs before it takes effect
@@ -332,6 +344,7 @@ export class MysqlBinLog {
       yield t.cpu(codeCost(t, "get_prep_xids"), "get_prep_xids");
       const prepared = this.m_prep_xids.load();
       if (prepared === 0) break;
+      if (this.rotationCheckAt < 0) this.rotationCheckAt = this.kernel.now;
       if (this.kernel.trace.enabled) {
         t.mark = `get_prep_xids() = ${prepared}`;
         this.trace(t, "binlog.rotate_wait", { prep_xids: prepared, mutex: m.name });
