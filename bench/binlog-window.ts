@@ -16,6 +16,8 @@
  *   actually observed. Rotations run every ROTATE_MS (default 20 ms, so one run gives thousands)
  *   under the same committers; the once-a-second figure is 1 s / P.
  *
+ * The same load on 5.6.12 (the fix) runs first, as the control that must never hang.
+ *
  *   node dist/bench/binlog-window.js [SEEDS=5] [SECONDS=60] [ROTATE_MS=20]
  */
 import { RandomStream } from "../src/kernel/random.js";
@@ -46,6 +48,16 @@ for (let i = 0; i < N; i++) {
   windowSum += Math.max(0, wait - signal);
 }
 const windowNs = windowSum / N;
+
+// the control first: the release with the fix (LOCK_xids) under the same load must never hang
+let controlHangs = 0;
+let controlRotations = 0;
+for (let seed = 1; seed <= SEEDS; seed++) {
+  const art = runScenario({ ...sc, version: "5.6.12" }, { seed, noTrace: true });
+  if (art.report.outcome !== "completed") controlHangs++;
+  controlRotations += (art.server.ext.binlog as MysqlBinLog).stats.rotations;
+}
+console.log(`control: 5.6.12, FLUSH BINARY LOGS every ${ROTATE_MS} ms, ${SEEDS} seeds x ${SECONDS} s: ${controlRotations} rotations, ${controlHangs} hung`);
 
 const gaps: number[] = [];
 let rotations = 0;
