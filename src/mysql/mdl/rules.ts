@@ -220,20 +220,14 @@ const DDL_NAMES: readonly StatementKind[] = ["ALTER_TABLE", "CREATE_TABLE", "DRO
 /** DDL's tables for lock_table_names: the statement's tables plus RENAME targets. */
 const ddlTables = (c: RuleContext): TableRef[] => dedupe([...c.tables, ...(c.renameTo ?? [])].map((table) => ({ table }))).map((x) => x.table!);
 
+/** GLOBAL IX, STATEMENT: the protection against FTWRL every writing statement takes. */
+function globalIX(statements: readonly StatementKind[], point: LockPoint, source: string, when?: string): LockRule {
+  return { statements, point, lines: ALL, namespace: "GLOBAL", objects: "-", resolve: scope, type: "IX", duration: "STATEMENT", ...(when ? { when } : {}), source };
+}
+
 export const LOCK_RULES: readonly LockRule[] = [
   // ---- reads and writes: open_table()
-  {
-    statements: ["SELECT_FOR_UPDATE", ...DML],
-    point: "open_table",
-    lines: ALL,
-    namespace: "GLOBAL",
-    objects: "-",
-    resolve: scope,
-    type: "IX",
-    duration: "STATEMENT",
-    when: "before the first write-lock request",
-    source: "open_table() (protection against FTWRL)",
-  },
+  globalIX(["SELECT_FOR_UPDATE", ...DML], "open_table", "open_table() (protection against FTWRL)", "before the first write-lock request"),
   {
     statements: ["SELECT", "SELECT_FOR_SHARE"],
     point: "open_table",
@@ -291,18 +285,7 @@ export const LOCK_RULES: readonly LockRule[] = [
     when: "SR is below SU, so open_table() takes it, not lock_table_names()",
     source: "open_table()",
   },
-  {
-    statements: ["LOCK_TABLES_WRITE"],
-    point: "lock_table_names",
-    lines: ALL,
-    namespace: "GLOBAL",
-    objects: "-",
-    resolve: (c) => (writeItems(c).length ? scope() : []),
-    type: "IX",
-    duration: "STATEMENT",
-    when: "an item is locked WRITE",
-    source: "lock_table_names() need_global_read_lock_protection",
-  },
+  { ...globalIX(["LOCK_TABLES_WRITE"], "lock_table_names", "lock_table_names() need_global_read_lock_protection", "an item is locked WRITE"), resolve: (c) => (writeItems(c).length ? scope() : []) },
   {
     statements: ["LOCK_TABLES_WRITE"],
     point: "lock_table_names",
@@ -350,17 +333,7 @@ export const LOCK_RULES: readonly LockRule[] = [
     source: "process_table_fks() executing_LT",
   },
   // ---- DDL: lock_table_names()
-  {
-    statements: DDL_NAMES,
-    point: "lock_table_names",
-    lines: ALL,
-    namespace: "GLOBAL",
-    objects: "-",
-    resolve: scope,
-    type: "IX",
-    duration: "STATEMENT",
-    source: "lock_table_names() need_global_read_lock_protection",
-  },
+  globalIX(DDL_NAMES, "lock_table_names", "lock_table_names() need_global_read_lock_protection"),
   {
     statements: DDL_NAMES,
     point: "lock_table_names",
@@ -395,7 +368,19 @@ export const LOCK_RULES: readonly LockRule[] = [
     source: "open_tables() -> lock_table_names() (MDL_SHARED_UPGRADABLE for ALTER)",
   },
   {
-    statements: ["CREATE_TABLE", "DROP_TABLE", "TRUNCATE_TABLE", "RENAME_TABLE"],
+    statements: ["CREATE_TABLE"],
+    point: "lock_table_names",
+    lines: ALL,
+    namespace: "TABLE",
+    objects: "the new table",
+    resolve: (c) => ddlTables(c).map((table) => ({ table })),
+    type: "X",
+    duration: "TRANSACTION",
+    when: "MySQL takes S and open_table() upgrades it to X when the table does not exist; modelled as X at once",
+    source: "lock_table_names(); open_table() upgrade_shared_lock(MDL_EXCLUSIVE)",
+  },
+  {
+    statements: ["DROP_TABLE", "TRUNCATE_TABLE", "RENAME_TABLE"],
     point: "lock_table_names",
     lines: ALL,
     namespace: "TABLE",
@@ -403,7 +388,6 @@ export const LOCK_RULES: readonly LockRule[] = [
     resolve: (c) => ddlTables(c).map((table) => ({ table })),
     type: "X",
     duration: "TRANSACTION",
-    when: "CREATE: MySQL takes S and open_table() upgrades it to X when the table does not exist; modelled as X at once",
     source: "lock_table_names()",
   },
   // ---- ALTER TABLE and foreign keys
@@ -500,7 +484,7 @@ export const LOCK_RULES: readonly LockRule[] = [
     resolve: tables,
     type: "S",
     duration: "EXPLICIT",
-    when: "acquired, then set_lock_duration(MDL_EXPLICIT)",
+    when: "acquired TRANSACTION, then set_lock_duration(MDL_EXPLICIT); modelled as EXPLICIT at once",
     source: "sql_handler.cc mysql_ha_open()",
   },
   {
@@ -546,7 +530,7 @@ export const LOCK_RULES: readonly LockRule[] = [
     resolve: scope,
     type: "S",
     duration: "EXPLICIT",
-    source: "sql_backup_lock.cc acquire_exclusive_backup_lock()",
+    source: "sql_backup_lock.cc Sql_cmd_lock_instance::execute() -> acquire_exclusive_backup_lock()",
   },
   {
     statements: ["COMMIT"],
@@ -595,23 +579,16 @@ export function lockRequests(point: LockPoint, c: RuleContext): LockRequestSpec[
   return out;
 }
 
-const POINT_ORDER: readonly LockPoint[] = ["lock_global_read_lock", "lock_table_names", "open_table", "fk_prelocking", "alter_fk_open", "alter_before_copy", "alter_before_commit", "make_global_read_lock_block_commit", "execute", "ha_commit_trans"];
-
 /**
- * The rule table as Markdown, one table per release line (docs/mdl.md embeds it; a test keeps
- * the two equal).
+ * The rule table as Markdown, one table per release line, one row per rule in table order
+ * (docs/mdl.md embeds it; test/locking/lock-rules-doc.test.ts keeps the two equal).
  */
 export function explainLockRules(): string {
   const out: string[] = [];
   for (const line of ALL) {
-    out.push(`#### MySQL ${line}`, "", "| statement | when | lock | objects | duration | condition | taken by |", "|---|---|---|---|---|---|---|");
-    const kinds = [...new Set(LOCK_RULES.flatMap((r) => r.statements))];
-    for (const kind of kinds) {
-      for (const point of POINT_ORDER) {
-        for (const r of rulesAt(kind, point, line)) {
-          out.push(`| ${kind} | ${point} | ${r.namespace} ${r.type} | ${r.objects} | ${r.duration} | ${r.when ?? ""} | \`${r.source}\` |`);
-        }
-      }
+    out.push(`#### MySQL ${line}`, "", "| statements | when | lock | objects | duration | condition | taken by |", "|---|---|---|---|---|---|---|");
+    for (const r of LOCK_RULES.filter((x) => x.lines.includes(line))) {
+      out.push(`| ${r.statements.join(", ")} | ${r.point} | ${r.namespace} ${r.type} | ${r.objects} | ${r.duration} | ${r.when ?? ""} | \`${r.source}\` |`);
     }
     out.push("");
   }

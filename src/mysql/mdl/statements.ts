@@ -11,7 +11,7 @@
  * (NO_LOCK_AFTER_PREPARE), then wait_while_table_is_used() = X before commit.
  */
 import { type ForeignKeyDef, type LockPoint, type LockRequestSpec, lockRequests, type MysqlLine, type RuleContext, type StatementKind, type TableRef } from "./rules.js";
-import { enum_mdl_duration, enum_mdl_type, MdlNamespace, type MdlKey, mdlKey, mdlKeyCompare } from "./types.js";
+import { describeKey, enum_mdl_duration, enum_mdl_type, MDL_DURATION_PFS_NAME, MDL_TYPE_PFS_NAME, MdlNamespace, type MdlKey, mdlKey, mdlKeyCompare } from "./types.js";
 
 export type { StatementKind, TableRef } from "./rules.js";
 
@@ -233,6 +233,29 @@ export function statementLocks(kind: StatementKind, p: StatementParams = {}): Lo
       break;
   }
   return { steps, basis: [...basis], unverified };
+}
+
+/** A plan as explain-style lines: one per step, MySQL names (performance_schema spelling for types). */
+export function formatPlan(plan: LockPlan): string[] {
+  const type = (t: enum_mdl_type): string => MDL_TYPE_PFS_NAME[t]!;
+  return plan.steps.map((s) => {
+    switch (s.op) {
+      case "acquire":
+        return `acquire   ${describeKey(s.key)} ${type(s.type)} ${MDL_DURATION_PFS_NAME[s.duration]}`;
+      case "upgrade":
+        return `upgrade   ${describeKey(s.key)} -> ${type(s.to)}${s.note ? `  (${s.note})` : ""}`;
+      case "downgrade":
+        return `downgrade ${describeKey(s.key)} -> ${type(s.to)}${s.note ? `  (${s.note})` : ""}`;
+      case "force_dml_deadlock_weight":
+        return `set_force_dml_deadlock_weight(${s.value === "can_back_off" ? "can_back_off()" : String(s.value)})`;
+      case "release":
+        return `release   ${describeKey(s.key)}`;
+      case "work":
+        return `  ... ${s.phase}`;
+      default:
+        return s.op;
+    }
+  });
 }
 
 /**
