@@ -10,8 +10,11 @@ export interface TableDef {
   db: string;
   name: string;
   columns: string[];
-  /** tables this one references by foreign key (it is their child) */
-  parents: { db: string; name: string }[];
+  /**
+   * tables this one references by foreign key (it is their child), with the FK's ON DELETE /
+   * ON UPDATE action (RESTRICT when none is given) and constraint name (InnoDB's <table>_ibfk_<n>)
+   */
+  parents: { db: string; name: string; onDelete?: string; onUpdate?: string; constraint?: string }[];
   /** rows inserted, as literal tuples (enough to detect a duplicate primary key) */
   rows: string[][];
 }

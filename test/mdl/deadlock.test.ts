@@ -3,7 +3,7 @@
  * who is chosen as victim and what the others see.
  */
 import { describe, expect, it } from "vitest";
-import { LockPlanRunner, statementLocks, type MdlContext } from "../../src/mysql/mdl/index.js";
+import { LockPlanRunner, mdlRequest, statementLocks, Wait_for_flush, type MdlContext } from "../../src/mysql/mdl/index.js";
 import { recordingSystem } from "./helpers.js";
 
 function run(ctx: MdlContext, kind: Parameters<typeof statementLocks>[0], p: Parameters<typeof statementLocks>[1] = {}) {
@@ -150,15 +150,58 @@ describe("victim weights", () => {
     sys.checkAllInvariants();
   });
 
-  it("LOCK TABLES acquiring with force_dml_deadlock_weight backs off as the victim against DDL", () => {
+  it("LOCK TABLES' SRO waits with DDL weight (lock_table_names -> acquire_locks is not forced): the GET_LOCK waiter is the victim", () => {
     const { sys } = recordingSystem({ finishVictims: true });
     const a = sys.createContext("a");
     const b = sys.createContext("b");
-    expect(run(a, "SELECT", { table: "t2" }).first.state).toBe("done");
-    const rename = run(b, "RENAME_TABLE", { renames: [["t1", "t2"]] }); // X t1 granted, X t2 waits for a
-    expect(rename.first.state).toBe("pending");
-    const lt = run(a, "LOCK_TABLES_READ", { table: "t1" }); // SRO (DDL weight) but forced DML
-    expect(lt.first.state).toBe("victim");
-    expect(sys.deadlocks.map((d) => d.victim.name)).toEqual(["a"]);
+    expect(run(a, "GET_LOCK", { lockName: "L" }).first.state).toBe("done");
+    expect(run(b, "INSERT", { table: "t1" }).first.state).toBe("done");
+    b.release_statement_locks(); // SW t1 stays with b's transaction
+    expect(run(b, "GET_LOCK", { lockName: "L" }).first.state).toBe("pending"); // ULL weight 50
+    const lt = run(a, "LOCK_TABLES_READ", { table: "t1" }); // SRO: DDL weight 100, closes the cycle
+    expect(lt.first.state).toBe("pending");
+    expect(sys.deadlocks.map((d) => [d.requester.name, d.victim.name])).toEqual([["a", "b"]]);
+  });
+
+  it("open_table() forces DML weight around GLOBAL IX only for a statement that can back off (set_force_dml_deadlock_weight(can_back_off()))", () => {
+    const { sys } = recordingSystem();
+    const ftwrl = sys.createContext("ftwrl");
+    expect(run(ftwrl, "FTWRL").first.state).toBe("work"); // GLOBAL S held
+    const fresh = sys.createContext("fresh");
+    expect(run(fresh, "INSERT", { table: "t1" }).first.state).toBe("pending"); // waits for GLOBAL IX
+    expect(fresh.get_deadlock_weight()).toBe(sys.deadlockWeights.DML);
+    const holder = sys.createContext("holder");
+    expect(run(holder, "GET_LOCK", { lockName: "M" }).first.state).toBe("done"); // holds a lock: cannot back off
+    expect(run(holder, "INSERT", { table: "t1" }).first.state).toBe("pending");
+    expect(holder.get_deadlock_weight()).toBe(sys.deadlockWeights.DDL); // GLOBAL namespace: DDL
+  });
+});
+
+describe("Wait_for_flush: a table-flush wait is a node of the deadlock search (TABLE_SHARE::visit_subgraph)", () => {
+  /** `flusher` holds user lock L; `user` (who has the share open) waits for L; then flusher waits for the share. */
+  function cycle(flushWeight: "DDL" | "DML") {
+    const { sys, events } = recordingSystem();
+    const flusher = sys.createContext("flusher");
+    const user = sys.createContext("user");
+    expect(flusher.acquire_lock(mdlRequest("USER_LEVEL_LOCK", "", "L", "X", "EXPLICIT")).status).toBe("GRANTED");
+    expect(user.acquire_lock(mdlRequest("USER_LEVEL_LOCK", "", "L", "X", "EXPLICIT")).status).toBe("PENDING"); // ULL weight
+    const w = new Wait_for_flush(flusher, sys.deadlockWeights[flushWeight], () => [user], "TABLE_SHARE test.t1");
+    return { sys, events, flusher, user, result: flusher.wait_for_flush(w) };
+  }
+
+  it("close_cached_tables() waits with DEADLOCK_WEIGHT_DDL: the ULL waiter using the share is the victim", () => {
+    const { sys, events, flusher, result } = cycle("DDL");
+    expect(result).toBe("PENDING");
+    expect(events).toEqual([{ kind: "victim", ctx: "user" }]);
+    expect(flusher.get_deadlock_weight()).toBe(sys.deadlockWeights.DDL);
+    expect(flusher.done_waiting_for_flush("TIMEOUT")).toBe("TIMEOUT");
+  });
+
+  it("an opener that can back off waits with DML weight: it is the victim itself (ER_LOCK_DEADLOCK, then back-off)", () => {
+    const { sys, events, flusher, result } = cycle("DML");
+    expect(result).toBe("VICTIM");
+    expect(events).toEqual([]);
+    expect(sys.deadlocks.map((d) => [d.requester.name, d.victim.name])).toEqual([["flusher", "flusher"]]);
+    expect(flusher.m_waiting_for_flush).toBeNull();
   });
 });

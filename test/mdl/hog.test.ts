@@ -104,7 +104,11 @@ describe("LockPriorityTest (mdl-t.cc)", () => {
   });
 });
 
-/** Seed 004: writers on the parent keep an ALTER of the FK child waiting for SRO on the parent. */
+/**
+ * Seed 004 on 5.7: writers on the parent keep an in-place ALTER of the FK child waiting for SRO on
+ * the parent, which 5.7's mysql_inplace_alter_table() -> lock_fk_dependent_tables() requests
+ * before commit for a CASCADE foreign key (get_cascade_foreign_key_table_list()).
+ */
 function seed004(maxWriteLockCount?: number) {
   const { sys } = recordingSystem({ maxWriteLockCount });
   const writers: MdlContext[] = [];
@@ -119,15 +123,28 @@ function seed004(maxWriteLockCount?: number) {
   first.w.release_statement_locks(); // statement done, transaction open
 
   const alter = sys.createContext("alter");
-  const plan = statementLocks("ALTER_TABLE", { table: "child", fkParents: [{ db: "test", name: "parent" }], algorithm: "INPLACE" });
+  const plan = statementLocks("ALTER_TABLE", { version: "5.7", table: "child", fkParents: [{ db: "test", name: "parent", cascade: true }], algorithm: "INPLACE" });
   const runner = new LockPlanRunner(alter, plan);
-  const st = runner.advance();
+  let st = runner.advance();
+  while (st.state === "work") st = runner.advance(); // opened, prepare, inplace: the child's own locks
+  expect(st.state === "pending" && st.step.op === "acquire" && st.step.key.name).toBe("parent");
   expect(st.state).toBe("pending");
   expect(sys.waitState(alter)).toBe("Waiting for table metadata lock");
   return { sys, alter, runner, writers, insert };
 }
 
 describe("seed 004: ALTER on an FK child vs writers on the parent", () => {
+  it("a RESTRICT foreign key takes no parent lock on 5.7 (get_cascade_foreign_key_table_list skips it) and SU, which writers pass, on 8.0", () => {
+    const acquires = (v: "5.7" | "8.0", cascade: boolean) =>
+      statementLocks("ALTER_TABLE", { version: v, table: "child", fkParents: [{ db: "test", name: "parent", cascade }], algorithm: "INPLACE" })
+        .steps.filter((x) => x.op === "acquire" && x.key.name === "parent")
+        .map((x) => (x.op === "acquire" ? `${x.type}/${x.duration}` : ""));
+    expect(acquires("5.7", false)).toEqual([]);
+    expect(acquires("5.7", true)).toEqual([`${7}/${0}`]); // MDL_SHARED_READ_ONLY, MDL_STATEMENT
+    expect(acquires("8.0", false)).toEqual([`${6}/${0}`]); // MDL_SHARED_UPGRADABLE, MDL_STATEMENT
+    expect(acquires("8.0", true)).toEqual([`${6}/${0}`]);
+  });
+
   it("default max_write_lock_count: an overlapping stream of writers starves the ALTER forever", () => {
     const { alter, writers, insert } = seed004();
     for (let i = 1; i <= 50; i++) {
@@ -156,7 +173,7 @@ describe("seed 004: ALTER on an FK child vs writers on the parent", () => {
     writers[i - 1]!.release_transactional_locks(); // last granted writer commits
     expect(alter.isWaiting()).toBe(false); // SRO granted
     expect(parentLock().m_piglet_lock_count).toBe(0);
-    expect(runner.advance()).toEqual({ state: "work", phase: "opened" });
+    expect(runner.advance()).toEqual({ state: "work", phase: "commit" });
     expect(late.w.isWaiting()).toBe(true); // SW waits for the ALTER's SRO now
     sys.checkAllInvariants();
   });

@@ -7,10 +7,12 @@
 //          (5.6 and an early 5.7 tree print "Unable to lock %s, error: %d", with a comma)
 //     8.0: ib::error(ER_IB_MSG_749) << the same text; logged as [MY-012574]           (MySQL 8.0 logs in public issues)
 //     on EAGAIN/EACCES also ib::info(ER_IB_MSG_750) "Check that you do not already have another mysqld
-//     process using the same InnoDB data or log files."; 8.0 code MY-012575 is inferred (UNVERIFIED)
+//     process using the same InnoDB data or log files."; 8.0 code MY-012575 (ER_IB_MSG_750, counted in
+//     8.0.27 share/messages_to_error_log.txt)
 //   os_file_get_last_error_low(report_all_errors=true)   os0file.cc
 //     "Operating system error number N in a file operation."   5.7 seed; 8.0 [MY-012592] (public logs)
 //     "Error number N means '<strerror>'"                      5.7 seed; 8.0 [MY-012596] (public logs)
+//     ENOENT / EACCES print their own lines instead (8.0 MY-012593 / MY-012595; MY-012594 at startup)
 //   fil_ibd_create()          storage/innobase/fil/fil0fil.cc
 //     "Cannot create file '<path>'"                             5.7 seed; 8.0 [MY-012126] (public log of the
 //                                                               same message for a temporary tablespace)
@@ -73,12 +75,24 @@ export function anotherMysqldNote(version: InnodbVersion): string {
   );
 }
 
-/** os_file_get_last_error_low(true): the two lines naming the OS error. */
-export function osErrorLines(version: InnodbVersion, e: ErrnoInfo): string[] {
-  return [
-    innodbLogLine(version, "ERROR", "MY-012592", `Operating system error number ${e.errno} in a file operation.`),
-    innodbLogLine(version, "ERROR", "MY-012596", `Error number ${e.errno} means '${e.strerror}'`),
-  ];
+/**
+ * os_file_get_last_error_low(true) (os0file.cc, 5.7.35 and 8.0.27 alike): the line naming the OS
+ * error, then for ENOENT and EACCES InnoDB's own explanation (ER_IB_MSG_768 / 769 / 770), for any
+ * other errno "Error number N means '<strerror>'" (ER_IB_MSG_771). The "If you are installing
+ * InnoDB" line is printed only while srv_is_being_started. 8.0 codes counted in
+ * share/messages_to_error_log.txt from 10000 (ER_IB_MSG_767 = MY-012592 ... 771 = MY-012596).
+ */
+export function osErrorLines(version: InnodbVersion, e: ErrnoInfo, starting = false): string[] {
+  const first = innodbLogLine(version, "ERROR", "MY-012592", `Operating system error number ${e.errno} in a file operation.`);
+  if (e.errnoName === "ENOENT") {
+    return [
+      first,
+      innodbLogLine(version, "ERROR", "MY-012593", "The error means the system cannot find the path specified."),
+      ...(starting ? [innodbLogLine(version, "ERROR", "MY-012594", "If you are installing InnoDB, remember that you must create directories yourself, InnoDB does not create them.")] : []),
+    ];
+  }
+  if (e.errnoName === "EACCES") return [first, innodbLogLine(version, "ERROR", "MY-012595", "The error means mysqld does not have the access rights to the directory.")];
+  return [first, innodbLogLine(version, "ERROR", "MY-012596", `Error number ${e.errno} means '${e.strerror}'`)];
 }
 
 /** The caller's line: what InnoDB was trying to do with the file. */

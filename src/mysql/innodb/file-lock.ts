@@ -335,7 +335,7 @@ export class InnodbFiles {
       log.push(unableToLockLine(this.version, file, e.errno));
       if (e.errnoName === "EAGAIN" || e.errnoName === "EACCES") notes.push(anotherMysqldNote(this.version));
     }
-    log.push(...osErrorLines(this.version, e), failedActionLine(this.version, point, file));
+    log.push(...osErrorLines(this.version, e, point === "startup"), failedActionLine(this.version, point, file));
     const statement = point !== "startup";
     return {
       syscall,

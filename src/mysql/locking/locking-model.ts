@@ -4,6 +4,8 @@ import { MysqlError, mysqlError } from "../errors.js";
 import {
   enum_mdl_duration as D,
   enum_mdl_type as T,
+  DEADLOCK_WEIGHTS_57,
+  DEADLOCK_WEIGHTS_80,
   MdlNamespace,
   MdlSystem,
   mdlRequest,
@@ -12,21 +14,26 @@ import {
   type MdlTicket,
   describeKey,
   MDL_TYPE_PFS_NAME,
+  Wait_for_flush,
 } from "../mdl/index.js";
+import { type FkAction, type ForeignKeyDef, type LockPoint, lockRequests, mysqlLine, type RuleContext, type StatementKind } from "../mdl/rules.js";
+import { sortLikeAcquireLocks } from "../mdl/statements.js";
 import { filesModelActive, type MachineSpec } from "../innodb/files-model.js";
-import type { Server } from "../server.js";
+import type { Server, TableDef } from "../server.js";
 import { registerModel, rollbackTransaction, type StatementModel } from "../sql/execute.js";
 import type { Statement, TableRef } from "../sql/parse.js";
-import { TableDefinitionCache } from "../tdc/table-cache.js";
+import { type Share, TableDefinitionCache } from "../tdc/table-cache.js";
 import type { Thd } from "../thd.js";
-import { acquireMdl, MdlWaitSlot, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
+import { acquireMdl, downgradeMdl, MdlWaitSlot, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
 
 /**
  * Locking as mysql_execute_command meets it (MySQL 8.0 sql_parse.cc / sql_base.cc / lock.cc,
  * with 5.6/5.7 differences where a scenario's version selects them): metadata locks for every
  * statement, LOCK TABLES mode, HANDLER, user-level locks, FLUSH TABLES [WITH READ LOCK] with the
  * table definition cache flush, the COMMIT lock, LOCK INSTANCE FOR BACKUP, and ALTER TABLE's
- * lock upgrades. docs/mdl.md and docs/ftwrl.md give the statement-to-lock table.
+ * lock upgrades. Which locks a statement requests, and when, comes from the one rule table in
+ * src/mysql/mdl/rules.ts (`lockRequests(point, ...)`); this file executes it: waiting, back-off,
+ * deadlock-weight forcing, the table flush, LOCK TABLES mode and the release points.
  */
 interface Session extends MdlSession {
   /** LOCK TABLES mode: the locked tables and how */
@@ -65,8 +72,12 @@ export function installLocking(server: Server): void {
   const kernel = server.kernel;
   const sessions = new Map<Thd, Session>();
   const byCtx = new Map<MdlContext, Session>();
+  const byThread = new Map<SimThread, Session>();
+  const line = mysqlLine(server.version);
   const sys = new MdlSystem({
     maxWriteLockCount: server.vars.int("max_write_lock_count"),
+    // 5.7 sql/mdl.h: DEADLOCK_WEIGHT_DML= 0; 8.0.27: 25 (the order DML < ULL < DDL is the same)
+    deadlockWeights: line === "8.0" ? DEADLOCK_WEIGHTS_80 : DEADLOCK_WEIGHTS_57,
     listener: {
       granted: (ctx, ticket) => wakeWaiter(kernel, byCtx.get(ctx), "granted", ticket),
       victim: (ctx) => wakeWaiter(kernel, byCtx.get(ctx), "victim"),
@@ -82,7 +93,6 @@ export function installLocking(server: Server): void {
   server.ext.tdc = tdc;
   server.ext.metadataLocks = () => sys.metadataLocks();
 
-  const is80 = server.version.startsWith("8.0");
   const metrics = server.metrics;
   const ms = (ns: number): number => Math.round((ns / MS) * 1000) / 1000;
   /** wait_<state>_max_ms / _count: the longest wait in each processlist state, and how many */
@@ -130,82 +140,141 @@ export function installLocking(server: Server): void {
       };
       sessions.set(thd, s);
       byCtx.set(ctx, s);
+      byThread.set(t, s);
     }
     return s;
   }
 
   const key = (r: TableRef): string => `${r.db}.${r.name}`.toLowerCase();
   const table = (r: TableRef, type: T, duration = D.MDL_TRANSACTION): MdlRequest => mdlRequest("TABLE", r.db, r.name, type, duration);
-  const globalIX = (): MdlRequest => mdlRequest("GLOBAL", "", "", "IX", "STATEMENT");
-  const schemaIX = (db: string): MdlRequest => mdlRequest("SCHEMA", db, "", "IX", "TRANSACTION");
-  const backupIX = (): MdlRequest => mdlRequest("BACKUP_LOCK", "", "", "IX", "TRANSACTION");
+
+  /** Every foreign key of the catalog, as the rule table reads them. */
+  const foreignKeys = (): ForeignKeyDef[] =>
+    [...server.tables.values()].flatMap((t) =>
+      t.parents.map((p) => ({ child: { db: t.db, name: t.name }, parent: { db: p.db, name: p.name }, onDelete: (p.onDelete ?? "RESTRICT") as FkAction, onUpdate: (p.onUpdate ?? "RESTRICT") as FkAction })),
+    );
+  const ruleContext = (kind: StatementKind, tables: TableRef[], extra: Partial<RuleContext> = {}): RuleContext => ({ line, kind, tables, foreignKeys: foreignKeys(), ...extra });
+  /** the requests of one point of the statement, from the rule table */
+  const requestsAt = (point: LockPoint, c: RuleContext): MdlRequest[] => lockRequests(point, c);
 
   function* take(t: SimThread, s: Session, req: MdlRequest): Generator<Effect, MdlTicket, unknown> {
     return (yield* acquireMdl(t, s, sys, req, lwt()))!;
   }
 
-  /** lock_table_names: scoped locks first, then the objects sorted by key (MDL_context::acquire_locks). */
+  /** MDL_context::acquire_locks(): the requests sorted by MDL_key (MDL_request_cmp), then one by one. */
   function* takeAll(t: SimThread, s: Session, reqs: MdlRequest[]): Generator<Effect, MdlTicket[], unknown> {
-    const sorted = [...reqs].sort((a, b) => a.key.namespace - b.key.namespace || a.key.db.localeCompare(b.key.db) || a.key.name.localeCompare(b.key.name));
     const out: MdlTicket[] = [];
-    for (const r of sorted) out.push(yield* take(t, s, r));
+    for (const r of sortLikeAcquireLocks(reqs)) out.push(yield* take(t, s, r));
     return out;
   }
 
   const sameTable = (tk: MdlTicket, r: TableRef): boolean => tk.lock.key.namespace === MdlNamespace.TABLE && tk.lock.key.db === r.db && tk.lock.key.name === r.name;
-
-  /** DDL's scoped locks (8.0 adds BACKUP_LOCK IX, which LOCK INSTANCE FOR BACKUP blocks). */
-  function ddlScope(dbs: string[]): MdlRequest[] {
-    return [globalIX(), ...(is80 ? [backupIX()] : []), ...[...new Set(dbs)].map(schemaIX)];
-  }
 
   function refuseUnderOwnReadLock(s: Session): void {
     if (s.grl) throw mysqlError("ER_CANT_UPDATE_WITH_READLOCK");
   }
 
   /**
-   * open_table for each table after its MDL is granted: a share with an old version (FLUSH TABLES
-   * in progress) makes the statement back off (release this statement's MDL), wait in
-   * "Waiting for table flush", and start over (Open_table_context::recover_from_failed_open).
+   * open_tables(): the strong locks of lock_table_names() first (all at once, sorted, not
+   * forced), then open_table() for each request of the rule table's open_table and fk_prelocking
+   * points: the MDL with set_force_dml_deadlock_weight(can_back_off()), then the share. A share
+   * with an old version (FLUSH TABLES in progress) makes the statement wait in "Waiting for table
+   * flush" KEEPING its MDL (release_table_share, tdc_wait_for_old_version, goto retry_share), as
+   * a Wait_for_flush node of the deadlock search. A deadlock victim whose statement held no lock
+   * when it started backs off (Open_table_context::recover_from_failed_open: release the
+   * statement's MDL, start over); one that held locks fails with ER_LOCK_DEADLOCK and its
+   * transaction is rolled back (request_backoff_action, MDL_deadlock_handler).
    */
-  function* openTables(t: SimThread, s: Session, tables: TableRef[], acquire: () => Generator<Effect, void, unknown>): Generator<Effect, void, unknown> {
-    // Open_table_context::m_has_locks / can_back_off(): a statement that held no lock when it
-    // started backs off silently as a deadlock victim and starts over (MDL_deadlock_handler);
-    // one that held locks fails with ER_LOCK_DEADLOCK and its transaction is rolled back.
+  function* openTables(t: SimThread, s: Session, c: RuleContext, opts: { names?: MdlRequest[]; shares: boolean }): Generator<Effect, void, unknown> {
     const canBackOff = !s.ctx.has_locks();
+    const weights = sys.deadlockWeights;
     for (let attempt = 0; attempt < 1000; attempt++) {
       const sp = s.ctx.mdl_savepoint();
       try {
-        yield* acquire();
+        let opened = 0;
+        const preLocked = opts.names?.length ? yield* takeAll(t, s, opts.names) : [];
+        for (const tk of preLocked) {
+          if (tk.lock.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
+          yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
+          opened++;
+        }
+        for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c)]) {
+          s.ctx.set_force_dml_deadlock_weight(canBackOff);
+          let tk: MdlTicket;
+          try {
+            tk = yield* take(t, s, r);
+          } finally {
+            s.ctx.set_force_dml_deadlock_weight(false);
+          }
+          if (r.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
+          yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
+          opened++;
+        }
+        if (opened) yield t.cpu(OPEN_TABLE_NS * opened, "open_tables");
+        return;
       } catch (e) {
         if (!(canBackOff && s.victim && e instanceof MysqlError && e.def.name === "ER_LOCK_DEADLOCK")) throw e;
         s.victim = false;
+        tdc.closeAll(t);
         s.ctx.rollback_to_savepoint(sp);
         t.trace("mdl.backoff", undefined, { reason: "deadlock victim holding only this statement's locks" });
         yield t.yield();
-        continue;
       }
-      const old = tables.map((r) => tdc.oldShare(key(r))).find((w) => w !== null);
-      if (!old) {
-        for (const r of tables) tdc.open(t, key(r));
-        if (tables.length) yield t.cpu(OPEN_TABLE_NS * tables.length, "open_tables");
-        return;
-      }
-      s.ctx.rollback_to_savepoint(sp);
-      const before = s.thd.state;
-      s.thd.state = "Waiting for table flush";
-      const since = t.kernel.now;
-      const r = yield t.acquire(old, undefined, lwt() * SEC);
-      s.thd.state = before;
-      waited("Waiting for table flush", t.kernel.now - since);
-      if (r === "timeout") throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
-      if (r === "killed") throw mysqlError("ER_QUERY_INTERRUPTED");
     }
     throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
   }
 
-  /** FK parents of a table (the seed 004 case: DDL on a child takes SRO on each parent). */
-  const parentsOf = (r: TableRef): TableRef[] => server.table(r.db, r.name)?.parents ?? [];
+  /** open_table() from share_found: wait while the share has an old version, then use it. */
+  function* openShare(t: SimThread, s: Session, tk: MdlTicket, deadlockWeight: number): Generator<Effect, void, unknown> {
+    const k = `${tk.lock.key.db}.${tk.lock.key.name}`.toLowerCase();
+    for (let retry = 0; ; retry++) {
+      const old = tdc.oldShare(k);
+      if (!old) break;
+      yield* waitForOldShare(t, s, old, deadlockWeight, t.kernel.now + lwt() * SEC, true);
+      yield t.syncPoint("open_table_before_retry");
+      if (retry > 1000) throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
+    }
+    tdc.open(t, k);
+  }
+
+  /**
+   * TABLE_SHARE::wait_for_old_version(): a flush ticket on the share, the context's wait slot
+   * reset, will_wait_for(Wait_for_flush) and find_deadlock(), then MDL_wait::timed_wait() in
+   * "Waiting for table flush" until free_table_share() sets GRANTED, a deadlock search sets
+   * VICTIM, the deadline passes or the statement is killed.
+   */
+  function* waitForOldShare(t: SimThread, s: Session, share: Share, deadlockWeight: number, deadline: number, opener: boolean): Generator<Effect, void, unknown> {
+    const users = (): MdlContext[] => share.holders().flatMap((th) => (byThread.get(th)?.ctx ? [byThread.get(th)!.ctx] : []));
+    const w = new Wait_for_flush(s.ctx, deadlockWeight, users, share.name);
+    const remove = share.addFlushTicket(() => {
+      if (!s.ctx.m_wait_set_status("GRANTED")) wakeWaiter(kernel, s, "granted");
+    });
+    const before = s.thd.state;
+    const since = t.kernel.now;
+    try {
+      if (s.ctx.wait_for_flush(w) === "VICTIM") {
+        s.victim = true;
+        throw mysqlError("ER_LOCK_DEADLOCK");
+      }
+      s.thd.state = "Waiting for table flush";
+      s.slot.name = share.name;
+      s.slot.flushUsers = share.holders.bind(share);
+      const woke = yield t.acquire(s.slot, undefined, Math.max(0, deadline - t.kernel.now));
+      const status = s.ctx.done_waiting_for_flush(woke === "timeout" ? "TIMEOUT" : woke === "killed" ? "KILLED" : null);
+      if (t.kernel.trace.enabled) t.trace("tdc.wait_end", share.name, { status });
+      if (status === "VICTIM") {
+        s.victim = true;
+        throw mysqlError("ER_LOCK_DEADLOCK");
+      }
+      if (status === "TIMEOUT") throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
+      if (status === "KILLED") throw mysqlError("ER_QUERY_INTERRUPTED");
+    } finally {
+      remove();
+      s.slot.flushUsers = null;
+      s.thd.state = before;
+      if (opener) waited("Waiting for table flush", t.kernel.now - since);
+    }
+  }
 
   function checkLocked(s: Session, tables: TableRef[], write: boolean): void {
     for (const r of tables) {
@@ -247,51 +316,94 @@ export function installLocking(server: Server): void {
     s.locked = new Map(items.map((i) => [key(i.table), { mode: i.mode, ticket: s.lockedTickets.find((tk) => sameTable(tk, i.table))! }]));
   }
 
+  /** The rule context of an ALTER TABLE: its table, RENAME TO, algorithm and the FKs it adds or drops. */
+  function alterContext(stmt: Extract<Statement, { kind: "alter_table" }>, underLockTables: boolean): RuleContext {
+    const def = server.table(stmt.table.db, stmt.table.name);
+    const dropped = (def?.parents ?? []).filter((p, i) => stmt.dropForeignKeys.some((d) => d.toLowerCase() === fkName(def!, i)));
+    const copy = stmt.algorithm === "COPY" || stmt.algorithm === "DEFAULT";
+    // is_simple_rename_or_index_change(): only RENAME (or ENABLE/DISABLE KEYS), not ALGORITHM=COPY
+    const simple = !!stmt.renameTo && !stmt.addsColumn && !stmt.addIndexColumns.length && !stmt.addPrimaryKey.length && !stmt.addForeignKeys.length && !stmt.dropForeignKeys.length && stmt.algorithm !== "COPY";
+    return ruleContext("ALTER_TABLE", [stmt.table], {
+      ...(stmt.renameTo ? { renameTo: [stmt.renameTo] } : {}),
+      algorithm: copy ? "COPY" : stmt.algorithm === "INSTANT" ? "INSTANT" : "INPLACE",
+      simpleAlter: simple,
+      addedFkParents: stmt.addForeignKeys.map((f) => ({ db: f.db, name: f.name })),
+      droppedFkParents: dropped.map((p) => ({ db: p.db, name: p.name })),
+      executingLockTables: underLockTables,
+    });
+  }
+
   function* alterTable(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>): Generator<Effect, void, unknown> {
     const def = server.table(stmt.table.db, stmt.table.name);
+    const c = alterContext(stmt, s.locked !== null);
     let ticket: MdlTicket;
     if (s.locked) {
       checkLocked(s, [stmt.table], true);
       ticket = s.locked.get(key(stmt.table))!.ticket;
     } else {
-      // open_tables(): SU on the table, and X on the new name of ALTER ... RENAME TO (DL-03)
-      const target = stmt.renameTo ? [table(stmt.renameTo, T.MDL_EXCLUSIVE)] : [];
-      const tickets = yield* takeAll(t, s, [...ddlScope([stmt.table.db, ...(stmt.renameTo ? [stmt.renameTo.db] : [])]), table(stmt.table, T.MDL_SHARED_UPGRADABLE), ...target]);
+      // open_tables() -> lock_table_names(): SU on the table, and X on the new name of ALTER ... RENAME TO (DL-03)
+      const tickets = yield* takeAll(t, s, requestsAt("lock_table_names", c));
       ticket = tickets.find((tk) => sameTable(tk, stmt.table))!;
     }
+    // 8.0 mysql_alter_table(): SU on every FK parent and child (under LOCK TABLES they must be locked)
+    const fkOpen = requestsAt("alter_fk_open", c);
+    if (s.locked) {
+      for (const r of fkOpen) {
+        if (r.key.namespace === MdlNamespace.TABLE && !s.ctx.owns_equal_or_stronger_lock(r.key, T.MDL_SHARED_READ_ONLY)) throw mysqlError("ER_TABLE_NOT_LOCKED", r.key.name);
+      }
+    }
+    if (fkOpen.length) yield* takeAll(t, s, fkOpen);
     if (s.locked) {
       // under LOCK TABLES ... WRITE the ALTER upgrades SNRW -> X and goes back to SNRW at the end, failed or not
       const lockedTicket = ticket;
       try {
-        yield* alterWork(t, s, stmt, def, ticket);
+        yield* alterWork(t, s, stmt, def, ticket, c);
       } finally {
         if (lockedTicket.type === T.MDL_EXCLUSIVE) s.ctx.downgrade_lock(lockedTicket, T.MDL_SHARED_NO_READ_WRITE);
       }
       return;
     }
-    yield* alterWork(t, s, stmt, def, ticket);
+    yield* alterWork(t, s, stmt, def, ticket, c);
   }
 
-  function* alterWork(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>, def: ReturnType<typeof server.table>, ticket: MdlTicket): Generator<Effect, void, unknown> {
+  /**
+   * mysql_alter_table() after the table is opened. COPY: SU -> SNW (X with LOCK=EXCLUSIVE), the
+   * alter_before_copy locks (5.7 lock_fk_dependent_tables), copy, X (wait_while_table_is_used),
+   * the alter_before_commit locks (8.0 collect_and_lock_fk_tables_for_complex_alter_table), rename.
+   * INPLACE (mysql_inplace_alter_table, InnoDB's NO_LOCK_AFTER_PREPARE): X for prepare, back to SU
+   * (SNW with LOCK=SHARED), the work, X before commit, the alter_before_commit locks (5.7
+   * lock_fk_dependent_tables; 8.0 the same function as COPY), commit.
+   */
+  function* alterWork(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>, def: ReturnType<typeof server.table>, ticket: MdlTicket, c: RuleContext): Generator<Effect, void, unknown> {
     if (!def) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
     s.thd.state = "altering table";
     yield t.syncPoint("alter_opened_table");
-    const missing = stmt.addIndexColumns.find((c) => !def.columns.includes(c));
+    const missing = stmt.addIndexColumns.find((col) => !def.columns.includes(col));
     if (missing) throw mysqlError("ER_KEY_COLUMN_DOES_NOT_EXITS", missing);
-    const copy = stmt.algorithm === "COPY" || stmt.algorithm === "DEFAULT";
+    const copy = c.algorithm === "COPY";
     if (s.locked) {
       // under LOCK TABLES ... WRITE: SNRW -> X
       ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
-    } else if (copy || stmt.lock === "SHARED") {
+    } else if (copy) {
       ticket = yield* upgradeMdl(t, s, sys, ticket, stmt.lock === "EXCLUSIVE" ? T.MDL_EXCLUSIVE : T.MDL_SHARED_NO_WRITE, lwt());
-      s.thd.state = "copy to tmp table";
       yield t.syncPoint("alter_table_copy_after_lock_upgrade");
+      s.thd.state = "copy to tmp table";
+      const beforeCopy = requestsAt("alter_before_copy", c);
+      if (beforeCopy.length) yield* takeAll(t, s, beforeCopy);
     } else if (stmt.lock === "EXCLUSIVE") {
       ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+    } else if (stmt.algorithm === "INPLACE") {
+      // prepare under X, then downgrade_lock() to SU (LOCK=NONE/DEFAULT) or SNW (LOCK=SHARED)
+      ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+      yield t.syncPoint("alter_table_inplace_after_lock_upgrade");
+      downgradeMdl(t, s, ticket, stmt.lock === "SHARED" ? T.MDL_SHARED_NO_WRITE : T.MDL_SHARED_UPGRADABLE);
+      yield t.syncPoint("alter_table_inplace_after_lock_downgrade");
+    } else if (stmt.lock === "SHARED") {
+      ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_SHARED_NO_WRITE, lwt());
     }
     yield t.cpu(DDL_NS + COPY_ROW_NS * def.rows.length, copy ? "copy rows" : "inplace alter");
     if (stmt.addPrimaryKey.length) {
-      const idx = stmt.addPrimaryKey.map((c) => def.columns.indexOf(c));
+      const idx = stmt.addPrimaryKey.map((col) => def.columns.indexOf(col));
       const seen = new Set<string>();
       for (const row of def.rows) {
         const k = idx.map((i) => row[i] ?? "").join(",");
@@ -302,19 +414,29 @@ export function installLocking(server: Server): void {
     if (!s.locked) {
       ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
       s.thd.state = copy ? "rename result table" : "committing alter table to storage engine";
-      yield t.syncPoint("alter_table_before_rename_result_table");
+      yield t.syncPoint(copy ? "alter_table_before_rename_result_table" : "alter_table_inplace_before_commit");
     }
-    // Seed 004: the ALTER of an FK child asks for SRO on each parent while it already holds the
-    // child exclusively (performance_schema still shows the child's ticket as SHARED_UPGRADABLE,
-    // the type it was created with), so reads of the child queue behind it. Where exactly 5.7
-    // takes the parent lock is UNVERIFIED; this placement reproduces everything the seed shows.
-    for (const p of parentsOf(stmt.table)) yield* take(t, s, table(p, T.MDL_SHARED_READ_ONLY));
+    // 5.7 INPLACE: SRO on the cascade parents (the child held X, so its readers queue behind);
+    // 8.0: X on the parents of added/dropped FKs and on every child of the altered table
+    const beforeCommit = requestsAt("alter_before_commit", c);
+    if (beforeCommit.length) yield* takeAll(t, s, beforeCommit);
     if (stmt.addsColumn) {
       const col = /ADD\s+(?:COLUMN\s+)?`?(\w+)`?/i.exec(s.thd.info ?? "")?.[1]?.toLowerCase();
       if (col && !def.columns.includes(col)) def.columns.push(col);
     }
+    alterForeignKeysInCatalog(def, stmt);
     if (stmt.renameTo) renameInCatalog(stmt.table, stmt.renameTo);
     yield t.cpu(DDL_NS, "alter commit");
+  }
+
+  /** An FK's constraint name, lower case: its own, or InnoDB's <table>_ibfk_<n> for an unnamed one. */
+  const fkName = (def: TableDef, i: number): string => (def.parents[i]!.constraint ?? `${def.name}_ibfk_${i + 1}`).toLowerCase();
+
+  /** ADD FOREIGN KEY / DROP FOREIGN KEY: the catalog's FK list. */
+  function alterForeignKeysInCatalog(def: TableDef, stmt: Extract<Statement, { kind: "alter_table" }>): void {
+    const names = def.parents.map((_, i) => fkName(def, i));
+    const kept = def.parents.map((p, i) => ({ ...p, constraint: names[i]! })).filter((p) => !stmt.dropForeignKeys.some((d) => d.toLowerCase() === p.constraint));
+    def.parents = [...kept, ...stmt.addForeignKeys.map((fk, i) => ({ ...fk, constraint: fk.constraint ?? `${def.name}_ibfk_${def.parents.length + i + 1}` }))];
   }
 
   function renameInCatalog(from: TableRef, to: TableRef): void {
@@ -337,7 +459,10 @@ export function installLocking(server: Server): void {
    *     up: the share stays old until its last user closes it.
    *  3. Global_read_lock::make_global_read_lock_block_commit(): COMMIT S, explicit ("Waiting for
    *     commit lock" while a COMMIT holds COMMIT IX).
-   * A failure in 2 or 3 releases the global read lock ("don't leave things in a half-locked state").
+   * A failure in step 2 (lock_wait_timeout, KILL) does NOT release anything: reload_acl_and_cache()
+   * sets the error and goes on to step 3, so the client gets the error while the session keeps
+   * GLOBAL S and COMMIT S until UNLOCK TABLES or disconnect. Only a failure in step 3 releases
+   * the global read lock ("Don't leave things in a half-locked state").
    */
   function* flushTables(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "flush_tables" }>): Generator<Effect, void, unknown> {
     if (stmt.withReadLock && (s.locked || s.thd.trx.active)) throw mysqlError("ER_LOCK_OR_ACTIVE_TRANSACTION");
@@ -345,8 +470,8 @@ export function installLocking(server: Server): void {
     const ownedGrl = ftwrl && s.grl !== null;
     if (ftwrl && !s.grl) {
       t.trace("ftwrl.stage", "lock_global_read_lock");
-      const global = yield* take(t, s, mdlRequest("GLOBAL", "", "", "S", "EXPLICIT"));
-      s.grl = { global, commit: null, since: t.kernel.now };
+      const [global] = yield* takeAll(t, s, requestsAt("lock_global_read_lock", ruleContext("FTWRL", [])));
+      s.grl = { global: global!, commit: null, since: t.kernel.now };
     }
     const stallEnd = (): void => {
       if (ftwrl && !ownedGrl && s.grl) metrics.add("ftwrl_stall_ms", ms(t.kernel.now - s.grl.since));
@@ -357,26 +482,36 @@ export function installLocking(server: Server): void {
       before = new Set(s.ctx.allTickets());
       yield* takeAll(t, s, stmt.tables.map((r) => table(r, T.MDL_SHARED_NO_WRITE)));
     }
-    // close_cached_tables: bump the version and wait for old tables to go
+    // close_cached_tables: bump the version, then wait for the old shares one at a time
+    // (TABLE_SHARE::wait_for_old_version with DEADLOCK_WEIGHT_DDL) until lock_wait_timeout
     if (ftwrl) t.trace("ftwrl.stage", "close_cached_tables");
     const keys = stmt.tables.length ? stmt.tables.map(key) : null;
-    const wait = tdc.flush(t, keys);
-    const prev = s.thd.state;
-    s.thd.state = "Waiting for table flush";
+    tdc.flush(keys);
     const since = t.kernel.now;
-    const r = yield t.acquire(wait, undefined, lwt() * SEC);
-    s.thd.state = prev;
+    const deadline = since + lwt() * SEC;
+    let flushError: MysqlError | null = null;
+    try {
+      for (let share = tdc.firstBusyOld(t, keys); share; share = tdc.firstBusyOld(t, keys)) yield* waitForOldShare(t, s, share, sys.deadlockWeights.DDL, deadline, false);
+    } catch (e) {
+      if (!(e instanceof MysqlError)) throw e;
+      flushError = e;
+      s.victim = false; // a flush that loses a deadlock just fails; FLUSH is not rolled back
+    }
     if (t.kernel.now > since) metrics.add("flush_tables_wait_ms", ms(t.kernel.now - since));
-    if (r === "timeout" || r === "killed") {
-      stallEnd();
-      if (ftwrl && !ownedGrl) yield* releaseGrl(s);
+    if (flushError && !ftwrl) {
       if (before) s.ctx.rollback_to_savepoint({ stmtTicket: null, transTicket: null });
-      throw r === "timeout" ? mysqlError("ER_LOCK_WAIT_TIMEOUT") : mysqlError("ER_QUERY_INTERRUPTED");
+      throw flushError;
     }
     if (ftwrl && s.grl && !s.grl.commit) {
       t.trace("ftwrl.stage", "make_global_read_lock_block_commit");
+      const [req] = requestsAt("make_global_read_lock_block_commit", ruleContext("FTWRL", []));
       try {
-        s.grl.commit = yield* take(t, s, mdlRequest("COMMIT", "", "", "S", "EXPLICIT"));
+        if (flushError?.def.name === "ER_QUERY_INTERRUPTED") {
+          // thd->killed is still set: the lock is granted only if it need not wait
+          const r = s.ctx.acquire_lock(req!, { noWait: true });
+          if (r.status !== "GRANTED") throw flushError;
+          s.grl.commit = r.ticket;
+        } else s.grl.commit = yield* take(t, s, req!);
       } catch (e) {
         stallEnd();
         yield* releaseGrl(s);
@@ -384,6 +519,10 @@ export function installLocking(server: Server): void {
       }
     }
     stallEnd();
+    if (flushError) {
+      t.trace("ftwrl.stage", "failed, global read lock kept", { error: flushError.def.name });
+      throw flushError;
+    }
     if (before) {
       enterLockedTables(s, before, stmt.tables.map((r) => ({ table: r, mode: "READ" as const })));
       for (const k of s.locked!.keys()) tdc.open(t, k);
@@ -401,12 +540,9 @@ export function installLocking(server: Server): void {
       switch (stmt.kind) {
         case "select": {
           if (s.locked) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
-          const type = stmt.infoSchema ? T.MDL_SHARED_HIGH_PRIO : stmt.lock === "for_update" ? T.MDL_SHARED_WRITE : T.MDL_SHARED_READ;
+          const kind: StatementKind = stmt.infoSchema ? "SELECT_IS" : stmt.lock === "for_update" ? "SELECT_FOR_UPDATE" : stmt.lock === "for_share" ? "SELECT_FOR_SHARE" : "SELECT";
           if (stmt.lock === "for_update") refuseUnderOwnReadLock(s);
-          yield* openTables(t, s, stmt.infoSchema ? [] : stmt.tables, function* () {
-            if (stmt.lock === "for_update") yield* take(t, s, globalIX());
-            for (const r of stmt.tables) yield* take(t, s, table(r, type));
-          });
+          yield* openTables(t, s, ruleContext(kind, stmt.tables), { shares: !stmt.infoSchema });
           if (stmt.infoSchema) yield t.syncPoint("after_open_table_mdl_shared");
           return;
         }
@@ -416,12 +552,8 @@ export function installLocking(server: Server): void {
           if (s.locked) return checkLocked(s, [stmt.table], true);
           refuseUnderOwnReadLock(s);
           if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-          yield* openTables(t, s, [stmt.table], function* () {
-            yield* take(t, s, globalIX());
-            yield* take(t, s, table(stmt.table, stmt.lowPriority ? T.MDL_SHARED_WRITE_LOW_PRIO : T.MDL_SHARED_WRITE));
-            // FK checks read the parents (UNVERIFIED for 8.0: SR on each parent)
-            for (const p of parentsOf(stmt.table)) yield* take(t, s, table(p, T.MDL_SHARED_READ));
-          });
+          const kind: StatementKind = stmt.kind === "insert" ? "INSERT" : stmt.kind === "update" ? "UPDATE" : "DELETE";
+          yield* openTables(t, s, ruleContext(kind, [stmt.table], { lowPriority: stmt.lowPriority }), { shares: true });
           return;
         }
         case "lock_tables": {
@@ -430,43 +562,34 @@ export function installLocking(server: Server): void {
           const writes = stmt.items.filter((i) => i.mode.endsWith("WRITE"));
           if (writes.length) refuseUnderOwnReadLock(s);
           const before = new Set(s.ctx.allTickets());
-          s.ctx.set_force_dml_deadlock_weight(true);
-          try {
-            const reqs = [
-              ...(writes.length ? [globalIX(), ...(is80 ? [backupIX()] : []), ...[...new Set(writes.map((w) => w.table.db))].map(schemaIX)] : []),
-              ...stmt.items.map((i) => table(i.table, i.mode === "READ LOCAL" ? T.MDL_SHARED_READ : i.mode === "READ" ? T.MDL_SHARED_READ_ONLY : T.MDL_SHARED_NO_READ_WRITE)),
-            ];
-            yield* openTables(t, s, stmt.items.map((i) => i.table), function* () {
-              yield* takeAll(t, s, reqs);
-            });
-          } finally {
-            s.ctx.set_force_dml_deadlock_weight(false);
-          }
+          const c = ruleContext(writes.length ? "LOCK_TABLES_WRITE" : "LOCK_TABLES_READ", stmt.items.map((i) => i.table), { lockItems: stmt.items, executingLockTables: true });
+          // lock_table_names() for SRO/SNRW (not forced: DDL weight), open_table() for READ LOCAL's SR
+          yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
           // the locks (GLOBAL IX and SCHEMA IX of WRITE too: PFS-01 marker 8) now last until UNLOCK TABLES
           enterLockedTables(s, before, stmt.items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
           return;
         }
         case "create_table": {
           refuseUnderOwnReadLock(s);
-          yield* takeAll(t, s, [...ddlScope([stmt.table.db]), table(stmt.table, T.MDL_EXCLUSIVE)]);
+          yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("CREATE_TABLE", [stmt.table])));
           if (server.table(stmt.table.db, stmt.table.name) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
           return;
         }
         case "drop_table": {
           refuseUnderOwnReadLock(s);
-          yield* takeAll(t, s, [...ddlScope(stmt.tables.map((r) => r.db)), ...stmt.tables.map((r) => table(r, T.MDL_EXCLUSIVE))]);
+          yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", stmt.tables)));
           const missing = stmt.tables.filter((r) => !server.table(r.db, r.name));
           if (missing.length && !stmt.ifExists) throw mysqlError("ER_BAD_TABLE_ERROR", missing.map((r) => `${r.db}.${r.name}`).join(","));
           return;
         }
         case "truncate_table":
           refuseUnderOwnReadLock(s);
-          yield* takeAll(t, s, [...ddlScope([stmt.table.db]), table(stmt.table, T.MDL_EXCLUSIVE)]);
+          yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("TRUNCATE_TABLE", [stmt.table])));
           if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
           return;
         case "rename_table":
           refuseUnderOwnReadLock(s);
-          yield* takeAll(t, s, [...ddlScope(stmt.pairs.flatMap(([a, b]) => [a.db, b.db])), ...stmt.pairs.flatMap(([a, b]) => [table(a, T.MDL_EXCLUSIVE), table(b, T.MDL_EXCLUSIVE)])]);
+          yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("RENAME_TABLE", stmt.pairs.map(([a]) => a), { renameTo: stmt.pairs.map(([, b]) => b) })));
           return;
         case "alter_table":
           refuseUnderOwnReadLock(s);
@@ -504,8 +627,8 @@ export function installLocking(server: Server): void {
           const k = (stmt.alias ?? stmt.table.name).toLowerCase();
           if (stmt.action === "open") {
             if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-            const ticket = yield* take(t, s, table(stmt.table, T.MDL_SHARED, D.MDL_EXPLICIT));
-            s.handlers.set(k, ticket);
+            const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [stmt.table])));
+            s.handlers.set(k, ticket!);
             s.ctx.set_needs_thr_lock_abort(true);
           } else if (stmt.action === "close") {
             const ticket = s.handlers.get(k);
@@ -524,7 +647,8 @@ export function installLocking(server: Server): void {
             return true;
           }
           const timeoutNs = Math.max(0, stmt.timeoutS) * SEC;
-          const ticket = yield* acquireMdl(t, s, sys, mdlRequest("USER_LEVEL_LOCK", "", stmt.name, "X", "EXPLICIT"), lwt(), { timeoutNs, timeoutIsNull: true });
+          const [req] = requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: stmt.name }));
+          const ticket = yield* acquireMdl(t, s, sys, req!, lwt(), { timeoutNs, timeoutIsNull: true });
           if (ticket) s.userLocks.set(stmt.name, { ticket, count: 1 });
           t.trace("user_lock", stmt.name, { result: ticket ? 1 : 0 });
           return true;
@@ -539,7 +663,7 @@ export function installLocking(server: Server): void {
           return true;
         }
         case "lock_instance_for_backup":
-          if (!s.backup) s.backup = yield* take(t, s, mdlRequest("BACKUP_LOCK", "", "", "S", "EXPLICIT"));
+          if (!s.backup) s.backup = (yield* takeAll(t, s, requestsAt("execute", ruleContext("LOCK_INSTANCE_FOR_BACKUP", []))))[0] ?? null;
           return true;
         case "unlock_instance":
           if (s.backup) s.ctx.release_lock(s.backup);
@@ -555,7 +679,7 @@ export function installLocking(server: Server): void {
       // ha_commit_trans: a read-write transaction takes COMMIT IX (explicit) for the commit
       const s = session(t, thd);
       if (s.commitLock) return;
-      s.commitLock = yield* take(t, s, mdlRequest("COMMIT", "", "", "IX", "EXPLICIT"));
+      s.commitLock = (yield* takeAll(t, s, requestsAt("ha_commit_trans", ruleContext("COMMIT", []))))[0]!;
       yield t.syncPoint("ha_commit_trans_after_acquire_commit_lock");
       // the transaction's changes are committed from here on (the FTWRL property test reads this record)
       t.trace("trx.commit", thd.name);

@@ -17,6 +17,8 @@ export class MdlWaitSlot implements Waitable {
   name = "MDL";
   /** the ticket handed over by the last grant (an upgrade merges into the original ticket) */
   granted: MdlTicket | null = null;
+  /** while the context waits for a table flush (Wait_for_flush): the threads using the old share */
+  flushUsers: (() => readonly SimThread[]) | null = null;
 
   constructor(
     readonly ctx: MdlContext,
@@ -35,6 +37,7 @@ export class MdlWaitSlot implements Waitable {
   }
 
   holders(): readonly SimThread[] {
+    if (this.flushUsers) return this.flushUsers().filter((th) => th !== this.thread);
     const pending = this.ctx.pendingTicket();
     if (!pending) return [];
     const out: SimThread[] = [];
@@ -93,6 +96,12 @@ export function* upgradeMdl(t: SimThread, s: MdlSession, sys: MdlSystem, ticket:
   const r = s.ctx.upgrade_shared_lock(ticket, type);
   traceMdl(t, "mdl.upgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type], status: r.status });
   return (yield* settle(t, s, sys, r, ticket.lock.key, lockWaitTimeoutS, {}))!;
+}
+
+/** MDL_ticket::downgrade_lock() from a simulated thread (never waits). */
+export function downgradeMdl(t: SimThread, s: MdlSession, ticket: MdlTicket, type: number): void {
+  s.ctx.downgrade_lock(ticket, type);
+  traceMdl(t, "mdl.downgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type] });
 }
 
 function* settle(

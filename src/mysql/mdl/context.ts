@@ -98,6 +98,43 @@ export class Deadlock_detection_visitor implements MdlWaitForGraphVisitor {
   }
 }
 
+/**
+ * Wait_for_flush (sql/table.h, table.cc): a context waiting until an old TABLE_SHARE goes away,
+ * as a node of the MDL wait-for graph. TABLE_SHARE::visit_subgraph(): skip a context whose wait
+ * slot is already set, then an edge to the owner of every TABLE still using the share (inspect
+ * all, then recurse). Its weight is fixed by the waiter: DEADLOCK_WEIGHT_DDL for
+ * close_cached_tables(), DML for an open_table() that can back off, else the weight of the MDL
+ * ticket the opener holds.
+ */
+export class Wait_for_flush {
+  constructor(
+    readonly ctx: MdlContext,
+    private readonly m_deadlock_weight: number,
+    /** the contexts whose TABLEs still use the share (the share's used_tables list) */
+    private readonly users: () => readonly MdlContext[],
+    readonly name: string,
+  ) {}
+
+  get_deadlock_weight(): number {
+    return this.m_deadlock_weight;
+  }
+
+  accept_visitor(gvisitor: MdlWaitForGraphVisitor): boolean {
+    const src_ctx = this.ctx;
+    if (src_ctx.m_wait_status !== "WS_EMPTY") return false;
+    if (gvisitor.enter_node(src_ctx)) return true;
+    const users = this.users().filter((u) => u !== src_ctx);
+    let result = true;
+    found: {
+      for (const u of users) if (gvisitor.inspect_edge(u)) break found;
+      for (const u of users) if (u.visit_subgraph(gvisitor)) break found;
+      result = false;
+    }
+    gvisitor.leave_node(src_ctx);
+    return result;
+  }
+}
+
 let nextContextId = 1;
 
 /** MDL_context */
@@ -112,6 +149,11 @@ export class MdlContext {
   m_wait_status: MdlWaitStatus = "WS_EMPTY";
   /** m_waiting_for: the pending ticket, if any. */
   m_waiting_for: MdlTicket | null = null;
+  /**
+   * m_waiting_for when what this context waits for is a table flush (MySQL keeps one
+   * MDL_wait_for_subgraph pointer; the model keeps the two kinds apart).
+   */
+  m_waiting_for_flush: Wait_for_flush | null = null;
   /** m_needs_thr_lock_abort (set for connections with open HANDLERs; forces the slow path). */
   m_needs_thr_lock_abort = false;
   /** m_force_dml_deadlock_weight (LOCK TABLES sets it while acquiring). */
@@ -150,6 +192,7 @@ export class MdlContext {
   /** MDL_context::get_deadlock_weight(); valid only while waiting. */
   get_deadlock_weight(): number {
     if (this.m_force_dml_deadlock_weight) return this.system.deadlockWeights.DML;
+    if (this.m_waiting_for_flush !== null) return this.m_waiting_for_flush.get_deadlock_weight();
     if (this.m_waiting_for === null) throw new Error("MDL invariant violated: get_deadlock_weight() of a context that is not waiting");
     return this.m_waiting_for.get_deadlock_weight();
   }
@@ -165,7 +208,36 @@ export class MdlContext {
 
   /** MDL_context::visit_subgraph() */
   visit_subgraph(gvisitor: MdlWaitForGraphVisitor): boolean {
+    if (this.m_waiting_for_flush !== null) return this.m_waiting_for_flush.accept_visitor(gvisitor);
     return this.m_waiting_for !== null ? this.m_waiting_for.accept_visitor(gvisitor) : false;
+  }
+
+  /**
+   * TABLE_SHARE::wait_for_old_version() up to the wait: m_wait.reset_status(),
+   * will_wait_for(&ticket) (materializes fast-path locks), find_deadlock(). Returns "VICTIM" when
+   * this context was chosen (ER_LOCK_DEADLOCK); otherwise the caller waits until the share's last
+   * user sets GRANTED (free_table_share) or a timeout / KILL, then calls done_waiting_for_flush().
+   */
+  wait_for_flush(w: Wait_for_flush): "PENDING" | "VICTIM" {
+    return this.system.operation(() => {
+      if (this.m_waiting_for !== null || this.m_waiting_for_flush !== null) throw new Error(`MDL: context ${this.name} already waits`);
+      this.m_wait_status = "WS_EMPTY";
+      this.materialize_fast_path_locks();
+      this.m_waiting_for_flush = w;
+      this.find_deadlock();
+      if ((this.m_wait_status as MdlWaitStatus) === "VICTIM") {
+        this.m_waiting_for_flush = null;
+        return "VICTIM";
+      }
+      return "PENDING";
+    });
+  }
+
+  /** MDL_context::done_waiting_for() after a flush wait; the final wait status. */
+  done_waiting_for_flush(end: "TIMEOUT" | "KILLED" | null): MdlWaitStatus {
+    if (end !== null) this.m_wait_set_status(end);
+    this.m_waiting_for_flush = null;
+    return this.m_wait_status;
   }
 
   /**

@@ -47,10 +47,12 @@ export { MdlTicket, MdlLock, TicketList, DEADLOCK_WEIGHTS_80, DEADLOCK_WEIGHTS_5
 export {
   MdlContext,
   Deadlock_detection_visitor,
+  Wait_for_flush,
   waitStatusError,
   type MdlRequest,
   type MdlAcquireResult,
   type MdlSavepoint,
 } from "./context.js";
 export { MdlSystem, mdlRequest, type MdlWaitListener, type MdlSystemOptions, type MetadataLockRow, type DeadlockRecord } from "./system.js";
+export * from "./rules.js";
 export * from "./statements.js";

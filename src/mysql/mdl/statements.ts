@@ -1,22 +1,19 @@
 /**
- * Statement -> MDL lock plans: the ordered metadata-lock steps a statement performs.
+ * Statement -> MDL lock plans: the ordered metadata-lock steps a statement performs, built from
+ * the one rule table in rules.ts (the running locking model executes the same rows) plus the
+ * procedural steps the table does not hold: ALTER TABLE's upgrades and downgrades of its own
+ * ticket, duration changes, the deadlock-weight forcing of open_table(), and the points where a
+ * statement works while holding its locks (where scenarios park statements).
  *
- * Sources:
- *  - /work/shared/conformance/mysql-test-cases.md "Statement -> MDL mapping" (mdl_sync.test 8.0
- *    comments) and PFS-01 (mdl_func.result, 5.7: row order and durations of LOCK TABLES / DROP).
- *  - sql/mdl.cc 8.0 comment on scoped locks: GLOBAL IX "for each statement that can modify
- *    metadata or data"; SCHEMA IX "for DDL statements which can update metadata in the schema
- *    ... and aren't acquired for DML".
- *  - sql/sql_table.cc 8.0 mysql_inplace_alter_table() (quoted in public write-ups; the upstream
- *    file was not readable here): upgrade SU->X before prepare for
- *    HA_ALTER_INPLACE_{EXCLUSIVE_LOCK,SHARED_LOCK_AFTER_PREPARE,NO_LOCK_AFTER_PREPARE}, downgrade
- *    to SNW (engine SHARED_LOCK_AFTER_PREPARE or LOCK=SHARED) or SU (NO_LOCK_AFTER_PREPARE)
- *    after prepare, and wait_while_table_is_used() = upgrade to X before commit.
- *  - seed 004 (Percona blog "ALTERS, Foreign Keys, and Metadata Locks"): ALTER on an FK child
- *    takes SU on the child and SHARED_READ_ONLY on the parent.
- * Everything marked UNVERIFIED below was not confirmed in 8.0 source text.
+ * ALTER ... ALGORITHM=INPLACE follows sql_table.cc mysql_inplace_alter_table() (5.7.35 and
+ * 8.0.27 read): SU -> X for prepare (EXCLUSIVE_LOCK, SHARED_LOCK_AFTER_PREPARE,
+ * NO_LOCK_AFTER_PREPARE), downgrade to SNW (SHARED_LOCK_AFTER_PREPARE or LOCK=SHARED) or SU
+ * (NO_LOCK_AFTER_PREPARE), then wait_while_table_is_used() = X before commit.
  */
-import { enum_mdl_duration, enum_mdl_type, MdlNamespace, type MdlKey, mdlKey, mdlKeyCompare } from "./types.js";
+import { type ForeignKeyDef, type LockPoint, type LockRequestSpec, lockRequests, type MysqlLine, type RuleContext, type StatementKind, type TableRef } from "./rules.js";
+import { describeKey, enum_mdl_duration, enum_mdl_type, MDL_DURATION_PFS_NAME, MDL_TYPE_PFS_NAME, MdlNamespace, type MdlKey, mdlKey, mdlKeyCompare } from "./types.js";
+
+export type { StatementKind, TableRef } from "./rules.js";
 
 export type LockStep =
   /** MDL_context::acquire_lock() */
@@ -29,8 +26,11 @@ export type LockStep =
   | { op: "set_explicit_duration"; note?: string }
   /** MDL_context::set_lock_duration(ticket, MDL_EXPLICIT) (HANDLER OPEN) */
   | { op: "set_lock_duration"; key: MdlKey; duration: enum_mdl_duration; note?: string }
-  /** MDL_context::set_force_dml_deadlock_weight() */
-  | { op: "force_dml_deadlock_weight"; value: boolean; note?: string }
+  /**
+   * MDL_context::set_force_dml_deadlock_weight(): open_table() sets it to ot_ctx->can_back_off()
+   * (the statement started holding no MDL) around the GLOBAL IX and table requests.
+   */
+  | { op: "force_dml_deadlock_weight"; value: boolean | "can_back_off"; note?: string }
   /** MDL_context::set_needs_thr_lock_abort() */
   | { op: "needs_thr_lock_abort"; value: boolean; note?: string }
   /** MDL_context::release_lock() of an explicit ticket */
@@ -40,40 +40,15 @@ export type LockStep =
 
 export interface LockPlan {
   steps: LockStep[];
-  /** What the plan rests on. */
+  /** What the plan rests on (the MySQL functions of its rules). */
   basis: string[];
-  /** Steps or details not confirmed in 8.0 source. */
+  /** Steps or details not confirmed in source. */
   unverified: string[];
 }
 
-export type StatementKind =
-  | "SELECT"
-  | "SELECT_IS" // information_schema query about a table
-  | "SELECT_FOR_UPDATE"
-  | "SELECT_FOR_SHARE"
-  | "INSERT"
-  | "UPDATE"
-  | "DELETE"
-  | "LOCK_TABLES_READ"
-  | "LOCK_TABLES_WRITE"
-  | "ALTER_TABLE"
-  | "CREATE_TABLE"
-  | "DROP_TABLE"
-  | "TRUNCATE_TABLE"
-  | "RENAME_TABLE"
-  | "HANDLER_OPEN"
-  | "GET_LOCK"
-  | "RELEASE_LOCK"
-  | "FTWRL"
-  | "LOCK_INSTANCE_FOR_BACKUP"
-  | "COMMIT";
-
-export interface TableRef {
-  db: string;
-  name: string;
-}
-
 export interface StatementParams {
+  /** release line (default 8.0; `backupLock: false` without a version means 5.7) */
+  version?: MysqlLine;
   db?: string;
   /** Target table (or the first one). */
   table?: string;
@@ -96,31 +71,24 @@ export interface StatementParams {
   inplaceSupport?: "EXCLUSIVE_LOCK" | "SHARED_LOCK_AFTER_PREPARE" | "NO_LOCK_AFTER_PREPARE" | "SHARED_LOCK" | "NO_LOCK";
   /** ALTER TABLE ... RENAME TO newName */
   renameTo?: string;
-  /** Tables this table references (it is their FK child). */
-  fkParents?: TableRef[];
-  /** Tables referencing this table (its FK children), with whether the FK cascades/sets null. */
+  /** Tables this table references (it is their FK child); `cascade`: ON DELETE/UPDATE CASCADE. */
+  fkParents?: (TableRef & { cascade?: boolean })[];
+  /** Tables referencing this table (its FK children), with whether the FK cascades. */
   fkChildren?: (TableRef & { cascade: boolean })[];
+  /** Or the catalog's foreign keys in full. */
+  foreignKeys?: ForeignKeyDef[];
   /** GET_LOCK / RELEASE_LOCK name */
   lockName?: string;
   /** COMMIT: did the transaction change data (only then the COMMIT lock is taken) */
   hasChanges?: boolean;
-  /** Whether DDL takes the 8.0 BACKUP_LOCK IX (default true; see UNVERIFIED). */
+  /** @deprecated use version; false means 5.7 (no BACKUP_LOCK) */
   backupLock?: boolean;
 }
-
-const T = enum_mdl_type;
-const D = enum_mdl_duration;
 
 function tref(t: string | TableRef, db: string): TableRef {
   return typeof t === "string" ? { db, name: t } : t;
 }
 const tableKey = (t: TableRef): MdlKey => mdlKey(MdlNamespace.TABLE, t.db, t.name);
-const acquire = (key: MdlKey, type: enum_mdl_type, duration: enum_mdl_duration, note?: string): LockStep =>
-  note === undefined ? { op: "acquire", key, type, duration } : { op: "acquire", key, type, duration, note };
-const globalIX = (): LockStep => acquire(mdlKey(MdlNamespace.GLOBAL), T.MDL_INTENTION_EXCLUSIVE, D.MDL_STATEMENT, "protection against FTWRL");
-const backupIX = (): LockStep =>
-  acquire(mdlKey(MdlNamespace.BACKUP_LOCK), T.MDL_INTENTION_EXCLUSIVE, D.MDL_TRANSACTION, "8.0 DDL vs LOCK INSTANCE FOR BACKUP (UNVERIFIED duration)");
-const schemaIX = (db: string): LockStep => acquire(mdlKey(MdlNamespace.SCHEMA, db), T.MDL_INTENTION_EXCLUSIVE, D.MDL_TRANSACTION);
 
 /**
  * MDL_context::acquire_locks() sorts requests by MDL_key (and stronger type first on equal keys)
@@ -133,210 +101,161 @@ export function sortLikeAcquireLocks<S extends { key: MdlKey; type: enum_mdl_typ
   });
 }
 
-function ddlPrefix(dbs: string[], p: StatementParams): LockStep[] {
-  const steps: LockStep[] = [globalIX()];
-  if (p.backupLock ?? true) steps.push(backupIX());
-  for (const db of [...new Set(dbs)].sort()) steps.push(schemaIX(db));
-  return steps;
+/** The foreign keys a plan's params describe. */
+function foreignKeysOf(p: StatementParams, target: TableRef): ForeignKeyDef[] {
+  const fks: ForeignKeyDef[] = [...(p.foreignKeys ?? [])];
+  for (const parent of p.fkParents ?? []) fks.push({ child: target, parent, onDelete: parent.cascade ? "CASCADE" : "RESTRICT", onUpdate: parent.cascade ? "CASCADE" : "RESTRICT" });
+  for (const child of p.fkChildren ?? []) fks.push({ child, parent: target, onDelete: child.cascade ? "CASCADE" : "RESTRICT", onUpdate: child.cascade ? "CASCADE" : "RESTRICT" });
+  return fks;
 }
 
-function fkDmlSteps(p: StatementParams, kind: "INSERT" | "UPDATE" | "DELETE"): LockStep[] {
-  const steps: LockStep[] = [];
-  if (kind !== "DELETE") {
-    for (const parent of p.fkParents ?? []) steps.push(acquire(tableKey(parent), T.MDL_SHARED_READ, D.MDL_TRANSACTION, "FK check on parent (UNVERIFIED)"));
+/** The rule context of a plan's statement. */
+export function planContext(kind: StatementKind, p: StatementParams = {}): RuleContext {
+  const db = p.db ?? "test";
+  const target = tref(p.table ?? "t1", db);
+  const line: MysqlLine = p.version ?? (p.backupLock === false ? "5.7" : "8.0");
+  const c: RuleContext = { line, kind, tables: [target], foreignKeys: foreignKeysOf(p, target) };
+  if (p.lowPriority) c.lowPriority = true;
+  if (p.lockName !== undefined) c.lockName = p.lockName;
+  if (p.algorithm) c.algorithm = p.algorithm;
+  if (kind === "LOCK_TABLES_READ" || kind === "LOCK_TABLES_WRITE") {
+    const ts = (p.tables ?? [target]).map((t) => tref(t, db));
+    c.tables = ts;
+    c.lockItems = ts.map((table) => ({ table, mode: kind === "LOCK_TABLES_WRITE" ? "WRITE" : p.readLocal ? "READ LOCAL" : "READ" }));
   }
-  if (kind !== "INSERT") {
-    for (const child of p.fkChildren ?? []) {
-      steps.push(
-        acquire(tableKey(child), child.cascade ? T.MDL_SHARED_WRITE : T.MDL_SHARED_READ, D.MDL_TRANSACTION, child.cascade ? "FK cascade to child (UNVERIFIED)" : "FK restrict check on child (UNVERIFIED)"),
-      );
-    }
+  if (kind === "DROP_TABLE" || kind === "TRUNCATE_TABLE") c.tables = (p.tables ?? [target]).map((t) => tref(t, db));
+  if (kind === "RENAME_TABLE") {
+    const pairs = p.renames ?? [[target.name, `${target.name}_new`]];
+    c.tables = pairs.map(([a]) => tref(a, db));
+    c.renameTo = pairs.map(([, b]) => tref(b, db));
   }
-  return steps;
+  if (kind === "ALTER_TABLE" && p.renameTo) c.renameTo = [tref(p.renameTo, db)];
+  return c;
 }
+
+const acquireStep = (r: LockRequestSpec): LockStep => ({ op: "acquire", key: r.key, type: r.type, duration: r.duration });
 
 /** The lock plan of a statement. */
 export function statementLocks(kind: StatementKind, p: StatementParams = {}): LockPlan {
-  const db = p.db ?? "test";
-  const target = tref(p.table ?? "t1", db);
+  const c = planContext(kind, p);
+  const basis = new Set<string>();
   const unverified: string[] = [];
-  const basis: string[] = [];
+  const at = (point: LockPoint, sorted = false): LockStep[] => {
+    const reqs = lockRequests(point, c);
+    for (const r of reqs) basis.add(r.rule.source);
+    return (sorted ? sortLikeAcquireLocks(reqs) : reqs).map(acquireStep);
+  };
+  /** open_table() and the prelocked FK tables it opens, forced to DML weight when the statement can back off */
+  const opened = (): LockStep[] => {
+    const steps = [...at("open_table"), ...at("fk_prelocking")];
+    return steps.length ? [{ op: "force_dml_deadlock_weight", value: "can_back_off" }, ...steps, { op: "force_dml_deadlock_weight", value: false }] : [];
+  };
   let steps: LockStep[] = [];
 
   switch (kind) {
     case "SELECT":
-      steps = [acquire(tableKey(target), T.MDL_SHARED_READ, D.MDL_TRANSACTION)];
-      basis.push("mdl_sync.test: SELECT takes SR; PFS-01 marker 1: SHARED_READ TRANSACTION");
-      unverified.push("8.0 data-dictionary SCHEMA IX taken on a table-definition cache miss is not modelled");
-      break;
     case "SELECT_IS":
-      steps = [acquire(tableKey(target), T.MDL_SHARED_HIGH_PRIO, D.MDL_TRANSACTION, "short-lived; released when the I_S row is filled")];
-      basis.push("mdl_sync.test: I_S.columns/tables query takes SH (after_open_table_mdl_shared)");
-      unverified.push("SH duration (modelled TRANSACTION; MySQL releases it early)");
-      break;
     case "SELECT_FOR_SHARE":
-      steps = [acquire(tableKey(target), T.MDL_SHARED_READ, D.MDL_TRANSACTION)];
-      basis.push("flush_read_lock.test: SELECT ... LOCK IN SHARE MODE is compatible with FTWRL");
-      break;
     case "SELECT_FOR_UPDATE":
-      steps = [globalIX(), acquire(tableKey(target), T.MDL_SHARED_WRITE, D.MDL_TRANSACTION)];
-      basis.push("mdl.h: SW 'Also taken by SELECT ... FOR UPDATE'; flush_read_lock.test: incompatible with FTWRL (GLOBAL IX)");
-      break;
     case "INSERT":
     case "UPDATE":
     case "DELETE":
-      steps = [globalIX(), acquire(tableKey(target), p.lowPriority ? T.MDL_SHARED_WRITE_LOW_PRIO : T.MDL_SHARED_WRITE, D.MDL_TRANSACTION), ...fkDmlSteps(p, kind)];
-      basis.push("mdl.h: SW for INSERT/UPDATE/DELETE, SWLP with LOW_PRIORITY; mdl.cc: GLOBAL IX for statements that modify data, no SCHEMA IX for DML");
-      if ((p.fkParents?.length ?? 0) + (p.fkChildren?.length ?? 0) > 0) {
-        unverified.push("FK prelocking: SR on parents for child DML, SW (cascade) / SR (restrict) on children for parent DML, from memory of 8.0 sql_base.cc");
-      }
-      unverified.push("the conformance mapping also lists SCHEMA IX for writes; the mdl.cc comment says DML does not take it (we follow mdl.cc)");
+      steps = opened();
+      if (kind === "SELECT_IS") unverified.push("SH duration (modelled TRANSACTION; MySQL releases it when the I_S row is filled)");
       break;
-    case "LOCK_TABLES_READ": {
-      const ts = (p.tables ?? [target]).map((t) => tref(t, db));
-      const reqs = sortLikeAcquireLocks(ts.map((t) => ({ key: tableKey(t), type: p.readLocal ? T.MDL_SHARED_READ : T.MDL_SHARED_READ_ONLY })));
-      steps = [
-        { op: "force_dml_deadlock_weight", value: true, note: "LOCK TABLES backs off as a DML victim (conformance DL-07 inference)" },
-        ...reqs.map((r) => acquire(r.key, r.type, D.MDL_TRANSACTION)),
-        { op: "force_dml_deadlock_weight", value: false },
-        { op: "set_explicit_duration", note: "locked tables survive COMMIT; P_S keeps showing TRANSACTION" },
-      ];
-      basis.push("mdl.h: SRO for LOCK TABLES READ; PFS-01 marker 6: SHARED_READ_ONLY TRANSACTION");
-      unverified.push("force_dml_deadlock_weight around LOCK TABLES acquisition is an inference from the conformance notes");
+    case "LOCK_TABLES_READ":
+    case "LOCK_TABLES_WRITE":
+      steps = [...at("lock_table_names", true), ...opened(), { op: "set_explicit_duration", note: "locked tables survive COMMIT; P_S keeps showing TRANSACTION" }];
       break;
-    }
-    case "LOCK_TABLES_WRITE": {
-      const ts = (p.tables ?? [target]).map((t) => tref(t, db));
-      const reqs = sortLikeAcquireLocks([
-        { key: mdlKey(MdlNamespace.GLOBAL), type: T.MDL_INTENTION_EXCLUSIVE, duration: D.MDL_STATEMENT },
-        ...(p.backupLock === false ? [] : [{ key: mdlKey(MdlNamespace.BACKUP_LOCK), type: T.MDL_INTENTION_EXCLUSIVE, duration: D.MDL_TRANSACTION }]),
-        ...[...new Set(ts.map((t) => t.db))].map((d) => ({ key: mdlKey(MdlNamespace.SCHEMA, d), type: T.MDL_INTENTION_EXCLUSIVE, duration: D.MDL_TRANSACTION })),
-        ...ts.map((t) => ({ key: tableKey(t), type: T.MDL_SHARED_NO_READ_WRITE, duration: D.MDL_TRANSACTION })),
-      ]);
-      steps = [
-        { op: "force_dml_deadlock_weight", value: true },
-        ...reqs.map((r) => acquire(r.key, r.type, r.duration)),
-        { op: "force_dml_deadlock_weight", value: false },
-        { op: "set_explicit_duration" },
-      ];
-      basis.push("PFS-01 markers 7/8 (5.7): GLOBAL IX STATEMENT, SCHEMA IX TRANSACTION, TABLE SNRW TRANSACTION, in that order");
-      if (p.backupLock !== false) unverified.push("8.0: BACKUP_LOCK IX for LOCK TABLES ... WRITE, as for DDL (lock_table_names); not confirmed in 8.0 source");
-      break;
-    }
     case "ALTER_TABLE": {
       const alg = p.algorithm ?? "INPLACE";
       const lk = p.lock ?? "DEFAULT";
-      const k = tableKey(target);
-      const opened: { key: MdlKey; type: enum_mdl_type; duration: enum_mdl_duration }[] = [{ key: k, type: T.MDL_SHARED_UPGRADABLE, duration: D.MDL_TRANSACTION }];
-      if (p.renameTo) opened.push({ key: tableKey({ db, name: p.renameTo }), type: T.MDL_EXCLUSIVE, duration: D.MDL_TRANSACTION });
-      steps = [...ddlPrefix([db], p), ...sortLikeAcquireLocks(opened).map((r) => acquire(r.key, r.type, r.duration))];
-      for (const parent of p.fkParents ?? []) {
-        steps.push(acquire(tableKey(parent), T.MDL_SHARED_READ_ONLY, D.MDL_TRANSACTION, "FK parent of the altered child (seed 004)"));
-      }
-      steps.push({ op: "work", phase: "opened" });
+      const k = tableKey(c.tables[0]!);
+      steps = [...at("lock_table_names", true), ...at("alter_fk_open", true), { op: "work", phase: "opened" }];
       if (alg === "COPY") {
-        steps.push({ op: "upgrade", key: k, to: lk === "EXCLUSIVE" ? T.MDL_EXCLUSIVE : T.MDL_SHARED_NO_WRITE, note: "copy phase" });
+        steps.push({ op: "upgrade", key: k, to: lk === "EXCLUSIVE" ? enum_mdl_type.MDL_EXCLUSIVE : enum_mdl_type.MDL_SHARED_NO_WRITE, note: "copy phase" });
+        steps.push(...at("alter_before_copy", true));
         steps.push({ op: "work", phase: "copy" });
-        steps.push({ op: "upgrade", key: k, to: T.MDL_EXCLUSIVE, note: "rename/swap phase" });
+        steps.push({ op: "upgrade", key: k, to: enum_mdl_type.MDL_EXCLUSIVE, note: "rename/swap phase" });
+        steps.push(...at("alter_before_commit", true));
         steps.push({ op: "work", phase: "rename" });
-        basis.push("mdl_sync.test: ALTER ... ADD COLUMN is SU->SNW->X; ALGORITHM=COPY, LOCK=SHARED holds SNW after alter_table_copy_after_lock_upgrade");
+        basis.add("mdl_sync.test: ALTER ... ADD COLUMN is SU->SNW->X; ALGORITHM=COPY, LOCK=SHARED holds SNW after alter_table_copy_after_lock_upgrade");
       } else if (alg === "INSTANT") {
-        steps.push({ op: "upgrade", key: k, to: T.MDL_EXCLUSIVE, note: "commit" });
+        steps.push({ op: "upgrade", key: k, to: enum_mdl_type.MDL_EXCLUSIVE, note: "commit" });
+        steps.push(...at("alter_before_commit", true));
         steps.push({ op: "work", phase: "commit" });
         unverified.push("ALGORITHM=INSTANT: X taken only for the commit phase");
       } else {
         const sup = p.inplaceSupport ?? "NO_LOCK_AFTER_PREPARE";
         if (sup === "EXCLUSIVE_LOCK" || sup === "SHARED_LOCK_AFTER_PREPARE" || sup === "NO_LOCK_AFTER_PREPARE" || lk === "EXCLUSIVE") {
-          steps.push({ op: "upgrade", key: k, to: T.MDL_EXCLUSIVE, note: "prepare phase" });
+          steps.push({ op: "upgrade", key: k, to: enum_mdl_type.MDL_EXCLUSIVE, note: "prepare phase" });
           steps.push({ op: "work", phase: "prepare" });
           if ((sup === "SHARED_LOCK_AFTER_PREPARE" || sup === "NO_LOCK_AFTER_PREPARE") && lk !== "EXCLUSIVE") {
-            const to = sup === "SHARED_LOCK_AFTER_PREPARE" || lk === "SHARED" ? T.MDL_SHARED_NO_WRITE : T.MDL_SHARED_UPGRADABLE;
+            const to = sup === "SHARED_LOCK_AFTER_PREPARE" || lk === "SHARED" ? enum_mdl_type.MDL_SHARED_NO_WRITE : enum_mdl_type.MDL_SHARED_UPGRADABLE;
             steps.push({ op: "downgrade", key: k, to, note: "alter_table_inplace_after_lock_downgrade" });
           }
         } else if (sup === "SHARED_LOCK" || lk === "SHARED") {
-          steps.push({ op: "upgrade", key: k, to: T.MDL_SHARED_NO_WRITE, note: "LOCK=SHARED" });
+          steps.push({ op: "upgrade", key: k, to: enum_mdl_type.MDL_SHARED_NO_WRITE, note: "LOCK=SHARED" });
         }
         steps.push({ op: "work", phase: "inplace" });
-        steps.push({ op: "upgrade", key: k, to: T.MDL_EXCLUSIVE, note: "wait_while_table_is_used() before commit" });
+        steps.push({ op: "upgrade", key: k, to: enum_mdl_type.MDL_EXCLUSIVE, note: "wait_while_table_is_used() before commit" });
+        steps.push(...at("alter_before_commit", true));
         steps.push({ op: "work", phase: "commit" });
-        basis.push("sql_table.cc mysql_inplace_alter_table(): X for prepare, downgrade to SU/SNW, X before commit");
+        basis.add("sql_table.cc mysql_inplace_alter_table(): X for prepare, downgrade to SU/SNW, X before commit");
       }
-      if ((p.fkParents?.length ?? 0) > 0) unverified.push("8.0 may also take X on FK parents when FK metadata changes; only SRO (seed 004) is modelled");
-      unverified.push("BACKUP_LOCK IX (8.0) duration");
       break;
     }
-    case "CREATE_TABLE": {
-      const k = tableKey(target);
-      steps = [...ddlPrefix([db], p), acquire(k, T.MDL_SHARED, D.MDL_TRANSACTION), { op: "upgrade", key: k, to: T.MDL_EXCLUSIVE, note: "table does not exist" }, { op: "work", phase: "create" }];
-      basis.push("open_table(): CREATE TABLE opens with S and upgrades to X when the table does not exist (quoted 8.0 code); conformance: CREATE = X");
-      break;
-    }
+    case "CREATE_TABLE":
     case "DROP_TABLE":
-    case "TRUNCATE_TABLE": {
-      const ts = (p.tables ?? [target]).map((t) => tref(t, db));
-      steps = [
-        ...ddlPrefix(ts.map((t) => t.db), p),
-        ...sortLikeAcquireLocks(ts.map((t) => ({ key: tableKey(t), type: T.MDL_EXCLUSIVE }))).map((r) => acquire(r.key, r.type, D.MDL_TRANSACTION)),
-        { op: "work", phase: kind === "DROP_TABLE" ? "drop" : "truncate" },
-      ];
-      basis.push("PFS-01 marker 4: DROP TABLE = GLOBAL IX STATEMENT, SCHEMA IX TRANSACTION, TABLE X TRANSACTION");
+    case "TRUNCATE_TABLE":
+    case "RENAME_TABLE":
+      steps = [...at("lock_table_names", true), { op: "work", phase: kind.toLowerCase().replace("_table", "") }];
       break;
-    }
-    case "RENAME_TABLE": {
-      const pairs = p.renames ?? [[target.name, `${target.name}_new`]];
-      const names = new Set<string>();
-      for (const [a, b] of pairs) {
-        names.add(a);
-        names.add(b);
-      }
-      steps = [
-        ...ddlPrefix([db], p),
-        ...sortLikeAcquireLocks([...names].map((n) => ({ key: tableKey({ db, name: n }), type: T.MDL_EXCLUSIVE }))).map((r) => acquire(r.key, r.type, D.MDL_TRANSACTION)),
-        { op: "work", phase: "rename" },
-      ];
-      basis.push("mdl_sync.test / docs: RENAME takes X on every source and target name, in name order (acquire_locks sort)");
-      break;
-    }
     case "HANDLER_OPEN": {
-      const k = tableKey(target);
-      steps = [
-        acquire(k, T.MDL_SHARED, D.MDL_TRANSACTION),
-        { op: "set_lock_duration", key: k, duration: D.MDL_EXPLICIT },
-        { op: "needs_thr_lock_abort", value: true },
-      ];
-      basis.push("mdl.h: S is (mis-)used for open HANDLERs; conformance: explicit duration until HANDLER CLOSE");
-      unverified.push("HANDLER OPEN acquiring with TRANSACTION then set_lock_duration(EXPLICIT) is from memory of sql_handler.cc");
+      steps = [...at("execute"), { op: "needs_thr_lock_abort", value: true }];
       break;
     }
     case "GET_LOCK":
-      steps = [acquire(mdlKey(MdlNamespace.USER_LEVEL_LOCK, "", p.lockName ?? "lock"), T.MDL_EXCLUSIVE, D.MDL_EXPLICIT)];
-      basis.push("PFS-01 marker 13: USER LEVEL LOCK EXCLUSIVE EXPLICIT, OBJECT_SCHEMA NULL");
+      steps = at("execute");
       break;
     case "RELEASE_LOCK":
       steps = [{ op: "release", key: mdlKey(MdlNamespace.USER_LEVEL_LOCK, "", p.lockName ?? "lock") }];
-      basis.push("PFS-01 marker 15");
+      basis.add("item_func.cc Item_func_release_lock::val_int()");
       break;
     case "FTWRL":
-      steps = [
-        acquire(mdlKey(MdlNamespace.GLOBAL), T.MDL_SHARED, D.MDL_EXPLICIT, "lock_global_read_lock()"),
-        { op: "work", phase: "flush tables (Waiting for table flush; not MDL)" },
-        acquire(mdlKey(MdlNamespace.COMMIT), T.MDL_SHARED, D.MDL_EXPLICIT, "make_global_read_lock_block_commit()"),
-      ];
-      basis.push("conformance FTWRL-01/02: GLOBAL S then COMMIT S; waits show 'Waiting for global read lock' / 'Waiting for commit lock'");
+      steps = [...at("lock_global_read_lock"), { op: "work", phase: "flush tables (Waiting for table flush; not MDL)" }, ...at("make_global_read_lock_block_commit")];
       break;
     case "LOCK_INSTANCE_FOR_BACKUP":
-      steps = [acquire(mdlKey(MdlNamespace.BACKUP_LOCK), T.MDL_SHARED, D.MDL_EXPLICIT)];
-      unverified.push("LOCK INSTANCE FOR BACKUP = BACKUP_LOCK S explicit, from memory");
+      steps = at("execute");
       break;
     case "COMMIT":
-      steps = p.hasChanges
-        ? [acquire(mdlKey(MdlNamespace.COMMIT), T.MDL_INTENTION_EXCLUSIVE, D.MDL_EXPLICIT, "ha_commit_trans(); released right after the commit"), { op: "work", phase: "commit" }, { op: "release", key: mdlKey(MdlNamespace.COMMIT) }]
-        : [];
-      basis.push("conformance FTWRL-02/03: COMMIT of a transaction with changes takes COMMIT IX; read-only COMMIT takes nothing");
-      unverified.push("COMMIT IX duration EXPLICIT with release right after commit, from memory of handler.cc");
+      steps = p.hasChanges ? [...at("ha_commit_trans"), { op: "work", phase: "commit" }, { op: "release", key: mdlKey(MdlNamespace.COMMIT) }] : [];
       break;
   }
-  return { steps, basis, unverified };
+  return { steps, basis: [...basis], unverified };
+}
+
+/** A plan as explain-style lines: one per step, MySQL names (performance_schema spelling for types). */
+export function formatPlan(plan: LockPlan): string[] {
+  const type = (t: enum_mdl_type): string => MDL_TYPE_PFS_NAME[t]!;
+  return plan.steps.map((s) => {
+    switch (s.op) {
+      case "acquire":
+        return `acquire   ${describeKey(s.key)} ${type(s.type)} ${MDL_DURATION_PFS_NAME[s.duration]}`;
+      case "upgrade":
+        return `upgrade   ${describeKey(s.key)} -> ${type(s.to)}${s.note ? `  (${s.note})` : ""}`;
+      case "downgrade":
+        return `downgrade ${describeKey(s.key)} -> ${type(s.to)}${s.note ? `  (${s.note})` : ""}`;
+      case "force_dml_deadlock_weight":
+        return `set_force_dml_deadlock_weight(${s.value === "can_back_off" ? "can_back_off()" : String(s.value)})`;
+      case "release":
+        return `release   ${describeKey(s.key)}`;
+      case "work":
+        return `  ... ${s.phase}`;
+      default:
+        return s.op;
+    }
+  });
 }
 
 /**
@@ -350,10 +269,15 @@ export class LockPlanRunner {
   /** Tickets this plan holds, by key string. */
   readonly tickets = new Map<string, import("./lock.js").MdlTicket>();
 
+  /** Open_table_context::can_back_off(): the statement started holding no MDL */
+  private readonly canBackOff: boolean;
+
   constructor(
     readonly ctx: import("./context.js").MdlContext,
     readonly plan: LockPlan,
-  ) {}
+  ) {
+    this.canBackOff = !ctx.has_locks();
+  }
 
   get index(): number {
     return this.i;
@@ -412,7 +336,7 @@ export class LockPlanRunner {
           break;
         }
         case "force_dml_deadlock_weight":
-          this.ctx.set_force_dml_deadlock_weight(step.value);
+          this.ctx.set_force_dml_deadlock_weight(step.value === "can_back_off" ? this.canBackOff : step.value);
           break;
         case "needs_thr_lock_abort":
           this.ctx.set_needs_thr_lock_abort(step.value);

@@ -10,6 +10,13 @@ export interface TableRef {
   name: string;
 }
 
+/** A FOREIGN KEY clause: the parent, its actions (none given = RESTRICT) and its constraint name, if any. */
+export interface ForeignKeyClause extends TableRef {
+  onDelete: string;
+  onUpdate: string;
+  constraint?: string;
+}
+
 export type Statement =
   | { kind: "begin"; consistentSnapshot: boolean }
   | { kind: "commit" }
@@ -21,8 +28,8 @@ export type Statement =
   | { kind: "insert" | "update" | "delete"; table: TableRef; lowPriority: boolean; rows: string[][] }
   | { kind: "lock_tables"; items: { table: TableRef; mode: "READ" | "READ LOCAL" | "WRITE" | "LOW_PRIORITY WRITE" }[] }
   | { kind: "unlock_tables" }
-  | { kind: "alter_table"; table: TableRef; algorithm: string; lock: string; renameTo: TableRef | null; addIndexColumns: string[]; addPrimaryKey: string[]; addsColumn: boolean }
-  | { kind: "create_table"; table: TableRef; ifNotExists: boolean; columns: string[]; parents: TableRef[] }
+  | { kind: "alter_table"; table: TableRef; algorithm: string; lock: string; renameTo: TableRef | null; addIndexColumns: string[]; addPrimaryKey: string[]; addsColumn: boolean; addForeignKeys: ForeignKeyClause[]; dropForeignKeys: string[] }
+  | { kind: "create_table"; table: TableRef; ifNotExists: boolean; columns: string[]; parents: ForeignKeyClause[] }
   | { kind: "drop_table"; tables: TableRef[]; ifExists: boolean }
   | { kind: "rename_table"; pairs: [TableRef, TableRef][] }
   | { kind: "truncate_table"; table: TableRef }
@@ -127,11 +134,13 @@ export function parseStatement(sql: string, defaultDb = "test"): Statement {
       addIndexColumns: addIndex ? splitCols(addIndex[1]!) : [],
       addPrimaryKey: addPk ? splitCols(addPk[1]!) : [],
       addsColumn: /ADD\s+(COLUMN\s+)?(?!INDEX|KEY|PRIMARY|UNIQUE|FOREIGN|CONSTRAINT)\w+\s+\w+/i.test(rest),
+      addForeignKeys: foreignKeysOf(rest, defaultDb),
+      dropForeignKeys: [...rest.matchAll(/DROP\s+FOREIGN\s+KEY\s+`?(\w+)`?/gi)].map((d) => d[1]!),
     };
   }
   if ((m = new RegExp(`^CREATE\\s+(?:TEMPORARY\\s+)?TABLE\\s+(IF NOT EXISTS\\s+)?${TABLE}\\s*(\\(.*\\))?`, "is").exec(text))) {
     const body = m[4] ?? "";
-    const parents = [...body.matchAll(new RegExp(`REFERENCES\\s+${TABLE}`, "gi"))].map((r) => table(joinTable(r[1], r[2])));
+    const parents = foreignKeysOf(body, defaultDb);
     return { kind: "create_table", table: table(joinTable(m[2], m[3])), ifNotExists: !!m[1], columns: columnsOf(body), parents };
   }
   if ((m = /^DROP\s+TABLES?\s+(IF EXISTS\s+)?(.+)$/is.exec(text))) {
@@ -221,6 +230,18 @@ function infoSchemaTarget(text: string, defaultDb: string): TableRef[] {
   const name = /table_name\s*=\s*'([^']+)'/i.exec(text)?.[1];
   const db = /table_schema\s*=\s*'([^']+)'/i.exec(text)?.[1] ?? defaultDb;
   return name ? [{ db, name }] : [];
+}
+
+const FK_ACTION = "(RESTRICT|CASCADE|SET\\s+NULL|SET\\s+DEFAULT|NO\\s+ACTION)";
+
+/** The FOREIGN KEY ... REFERENCES clauses of a CREATE TABLE body or an ALTER TABLE's clauses. */
+function foreignKeysOf(text: string, defaultDb: string): ForeignKeyClause[] {
+  const re = new RegExp(`(?:CONSTRAINT\\s+\`?(\\w+)\`?\\s+)?(?:FOREIGN\\s+KEY[^(]*\\([^)]*\\)\\s+)?REFERENCES\\s+${TABLE}\\s*(?:\\([^)]*\\))?((?:\\s+ON\\s+(?:DELETE|UPDATE)\\s+${FK_ACTION})*)`, "gi");
+  return [...text.matchAll(re)].map((r) => {
+    const actions = r[4] ?? "";
+    const action = (on: string): string => new RegExp(`ON\\s+${on}\\s+${FK_ACTION}`, "i").exec(actions)?.[1]?.toUpperCase().replace(/\s+/g, " ") ?? "RESTRICT";
+    return { ...parseTable(joinTable(r[2], r[3]), defaultDb), onDelete: action("DELETE"), onUpdate: action("UPDATE"), ...(r[1] ? { constraint: r[1] } : {}) };
+  });
 }
 
 function splitCols(s: string): string[] {

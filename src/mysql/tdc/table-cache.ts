@@ -1,6 +1,5 @@
 import type { Kernel } from "../../kernel/kernel.js";
 import type { SimThread } from "../../kernel/thread.js";
-import type { Waitable } from "../../kernel/waitable.js";
 
 /**
  * The table definition cache as FLUSH TABLES sees it (sql/table_cache.cc, sql/sql_base.cc, 5.7/8.0):
@@ -9,21 +8,24 @@ import type { Waitable } from "../../kernel/waitable.js";
  * - FLUSH TABLES bumps `refresh_version` (close_cached_tables): every existing share now "has an
  *   old version" and is freed as soon as its last user closes its TABLE.
  * - A statement opening a table whose share has an old version waits in "Waiting for table flush"
- *   (tdc_wait_for_old_version) until the old share is gone, then opens a fresh one.
- * - FLUSH TABLES (with or without READ LOCK) waits in "Waiting for table flush" until no old share
- *   remains (or only its own), with lock_wait_timeout.
+ *   (open_table -> tdc_wait_for_old_version -> TABLE_SHARE::wait_for_old_version), keeping its
+ *   MDL, until the old share is gone, then opens a fresh one (goto retry_share).
+ * - FLUSH TABLES (with or without READ LOCK) waits in "Waiting for table flush" for one old share
+ *   at a time until none remains (or only its own), with lock_wait_timeout (close_cached_tables).
+ * Both waits are Wait_for_flush nodes of the MDL deadlock search: the waiter registers a flush
+ * ticket on the share (`addFlushTicket`), and free_table_share() of the share's last user tells
+ * every ticket GRANTED. The waiting itself (the MDL_wait slot) is the locking model's.
  *
  * Users are counted per thread: a long SELECT keeps its TABLE open until the statement ends.
  */
 export class TableDefinitionCache {
   refreshVersion = 1;
   private readonly shares = new Map<string, Share>();
-  private readonly flushWaits: FlushWait[] = [];
 
   constructor(readonly kernel: Kernel) {}
 
   /** A share that a thread opening `key` must wait for, or null if it can open now. */
-  oldShare(key: string): Waitable | null {
+  oldShare(key: string): Share | null {
     const s = this.shares.get(key);
     if (s && s.version !== this.refreshVersion && s.users.size > 0) return s;
     // FLUSH TABLES retired the share from the cache, but its last user has not closed it yet
@@ -34,7 +36,7 @@ export class TableDefinitionCache {
   open(t: SimThread, key: string): void {
     let s = this.shares.get(key);
     if (!s || s.version !== this.refreshVersion) {
-      s = new Share(this, key, this.refreshVersion);
+      s = new Share(key, this.refreshVersion);
       this.shares.set(key, s);
     }
     s.users.set(t, (s.users.get(t) ?? 0) + 1);
@@ -61,22 +63,21 @@ export class TableDefinitionCache {
   }
 
   /**
-   * FLUSH TABLES [list]: bump the version (all tables, or only the listed ones) and return a
-   * waitable that is free once no old share used by another thread remains.
+   * FLUSH TABLES [list]: bump the version (all tables, or only the listed ones): every share in
+   * use now has an old version (close_cached_tables; tdc_remove_table for a list).
    */
-  flush(t: SimThread, keys: string[] | null): FlushWait {
+  flush(keys: string[] | null): void {
     if (keys === null) this.refreshVersion++;
     const targets = keys === null ? [...this.shares.values()] : keys.map((k) => this.shares.get(k)).filter((s): s is Share => !!s);
     for (const s of targets) {
       if (keys !== null) s.version = -1; // tdc_remove_table: this share alone is now old
       this.retire(s);
     }
-    return new FlushWait(this, t, keys);
   }
 
-  /** Tables with an old version that threads other than `self` still use. */
-  busyOld(self: SimThread, keys: string[] | null): string[] {
-    return this.retired.filter((s) => (keys === null || keys.includes(s.key)) && [...s.users.keys()].some((u) => u !== self)).map((s) => s.key);
+  /** close_cached_tables' next wait: the first old share (of `keys`) that a thread other than `self` still uses. */
+  firstBusyOld(self: SimThread, keys: string[] | null): Share | null {
+    return this.retired.find((s) => (keys === null || keys.includes(s.key)) && [...s.users.keys()].some((u) => u !== self)) ?? null;
   }
 
   usersOf(key: string): SimThread[] {
@@ -94,33 +95,22 @@ export class TableDefinitionCache {
     if (!this.retired.includes(s)) this.retired.push(s);
   }
 
-  registerFlushWait(w: FlushWait): void {
-    this.flushWaits.push(w);
-  }
-
-  dropFlushWait(w: FlushWait): void {
-    const i = this.flushWaits.indexOf(w);
-    if (i >= 0) this.flushWaits.splice(i, 1);
-  }
-
   private released(s: Share): void {
     if (s.users.size > 0) return;
     const i = this.retired.indexOf(s);
     if (i >= 0) this.retired.splice(i, 1);
     if (this.shares.get(s.key) === s && s.version !== this.refreshVersion) this.shares.delete(s.key);
-    s.wakeOpeners();
-    for (const w of [...this.flushWaits]) w.check();
+    s.notifyFlushTickets();
   }
 }
 
-/** A TABLE_SHARE; openers of an old one wait on it ("Waiting for table flush"). */
-class Share implements Waitable {
-  readonly kind = "table_flush";
+/** A TABLE_SHARE: who uses it, and the flush tickets of those waiting for it to go. */
+export class Share {
   readonly users = new Map<SimThread, number>();
-  private readonly waiters: SimThread[] = [];
+  /** m_flush_tickets: one callback per Wait_for_flush, told when the last user has closed the share */
+  private readonly flushTickets = new Set<() => void>();
 
   constructor(
-    private readonly tdc: TableDefinitionCache,
     readonly key: string,
     public version: number,
   ) {}
@@ -129,70 +119,19 @@ class Share implements Waitable {
     return `TABLE_SHARE ${this.key} (old version)`;
   }
 
-  acquire(t: SimThread): boolean {
-    if (this.users.size === 0) return true;
-    this.waiters.push(t);
-    return false;
+  /** m_flush_tickets.push_front(); returns the remove() */
+  addFlushTicket(granted: () => void): () => void {
+    this.flushTickets.add(granted);
+    return () => this.flushTickets.delete(granted);
   }
 
-  wakeOpeners(): void {
-    for (const w of this.waiters.splice(0)) this.tdc.kernel.wake(w, "granted");
+  /** free_table_share(): every flush ticket's context gets GRANTED */
+  notifyFlushTickets(): void {
+    for (const f of [...this.flushTickets]) f();
   }
 
-  release(): void {}
-
-  cancel(t: SimThread): boolean {
-    const i = this.waiters.indexOf(t);
-    if (i >= 0) this.waiters.splice(i, 1);
-    return true;
-  }
-
+  /** the threads whose TABLEs use the share (TABLE_SHARE::visit_subgraph's edges) */
   holders(): readonly SimThread[] {
     return [...this.users.keys()];
-  }
-}
-
-/** FLUSH TABLES waiting for old shares to go. */
-export class FlushWait implements Waitable {
-  readonly kind = "table_flush";
-  readonly name: string;
-  private waiter: SimThread | null = null;
-
-  constructor(
-    private readonly tdc: TableDefinitionCache,
-    private readonly self: SimThread,
-    private readonly keys: string[] | null,
-  ) {
-    this.name = keys === null ? "table definition cache (all tables flushed)" : `table definition cache (${keys.join(", ")})`;
-  }
-
-  acquire(t: SimThread): boolean {
-    if (this.tdc.busyOld(this.self, this.keys).length === 0) return true;
-    this.waiter = t;
-    this.tdc.registerFlushWait(this);
-    return false;
-  }
-
-  check(): void {
-    if (this.waiter && this.tdc.busyOld(this.self, this.keys).length === 0) {
-      const w = this.waiter;
-      this.waiter = null;
-      this.tdc.dropFlushWait(this);
-      this.tdc.kernel.wake(w, "granted");
-    }
-  }
-
-  release(): void {}
-
-  cancel(): boolean {
-    this.waiter = null;
-    this.tdc.dropFlushWait(this);
-    return true;
-  }
-
-  holders(): readonly SimThread[] {
-    const out = new Set<SimThread>();
-    for (const s of this.tdc.retired) if (this.keys === null || this.keys.includes(s.key)) for (const u of s.users.keys()) if (u !== this.self) out.add(u);
-    return [...out];
   }
 }
