@@ -1,0 +1,75 @@
+// The fast paths of issue 20 (scenario compiled once, no trace work when the trace is off, O(change)
+// invariant checks) must not change any result: every sampled bundled scenario and seed gives the
+// same outcome, schedule, steps, virtual time and trace hash as before them. The fixture was
+// recorded from the code before the fast paths (RECORD=1 rewrites it; never do that to make this pass).
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { explore, schedulerFor, type RunFn } from "../../src/explore/explore.js";
+import { decodeSchedule } from "../../src/kernel/schedule-string.js";
+import { loadScenarioFile } from "../../src/scenario/loader.js";
+import { runScenario } from "../../src/scenario/run.js";
+
+const FIXTURE = "test/explore/fixtures/reports.json";
+
+export const SAMPLE = [
+  "scenarios/conformance/DL-01.yaml",
+  "scenarios/conformance/DL-02.yaml",
+  "scenarios/conformance/FTWRL-01.yaml",
+  "scenarios/conformance/MDL-A1.yaml",
+  "scenarios/conformance/MDL-B3.yaml",
+  "scenarios/conformance/MWLC-01.yaml",
+  "scenarios/conformance/PFS-01.yaml",
+  "scenarios/binlog/bug68569-explore.yaml",
+  "scenarios/binlog/bug68569-explore-durable.yaml",
+  "scenarios/binlog/bug68569-lost-wakeup.yaml",
+  "scenarios/mdl/upgrade-deadlock-explore.yaml",
+  "scenarios/mdl/fk-alter-starvation.yaml",
+  "scenarios/mdl/flush-wait-deadlock.yaml",
+  "scenarios/ftwrl/backup-stall-explore.yaml",
+  "scenarios/ftwrl/kill-flush-wait.yaml",
+  "scenarios/examples/sleep-and-send.yaml",
+  "scenarios/cpu/cfs-spin.yaml",
+  "scenarios/files/strace-inject-25.yaml",
+];
+
+type Row = { key: string; outcome: string; schedule: string; steps: number; virtual_time_ns: number; trace_sha256: string; failed_expectations: number };
+
+function sample(): Row[] {
+  const rows: Row[] = [];
+  for (const file of SAMPLE) {
+    const sc = loadScenarioFile(file);
+    const cases: ["fifo" | "pct" | "delay", number][] = [["fifo", 1], ["pct", 2], ["delay", 3]];
+    for (const [strategy, seed] of cases) {
+      for (const traced of [true, false]) {
+        const r = runScenario(sc, { seed, scheduler: strategy === "fifo" ? undefined : schedulerFor(strategy, seed, { depth: 3, steps: strategy === "pct" ? 50 : 400 }), noTrace: !traced }).report;
+        rows.push({ key: `${file} ${strategy} seed ${seed} ${traced ? "traced" : "untraced"}`, outcome: r.outcome, schedule: r.schedule, steps: r.steps, virtual_time_ns: r.virtual_time_ns, trace_sha256: r.trace_sha256, failed_expectations: r.expectations.filter((e) => !e.ok).length });
+      }
+    }
+  }
+  return rows;
+}
+
+describe("fast paths change no result (fixture recorded before them)", () => {
+  it("the sampled bundled scenarios give the same outcome, schedule, steps, time and trace hash", () => {
+    const rows = sample();
+    if (process.env.RECORD === "1") writeFileSync(FIXTURE, `${JSON.stringify(rows, null, 1)}\n`);
+    const want = JSON.parse(readFileSync(FIXTURE, "utf8")) as Row[];
+    expect(rows).toEqual(want);
+  });
+
+  it("explore finds the same first failure as before", () => {
+    const got: Record<string, unknown>[] = [];
+    for (const [file, strategy] of [["scenarios/binlog/bug68569-explore.yaml", "pct"], ["scenarios/mdl/upgrade-deadlock-explore.yaml", "pct"], ["scenarios/binlog/bug68569-explore-durable.yaml", "delay"]] as const) {
+      const sc = loadScenarioFile(file);
+      const run: RunFn = (scheduler, seed) => {
+        const { report } = runScenario(sc, { seed, scheduler, noTrace: true });
+        return { failed: report.outcome !== "completed" || report.expectations.some((e) => !e.ok), outcome: report.outcome, schedule: decodeSchedule(report.schedule), steps: report.steps };
+      };
+      const res = explore(run, { strategy, runs: 300, seed: 1, depth: sc.explore?.depth });
+      got.push({ file, strategy, runs: res.runs, failing: res.failingRuns, first: res.firstFailure && { seed: res.firstFailure.seed, run: res.firstFailure.run, schedule: res.firstFailure.schedule, outcome: res.firstFailure.outcome } });
+    }
+    const fixture = "test/explore/fixtures/explore.json";
+    if (process.env.RECORD === "1") writeFileSync(fixture, `${JSON.stringify(got, null, 1)}\n`);
+    expect(got).toEqual(JSON.parse(readFileSync(fixture, "utf8")));
+  });
+});
