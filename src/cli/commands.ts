@@ -1,7 +1,9 @@
 import { ReplayScheduler } from "../kernel/scheduler.js";
 import { decodeSchedule, ScheduleStringError, type Schedule } from "../kernel/schedule-string.js";
 import { formatDuration } from "../kernel/time.js";
-import { explore, schedulerFor, shrinkSchedule, type RunFn, type Strategy } from "../explore/explore.js";
+import { schedulerFor, shrinkSchedule, type Strategy } from "../explore/explore.js";
+import { exploreParallel, scenarioRunFn } from "../explore/index.js";
+import { SweepInputError } from "../sweep/grid.js";
 import { SYSTEM_VARIABLES } from "../mysql/sysvars.js";
 import { narrative } from "../render/narrative.js";
 import { runScenario, type RunArtifacts, type RunReport } from "../scenario/run.js";
@@ -22,10 +24,7 @@ interface RunArgs {
   verbose?: boolean;
 }
 
-/** Whether a run counts as failing for explore: an expectation failed, or it hung or broke. */
-export function runFailed(r: RunReport): boolean {
-  return r.expectations.some((e) => !e.ok) || (r.expectations.length === 0 && ["deadlock", "hang", "error"].includes(r.outcome));
-}
+export { runFailed } from "../explore/scenario-run.js";
 
 export async function runCommand(a: RunArgs & { strategy?: "fifo" | "random" | "pct" | "delay"; report?: string }): Promise<void> {
   const sc = loadOrFail(a.file);
@@ -116,6 +115,8 @@ interface ExploreArgs extends RunArgs {
   maxDepth?: number;
   all?: boolean;
   shrink?: boolean;
+  workers?: number;
+  shard?: string;
 }
 
 export async function exploreCommand(a: ExploreArgs): Promise<void> {
@@ -123,21 +124,23 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
   const sets = parseSets(a.set);
   const strategy = (a.strategy ?? sc.explore?.strategy ?? "pct") as Strategy;
   const runs = a.runs ?? sc.explore?.runs ?? 1000;
-  const run: RunFn = (scheduler, seed) => {
-    const { report } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true });
-    return { failed: runFailed(report), outcome: report.outcome, schedule: decodeSchedule(report.schedule), steps: report.steps };
-  };
-  const bar = !a.json && !a.quiet && process.stderr.isTTY ? await progressBar(runs) : null;
+  const run = scenarioRunFn(sc, sets);
+  const bar = !a.json && !a.quiet && process.stderr.isTTY ? await progressBar() : null;
   const started = performance.now();
-  const res = explore(run, {
-    strategy,
-    runs,
-    seed: a.seed,
-    depth: a.depth ?? sc.explore?.depth,
-    maxDepth: a.maxDepth ?? sc.explore?.max_depth,
-    all: a.all,
-    onRun: bar ? (done, failing) => bar.update(done, { failing }) : undefined,
-  });
+  let res;
+  try {
+    res = await exploreParallel({ file: sc.file, sets, strategy, seed: a.seed, depth: a.depth ?? sc.explore?.depth, maxDepth: a.maxDepth ?? sc.explore?.max_depth, all: Boolean(a.all) }, run, {
+      runs,
+      workers: a.workers,
+      shard: a.shard,
+      onStart: (total, workers) => bar?.start(total, workers),
+      onProgress: (done, failing) => bar?.update(done, failing, (performance.now() - started) / 1000),
+    });
+  } catch (e) {
+    bar?.stop();
+    if (e instanceof SweepInputError) throw new CliError(e.message);
+    throw e;
+  }
   bar?.stop();
   const seconds = (performance.now() - started) / 1000;
   const f = res.firstFailure;
@@ -150,6 +153,8 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
       runs: res.runs,
       strategy,
       failing_runs: res.failingRuns,
+      // what `mysqlsim merge` needs to join the shards of one exploration
+      explore: { file: displayPath(sc.file), seed: a.seed, total_runs: runs, shard: res.shard ? `${res.shard.index}/${res.shard.count}` : null, shard_runs: res.shardRuns, all: Boolean(a.all), depth: a.depth ?? sc.explore?.depth ?? null, steps: res.steps ?? null, workers: res.workers },
       first_failure: f ? { seed: f.seed, schedule, outcome: f.outcome, run: f.run, replay } : null,
       runs_per_second: Math.round((res.runs / Math.max(seconds, 1e-9)) * 10) / 10,
       ...(res.exhausted !== undefined ? { exhausted: res.exhausted } : {}),
@@ -189,11 +194,21 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
   process.exitCode = f ? EXIT_FAILED : EXIT_OK;
 }
 
-async function progressBar(total: number): Promise<{ update(n: number, p: { failing: number }): void; stop(): void }> {
+/** Runs done, runs/s and failures so far, on stderr. */
+async function progressBar(): Promise<{ start(total: number, workers: number): void; update(done: number, failing: number, seconds: number): void; stop(): void }> {
   const { default: cliProgress } = await import("cli-progress");
-  const bar = new cliProgress.SingleBar({ format: "exploring [{bar}] {value}/{total} runs, {failing} failing, eta {eta}s", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-  bar.start(total, 0, { failing: 0 });
-  return bar;
+  const bar = new cliProgress.SingleBar({ format: "exploring [{bar}] {value}/{total} runs, {rate} runs/s on {workers} worker(s), {failing} failing, eta {eta}s", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    start: (total, workers) => {
+      started = true;
+      bar.start(total, 0, { failing: 0, rate: 0, workers });
+    },
+    update: (done, failing, seconds) => bar.update(done, { failing, rate: Math.round(done / Math.max(seconds, 1e-3)) }),
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
 }
 
 export function validateCommand(a: { files: string[]; json?: boolean }): void {

@@ -30,6 +30,8 @@ const cli = yargs(hideBin(process.argv))
     .option("strategy", { choices: ["fifo", "random", "pct", "delay", "exhaustive"] as const, describe: "scheduling strategy (default: the scenario's explore.strategy, else pct); fifo: only the seeded timing jitter varies; delay: up to --depth threads held off their CPU per run, 1 µs to 50 ms each" })
     .option("runs", { type: "number", describe: "how many runs (default: the scenario's explore.runs, else 1000)" })
     .option("depth", { type: "number", describe: "pct: bug depth d; delay: delays per run (default 3)" })
+    .option("workers", { type: "number", describe: "worker threads (default: every core); the first failure is the one a single worker finds" })
+    .option("shard", { type: "string", describe: "i/n: run only every n-th run from the i-th (a cluster job array); join the --json results with `merge`" })
     .option("max-depth", { type: "number", describe: "exhaustive: choice points to enumerate (default 1000)" })
     .option("all", { type: "boolean", describe: "do not stop at the first failure; count them" })
     .option("shrink", { type: "boolean", describe: "reduce the failing schedule to a minimal one" })
@@ -61,7 +63,7 @@ const cli = yargs(hideBin(process.argv))
     .option("out", { type: "string", describe: "results file (.jsonl or .csv); resumable" })
     .option("report", { type: "string", describe: "also write an HTML report (metric vs each axis, inline SVG)" })
     .example("$0 sweep scenarios/mdl/fk-alter-starvation.yaml --set max_write_lock_count=1,10,100 --seeds 5", "ALTER latency vs max_write_lock_count"), (a) => sweepCommand(a as never))
-  .command("merge <out> <files..>", "join the results files of a sharded sweep, checking every run is there once", (y: Argv) => y
+  .command("merge <out> <files..>", "join the results files of a sharded sweep (or the --json results of a sharded explore, OUT.json), checking every run is there once", (y: Argv) => y
     .positional("out", { type: "string", describe: "merged results file (.jsonl or .csv)" })
     .positional("files", { type: "string", array: true, describe: "the shards' results files" })
     .example("$0 merge results.jsonl shard-*.jsonl", "join the shards of `sweep --shard i/n`"), async (a) => {

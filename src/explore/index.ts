@@ -1,1 +1,3 @@
 export * from "./explore.js";
+export * from "./parallel.js";
+export * from "./scenario-run.js";

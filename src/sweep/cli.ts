@@ -201,6 +201,8 @@ export interface MergeArgs {
 export async function mergeCli(args: Record<string, unknown>, io: CliIo = processIo): Promise<number> {
   const a = args as unknown as MergeArgs;
   try {
+    // `explore --shard i/n --json` results join into one exploration's result
+    if (/\.json$/i.test(a.out)) return await mergeExplore(a, io);
     const m = mergeResults(a.out, a.files ?? []);
     writeAtomic(a.out, m.text);
     for (const f of m.files) if (f.torn && !a.json) io.err(`note: ${f.file} ends in a cut-short line (a killed run); it was left out`);
@@ -214,4 +216,22 @@ export async function mergeCli(args: Record<string, unknown>, io: CliIo = proces
     }
     throw e;
   }
+}
+
+async function mergeExplore(a: MergeArgs, io: CliIo): Promise<number> {
+  const { readFileSync } = await import("node:fs");
+  const { mergeExploreShards } = await import("../explore/parallel.js");
+  const files = (a.files ?? []).map((file) => {
+    try {
+      return { file, text: readFileSync(file, "utf8") };
+    } catch (e) {
+      throw new SweepInputError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  });
+  const m = mergeExploreShards(files);
+  writeAtomic(a.out, `${JSON.stringify(m, null, 2)}\n`);
+  const f = m.first_failure;
+  if (a.json) io.out(JSON.stringify(m, null, 2));
+  else if (!a.quiet) io.out(`merged ${files.length} explore shard(s) into ${a.out}: ${m.runs} run(s), ${m.failing_runs} failing${f ? `; first failing run #${f.run}, seed ${f.seed}: ${f.replay}` : ""}`);
+  return f ? EXIT_FAILED : EXIT_OK;
 }

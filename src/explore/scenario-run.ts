@@ -1,0 +1,19 @@
+/** One exploration run of a scenario: what explore, its worker threads and the CLI share. */
+import { decodeSchedule } from "../kernel/schedule-string.js";
+import type { SysVarValue } from "../mysql/sysvars.js";
+import type { Scenario } from "../scenario/loader.js";
+import { runScenario, type RunReport } from "../scenario/run.js";
+import type { RunFn } from "./explore.js";
+
+/** Whether a run counts as failing for explore: an expectation failed, or it hung or broke. */
+export function runFailed(r: RunReport): boolean {
+  return r.expectations.some((e) => !e.ok) || (r.expectations.length === 0 && ["deadlock", "hang", "error"].includes(r.outcome));
+}
+
+/** The RunFn of a scenario: a run without a trace (the failing one is re-run with it for the report). */
+export function scenarioRunFn(sc: Scenario, sets: [string, SysVarValue][] = []): RunFn {
+  return (scheduler, seed) => {
+    const { report } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true });
+    return { failed: runFailed(report), outcome: report.outcome, schedule: decodeSchedule(report.schedule), steps: report.steps };
+  };
+}
