@@ -133,6 +133,53 @@ interface Connection {
   statements: number;
 }
 
+/**
+ * What a scenario's statement texts compile to, kept for as long as the scenario (an exploration
+ * runs one Scenario object thousands of times): the parsed statement of a text the script posts
+ * or a program sends, its one-line form and its first keyword. Statements are never changed by
+ * the models (loop statements were always shared between runs), so sharing them changes nothing.
+ */
+class StatementTexts {
+  private static readonly MAX = 20_000;
+  private readonly parsed = new Map<string, Statement>();
+  private readonly lines = new Map<string, string>();
+  private readonly words = new Map<string, string>();
+
+  parse(sql: string): Statement {
+    let st = this.parsed.get(sql);
+    if (st === undefined) {
+      st = parseStatement(sql);
+      if (this.parsed.size < StatementTexts.MAX) this.parsed.set(sql, st);
+    }
+    return st;
+  }
+
+  line(sql: string): string {
+    let l = this.lines.get(sql);
+    if (l === undefined) {
+      l = oneLine(sql);
+      if (this.lines.size < StatementTexts.MAX) this.lines.set(sql, l);
+    }
+    return l;
+  }
+
+  word(sql: string): string {
+    let w = this.words.get(sql);
+    if (w === undefined) {
+      w = firstWords(sql);
+      if (this.words.size < StatementTexts.MAX) this.words.set(sql, w);
+    }
+    return w;
+  }
+}
+
+const TEXTS = new WeakMap<Scenario, StatementTexts>();
+function textsOf(sc: Scenario): StatementTexts {
+  let t = TEXTS.get(sc);
+  if (!t) TEXTS.set(sc, (t = new StatementTexts()));
+  return t;
+}
+
 /** Runs a scenario once: builds the server, the script and the clients, runs, checks expectations. */
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunArtifacts {
   const seed = opts.seed ?? 1;
@@ -170,6 +217,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
   installModels(server);
   for (const { stmt } of sc.setup) applySetup(server, stmt);
 
+  const texts = textsOf(sc);
   const statements: StatementRecord[] = [];
   const conns = new Map<string, Connection>();
   const watches: Watch[] = [];
@@ -194,9 +242,9 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
         else if (conn.thd.ext.disconnected) {
           const e = mysqlError("CR_SERVER_LOST");
           conn.thd.error = e;
-          statements.push({ conn: conn.name, sql: oneLine(sql), startNs: kernel.now, endNs: kernel.now, error: e.def.name });
+          statements.push({ conn: conn.name, sql: texts.line(sql), startNs: kernel.now, endNs: kernel.now, error: e.def.name });
         } else {
-          yield* runOne(t, conn.thd, sql, parseStatement(sql));
+          yield* runOne(t, conn.thd, sql, texts.parse(sql));
           if (conn.thd.ext.disconnected) yield* disconnect(t, conn.thd);
         }
         conn.busy = false;
@@ -215,12 +263,14 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
 
   function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement): Generator<Effect, void, unknown> {
     const start = kernel.now;
+    const line = texts.line(sql);
+    const tracing = kernel.trace.enabled;
     thd.command = "Query";
-    thd.info = oneLine(sql);
+    thd.info = line;
     thd.commandStart = start;
     thd.error = null;
     thd.state = "starting";
-    t.trace("stmt", undefined, { sql: oneLine(sql), conn: thd.name });
+    if (tracing) t.trace("stmt", undefined, { sql: line, conn: thd.name });
     let error: MysqlError | null = null;
     try {
       if (stmt.kind === "kill") yield* killStatement(t, stmt.target, stmt.query);
@@ -234,14 +284,14 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     thd.info = null;
     thd.state = "";
     const end = kernel.now;
-    statements.push({ conn: thd.name, sql: oneLine(sql), startNs: start, endNs: end, error: error?.def.name ?? null });
+    statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null });
     server.metrics.sample("statement_latency_ns", end - start);
-    server.metrics.sample(`stmt:${firstWords(sql)}`, end - start);
+    server.metrics.sample(`stmt:${texts.word(sql)}`, end - start);
     if (error) {
       server.metrics.add("statement_errors");
       server.metrics.add(`errors.${error.def.name}`);
     }
-    t.trace("stmt_end", undefined, { sql: oneLine(sql), conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
+    if (tracing) t.trace("stmt_end", undefined, { sql: line, conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
   }
 
   function* killStatement(t: SimThread, target: string, query: boolean): Generator<Effect, void, unknown> {
@@ -379,7 +429,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
   /** A built-in client program (mysqldump): each statement it sends, until it ends or one fails. */
   function* runProgram(t: SimThread, thd: Thd, p: NonNullable<ThreadDef["program"]>): Generator<Effect, void, unknown> {
     const prog = PROGRAMS[p.name](server, p.args);
-    for (let r = prog.next(null); !r.done; r = prog.next(thd.error)) yield* runOne(t, thd, r.value, parseStatement(r.value));
+    for (let r = prog.next(null); !r.done; r = prog.next(thd.error)) yield* runOne(t, thd, r.value, texts.parse(r.value));
     if (thd.trx.active) yield* rollbackTransaction(t, thd, server);
   }
 
@@ -387,7 +437,8 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
   kernel.stateHook = null;
   const outcome = mapOutcome(result, scriptDone);
   const finalState = (name: string): string => conns.get(name)?.thd.state ?? server.thds.find((d) => d.name === name)?.state ?? "";
-  const expectations = checkExpectations(sc, { outcome, statements, finalState, thds: server.thds, result, metrics: metricsOf(server, kernel.now) });
+  const modelMetrics = metricsOf(server, kernel.now);
+  const expectations = checkExpectations(sc, { outcome, statements, finalState, thds: server.thds, result, metrics: { ...modelMetrics } });
   for (const f of stepFailures) expectations.push({ text: f, ok: false });
   const perConn = new Map<string, number>();
   for (const s of statements) perConn.set(s.conn, (perConn.get(s.conn) ?? 0) + 1);
@@ -395,7 +446,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
   for (const thd of server.thds) {
     connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: perConn.get(thd.name) ?? 0 };
   }
-  const metrics = metricsOf(server, kernel.now);
+  const metrics = modelMetrics;
   Object.assign(metrics, cpuMetrics(machine, kernel));
   if (result.waitFor) {
     // when the first thread of the hang or deadlock started waiting: "time to hang"
