@@ -10,56 +10,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import FastPriorityQueue from "fastpriorityqueue";
-import { Kernel, MS, RandomStream } from "../src/kernel/index.js";
+import { Kernel, MS } from "../src/kernel/index.js";
+import { floor, HORIZON, SLOTS, WORKERS } from "./lib/floor.js";
 import { Semaphore } from "../src/sync/index.js";
 import { StreamingTrace } from "../src/trace/index.js";
-
-const WORKERS = 64;
-const SLOTS = 4;
-const HORIZON = 200_000 * MS;
-
-/** (a) the floor: same model, hand-rolled, nothing but a generator per worker and a heap. */
-function floor(): number {
-  type Ev = { time: number; seq: number; w: number };
-  const q = new FastPriorityQueue<Ev>((a, b) => a.time < b.time || (a.time === b.time && a.seq < b.seq));
-  const rng = new RandomStream(1, "workload");
-  let seq = 0;
-  let free = SLOTS;
-  const waiting: number[] = [];
-  let events = 0;
-  let now = 0;
-  // each worker's generator yields the delay until its next step; -1 means "wants a slot"
-  function* worker(): Generator<number, void, void> {
-    for (;;) {
-      yield -1;
-      yield Math.round((1 + rng.next()) * MS);
-      free++;
-      if (waiting.length > 0) {
-        free--;
-        q.add({ time: now, seq: seq++, w: waiting.shift()! });
-      }
-      yield 0; // the release is a step of its own on the kernel too
-      yield Math.round(rng.uniform(0, 5) * MS);
-    }
-  }
-  const gens = Array.from({ length: WORKERS }, () => worker());
-  for (let w = 0; w < WORKERS; w++) q.add({ time: 0, seq: seq++, w });
-  while (!q.isEmpty()) {
-    const ev = q.poll()!;
-    if (ev.time > HORIZON) break;
-    now = ev.time;
-    events++;
-    const d = gens[ev.w]!.next().value as number;
-    if (d === -1) {
-      if (free > 0) {
-        free--;
-        q.add({ time: now, seq: seq++, w: ev.w });
-      } else waiting.push(ev.w);
-    } else q.add({ time: now + d, seq: seq++, w: ev.w });
-  }
-  return events;
-}
 
 /** (b)/(c) the same model on the kernel. */
 function onKernel(trace?: StreamingTrace): number {

@@ -1,0 +1,94 @@
+/**
+ * Exploration speed (issue 20): runs per second of `explore` on DL-01, bug68569-explore and a
+ * free-running 2 s binlog load (3 committers, FLUSH BINARY LOGS every 5 ms, default scheduler),
+ * on one worker and on every core; and the model's events (kernel steps) per second on the load
+ * against the kernel floor (bench/lib/floor.ts) measured in the same process first. Each figure is
+ * the median of ROUNDS rounds; in a round the one-worker and all-worker cases run in turn, so a
+ * change in the shared machine's load lands on both. Every run is made (--all): no early stop.
+ *
+ *   node dist/bench/explore.js [ROUNDS=3] [SCALE=1]   (SCALE multiplies the runs per case)
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { exploreParallel, scenarioRunFn, type Strategy } from "../src/explore/index.js";
+import { FifoScheduler } from "../src/kernel/scheduler.js";
+import { loadScenarioFile } from "../src/scenario/loader.js";
+import { floor } from "./lib/floor.js";
+
+const ROUNDS = Number(process.argv[2] ?? 3);
+const SCALE = Number(process.argv[3] ?? 1);
+const CORES = availableParallelism();
+
+const LOAD = `name: free-running binlog load, 2 s
+version: "5.6.10"
+variables: { binlog_order_commits: OFF, sync_binlog: 0, innodb_flush_log_at_trx_commit: 0 }
+setup:
+  - CREATE TABLE t (id INT PRIMARY KEY)
+threads:
+  committer: { count: 3, loop: [BEGIN, "INSERT INTO t VALUES (?)", COMMIT] }
+  rotator: { loop: [{ sleep: 5ms }, FLUSH BINARY LOGS] }
+duration: 2s
+hang_after: 1s
+`;
+const dir = mkdtempSync(join(tmpdir(), "mysqlsim-bench-explore-"));
+const loadFile = join(dir, "binlog-load.yaml");
+writeFileSync(loadFile, LOAD);
+
+interface Case {
+  name: string;
+  file: string;
+  strategy: Strategy;
+  runs: number;
+}
+const cases: Case[] = [
+  { name: "DL-01 (pct)", file: "scenarios/conformance/DL-01.yaml", strategy: "pct", runs: 600 * SCALE },
+  { name: "bug68569-explore (pct)", file: "scenarios/binlog/bug68569-explore.yaml", strategy: "pct", runs: 300 * SCALE },
+  { name: "binlog load 2 s (fifo)", file: loadFile, strategy: "fifo", runs: 4 * SCALE },
+];
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
+
+// the floor first, on its own (see bench/kernel.ts for why)
+floor();
+const floorTimes: number[] = [];
+let floorSteps = 0;
+for (let i = 0; i < ROUNDS; i++) {
+  const t0 = performance.now();
+  floorSteps = floor();
+  floorTimes.push((performance.now() - t0) / 1000);
+}
+const floorEps = floorSteps / median(floorTimes);
+
+console.log(`explore benchmark: ${CORES} core(s), median of ${ROUNDS} round(s)`);
+console.log(`  kernel floor ${fmt(floorEps)} steps/s`);
+for (const c of cases) {
+  const sc = loadScenarioFile(c.file);
+  const base = scenarioRunFn(sc);
+  let steps = 0;
+  const run: typeof base = (s, seed) => {
+    const r = base(s, seed);
+    steps += r.steps ?? 0;
+    return r;
+  };
+  const spec = { file: c.file, sets: [], strategy: c.strategy, seed: 1, depth: sc.explore?.depth, all: true };
+  base(new FifoScheduler(), 0); // warm-up
+  const one: number[] = [];
+  const all: number[] = [];
+  let stepsOneWorker = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [workers, times] of [[1, one], [CORES, all]] as const) {
+      steps = 0;
+      const t0 = performance.now();
+      const res = await exploreParallel(spec, run, { runs: c.runs, workers });
+      times.push(res.runs / ((performance.now() - t0) / 1000));
+      if (workers === 1) stepsOneWorker = steps;
+    }
+  }
+  const rOne = median(one);
+  const rAll = median(all);
+  const eps = (stepsOneWorker / c.runs) * rOne;
+  console.log(`  ${c.name.padEnd(26)} ${fmt(c.runs).padStart(5)} runs  1 worker ${rOne.toFixed(1).padStart(8)} runs/s  ${CORES} workers ${rAll.toFixed(1).padStart(8)} runs/s (x${(rAll / rOne).toFixed(2)})  ${fmt(stepsOneWorker / c.runs)} steps/run, ${fmt(eps)} steps/s on 1 worker = ${(eps / floorEps).toFixed(3)} x floor`);
+}
+rmSync(dir, { recursive: true, force: true });
