@@ -39,13 +39,18 @@ export function errorDef(nameOrCode: string | number): ErrorDef | undefined {
   return typeof nameOrCode === "number" ? BY_CODE.get(nameOrCode) : BY_NAME.get(nameOrCode);
 }
 
-/** A MySQL error as a client sees it. */
+/**
+ * A MySQL error as a client sees it. It is a result the client gets, not a bug: no stack trace is
+ * captured (capturing one through the models' generator frames costs more than the statement).
+ */
 export class MysqlError extends Error {
-  constructor(
-    readonly def: ErrorDef,
-    message: string,
-  ) {
+  readonly def: ErrorDef;
+  constructor(def: ErrorDef, message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.def = def;
     this.name = def.name;
   }
 

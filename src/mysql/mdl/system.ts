@@ -94,6 +94,11 @@ export function mdlRequest(
   return { key: mdlKey(namespace, db, name), type: mdlType(type), duration: mdlDuration(duration) };
 }
 
+/** checkLockInvariants' scratch: it never recurses, so one of each serves every call */
+const SEEN = new Set<MdlTicket>();
+const TYPES_OF = new Map<MdlContext, number>();
+const HOLDERS = new Array<number>(MDL_TYPE_END).fill(0);
+
 /** see checkLockInvariants */
 const FULL_CHECK_TICKETS = 32;
 const FULL_CHECK_EVERY = 32;
@@ -324,7 +329,9 @@ export class MdlSystem {
     if (lock.m_waiting.bitmap() !== lock.m_waiting.computedBitmap()) this.fail(`waiting bitmap out of sync on ${lock.toString()}`);
 
     const granted = lock.allGranted();
-    const seen = new Set<MdlTicket>();
+    // scratch collections reused across calls: the check runs after every MDL operation
+    const seen = SEEN;
+    seen.clear();
     for (const t of granted) {
       if (seen.has(t)) this.fail(`ticket ${t.toString()} granted twice on ${lock.toString()}`);
       seen.add(t);
@@ -343,8 +350,9 @@ export class MdlSystem {
     // Granted tickets of different contexts are pairwise compatible. Checked per context against
     // the union of the other contexts' types (O(tickets + contexts x types^2), not O(tickets^2):
     // a GLOBAL lock can have every connection's IX on it).
-    const typesOf = new Map<MdlContext, number>();
-    const holders = new Array<number>(MDL_TYPE_END).fill(0);
+    const typesOf = TYPES_OF;
+    typesOf.clear();
+    const holders = HOLDERS.fill(0);
     for (const t of granted) {
       const bits = typesOf.get(t.ctx) ?? 0;
       if ((bits & (1 << t.type)) === 0) holders[t.type]!++;
@@ -365,7 +373,10 @@ export class MdlSystem {
       }
     }
     let obtrusive = 0;
-    for (const t of [...lock.m_granted.list, ...lock.m_waiting.list]) if (lock.is_obtrusive_lock(t.type)) obtrusive++;
+    for (const t of lock.m_granted.list) if (lock.is_obtrusive_lock(t.type)) obtrusive++;
+    for (const t of lock.m_waiting.list) if (lock.is_obtrusive_lock(t.type)) obtrusive++;
+    seen.clear();
+    typesOf.clear();
     if (obtrusive !== lock.m_obtrusive_locks_granted_waiting_count) {
       this.fail(`obtrusive count ${lock.m_obtrusive_locks_granted_waiting_count} != ${obtrusive} obtrusive tickets on ${lock.toString()}`);
     }

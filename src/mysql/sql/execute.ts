@@ -93,8 +93,9 @@ function* endTransaction(t: SimThread, thd: Thd, server: Server): Generator<Effe
 
 /** Statements that commit an open transaction first (sql_parse.cc CF_AUTO_COMMIT_TRANS). */
 function isImplicitCommit(stmt: Statement): boolean {
-  return ["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "lock_tables", "flush_tables", "lock_instance_for_backup", "begin"].includes(stmt.kind);
+  return IMPLICIT_COMMIT.has(stmt.kind);
 }
+const IMPLICIT_COMMIT = new Set<Statement["kind"]>(["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "lock_tables", "flush_tables", "lock_instance_for_backup", "begin"]);
 
 /** Work no model claimed: transaction control, variables, sleeps, a plain CPU cost. */
 function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): Generator<Effect, void, unknown> {
