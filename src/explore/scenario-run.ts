@@ -1,5 +1,5 @@
 /** One exploration run of a scenario: what explore, its worker threads and the CLI share. */
-import { decodeSchedule } from "../kernel/schedule-string.js";
+import { decodeSchedule, type Schedule } from "../kernel/schedule-string.js";
 import type { SysVarValue } from "../mysql/sysvars.js";
 import type { Scenario } from "../scenario/loader.js";
 import { runScenario, type RunReport } from "../scenario/run.js";
@@ -14,6 +14,15 @@ export function runFailed(r: RunReport): boolean {
 export function scenarioRunFn(sc: Scenario, sets: [string, SysVarValue][] = []): RunFn {
   return (scheduler, seed) => {
     const { report } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true });
-    return { failed: runFailed(report), outcome: report.outcome, schedule: decodeSchedule(report.schedule), steps: report.steps };
+    // decoded only when asked for (a failure, the pct probe): most runs pass and nobody looks
+    let decoded: Schedule | null = null;
+    return {
+      failed: runFailed(report),
+      outcome: report.outcome,
+      get schedule(): Schedule {
+        return (decoded ??= decodeSchedule(report.schedule));
+      },
+      steps: report.steps,
+    };
   };
 }
