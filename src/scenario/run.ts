@@ -146,30 +146,25 @@ class StatementTexts {
   private readonly words = new Map<string, string>();
 
   parse(sql: string): Statement {
-    let st = this.parsed.get(sql);
-    if (st === undefined) {
-      st = parseStatement(sql);
-      if (this.parsed.size < StatementTexts.MAX) this.parsed.set(sql, st);
-    }
-    return st;
+    return StatementTexts.memo(this.parsed, sql, parseStatement);
   }
 
   line(sql: string): string {
-    let l = this.lines.get(sql);
-    if (l === undefined) {
-      l = oneLine(sql);
-      if (this.lines.size < StatementTexts.MAX) this.lines.set(sql, l);
-    }
-    return l;
+    return StatementTexts.memo(this.lines, sql, oneLine);
   }
 
   word(sql: string): string {
-    let w = this.words.get(sql);
-    if (w === undefined) {
-      w = firstWords(sql);
-      if (this.words.size < StatementTexts.MAX) this.words.set(sql, w);
+    return StatementTexts.memo(this.words, sql, (s) => firstWords(s));
+  }
+
+  /** f(sql), remembered for the first MAX texts (a `?` in a loop statement makes many) */
+  private static memo<T>(cache: Map<string, T>, sql: string, f: (sql: string) => T): T {
+    let v = cache.get(sql);
+    if (v === undefined) {
+      v = f(sql);
+      if (cache.size < StatementTexts.MAX) cache.set(sql, v);
     }
-    return w;
+    return v;
   }
 }
 
