@@ -256,9 +256,10 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     c.mailbox.poke(kernel);
   }
 
-  function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement): Generator<Effect, void, unknown> {
+  /** `template`: the loop statement a `?` statement was drawn from (its texts are cached, not each drawn text) */
+  function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement, template = sql): Generator<Effect, void, unknown> {
     const start = kernel.now;
-    const line = texts.line(sql);
+    const line = sql === template ? texts.line(sql) : oneLine(sql);
     const tracing = kernel.trace.enabled;
     thd.command = "Query";
     thd.info = line;
@@ -281,7 +282,8 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     const end = kernel.now;
     statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null });
     server.metrics.sample("statement_latency_ns", end - start);
-    server.metrics.sample(`stmt:${texts.word(sql)}`, end - start);
+    const word = texts.word(template);
+    server.metrics.sample(`stmt:${word.includes("?") ? firstWords(sql) : word}`, end - start);
     if (error) {
       server.metrics.add("statement_errors");
       server.metrics.add(`errors.${error.def.name}`);
@@ -412,7 +414,7 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
             else if (item.kind === "think") yield t.sleep(Math.round(rng.exponential(item.meanNs)));
             else {
               const sql = item.sql.includes("?") ? item.sql.replace(/\?/g, () => String(1 + rng.int(def.randomRange))) : item.sql;
-              yield* runOne(t, thd, sql, item.stmt);
+              yield* runOne(t, thd, sql, item.stmt, item.sql);
               if (thd.error && thd.trx.active) yield* rollbackTransaction(t, thd, server);
             }
           }
