@@ -80,6 +80,11 @@ export interface ParallelOptions {
   onStart?: (shardRuns: number, workers: number) => void;
   /** called after each chunk: runs done in this shard, failing runs so far */
   onProgress?: (done: number, failing: number) => void;
+  /**
+   * asked before each chunk is handed out: true ends the exploration early (Ctrl-C, a wall-clock
+   * limit); the chunks already running finish and the result counts the runs made (`stopped`)
+   */
+  shouldStop?: () => boolean;
   /** runs per chunk (default: sized for a few hundred chunks per worker, at most 64) */
   chunk?: number;
 }
@@ -89,6 +94,8 @@ export interface ParallelResult extends ExploreResult {
   shard: Shard | null;
   /** runs of this shard (all runs when unsharded) */
   shardRuns: number;
+  /** shouldStop ended it before every run was made */
+  stopped: boolean;
   steps?: number;
 }
 
@@ -114,7 +121,7 @@ export async function exploreParallel(spec: ExploreInput, run: RunFn, o: Paralle
     if (shard) throw new SweepInputError("--shard: the exhaustive strategy enumerates interleavings in order and cannot be split; use pct, delay or random");
     o.onStart?.(o.runs, 1);
     const res = explore(run, { strategy: "exhaustive", runs: o.runs, seed: spec.seed, maxDepth: spec.maxDepth, all: spec.all, onRun: o.onProgress });
-    return { ...res, workers: 1, shard: null, shardRuns: o.runs };
+    return { ...res, workers: 1, shard: null, shardRuns: o.runs, stopped: false };
   }
   const steps = probeSteps(run, spec.strategy, spec.seed, spec.steps);
   const strategy = spec.strategy;
@@ -131,13 +138,18 @@ export async function exploreParallel(spec: ExploreInput, run: RunFn, o: Paralle
   let done = 0;
   let failing = 0;
   let lowest: ChunkResult["failure"] = null;
+  let stopped = false;
   await runPool<Chunk, ChunkResult>(chunks, {
     workers,
     script: "explore/worker.js",
     workerData: full,
     runLocal: (c) => runChunk(full, run, c),
     name: "explore",
-    stopBefore: (c) => !spec.all && lowest !== null && c.first > lowest.index,
+    stopBefore: (c) => {
+      if (!spec.all && lowest !== null && c.first > lowest.index) return true;
+      if (o.shouldStop?.()) stopped = true;
+      return stopped;
+    },
     onResult: (r) => {
       done += r.ran;
       failing += r.failing;
@@ -147,9 +159,10 @@ export async function exploreParallel(spec: ExploreInput, run: RunFn, o: Paralle
   });
   const found = lowest as ChunkResult["failure"];
   const firstFailure: Failure | null = found && { seed: spec.seed + found.index, run: found.index + 1, schedule: encodeSchedule(found.schedule), decoded: found.schedule, outcome: found.outcome };
-  // what one worker reports: it stops at the first failure (runs = the runs up to it)
-  const runs = !found || spec.all ? shardRuns : Math.floor((found.index - offset) / stride) + 1;
-  return { runs, strategy: spec.strategy, failingRuns: spec.all ? failing : found ? 1 : 0, firstFailure, workers, shard, shardRuns, ...(steps !== undefined ? { steps } : {}) };
+  // what one worker reports: it stops at the first failure (runs = the runs up to it); stopped
+  // early, the runs made (then a failure found may not be the lowest-index one of the whole range)
+  const runs = stopped ? done : !found || spec.all ? shardRuns : Math.floor((found.index - offset) / stride) + 1;
+  return { runs, strategy: spec.strategy, failingRuns: spec.all || stopped ? failing : found ? 1 : 0, firstFailure, workers, shard, shardRuns, stopped, ...(steps !== undefined ? { steps } : {}) };
 }
 
 /** The `explore --json` object: the fields merge reads. */

@@ -39,6 +39,13 @@ describe("explore --workers", () => {
     expect(got.firstFailure).toEqual(want.firstFailure);
   });
 
+  it("shouldStop ends the exploration between chunks, counting the runs made", async () => {
+    let asked = 0;
+    const got = await exploreParallel({ file: FILE, sets: [], strategy: "pct", seed: 1, depth: 3, all: true }, run, { runs: 200, workers: 1, chunk: 5, shouldStop: () => ++asked > 3 });
+    expect(got.stopped).toBe(true);
+    expect(got.runs).toBe(15);
+  });
+
   it("a chunk runs its strided runs and stops at its first failure unless --all", () => {
     const fake: RunFn = (_s, seed) => ({ failed: seed % 10 === 0, outcome: "hang", schedule: { choices: [seed], delays: [] } });
     const spec = { file: FILE, sets: [], strategy: "random" as const, seed: 1, all: false };
