@@ -86,7 +86,7 @@ export async function sweepCli(args: Record<string, unknown>, io: CliIo = proces
   ui.bar?.stop();
   const seconds = (performance.now() - started) / 1000;
   if (a.report) writeAtomic(a.report, renderReport(result));
-  if (a.json) io.out(JSON.stringify(summaryJson(result, seconds), null, 2));
+  if (a.json) io.out(JSON.stringify(summaryJson(result, seconds)));
   else printSummary(io, result, seconds, a);
   return result.failed.length ? EXIT_FAILED : EXIT_OK;
 }
@@ -204,7 +204,7 @@ export async function mergeCli(args: Record<string, unknown>, io: CliIo = proces
     const m = mergeResults(a.out, a.files ?? []);
     writeAtomic(a.out, m.text);
     for (const f of m.files) if (f.torn && !a.json) io.err(`note: ${f.file} ends in a cut-short line (a killed run); it was left out`);
-    if (a.json) io.out(JSON.stringify({ out: a.out, records: m.records, files: m.files }, null, 2));
+    if (a.json) io.out(JSON.stringify({ out: a.out, records: m.records, files: m.files }));
     else if (!a.quiet) io.out(`merged ${m.records} run(s) from ${m.files.length} file(s) into ${a.out}: every run of the grid once`);
     return EXIT_OK;
   } catch (e) {
