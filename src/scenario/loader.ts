@@ -8,7 +8,7 @@ import { parseStatement, SqlError, type Statement } from "../mysql/sql/parse.js"
 import { checkValue, sysvar, SYSTEM_VARIABLES, type SysVarValue } from "../mysql/sysvars.js";
 import { parseInjectExpression } from "../machine/fs/strace.js";
 import { quotaPercentOrNull } from "./quota.js";
-import { ScenarioSchema, type ExpectationInput, type ScenarioInput, type StepInput } from "./schema.js";
+import { MAX_REPEAT, ScenarioSchema, type ExpectationInput, type ScenarioInput, type StepInput } from "./schema.js";
 
 /**
  * A problem in a scenario file, with where it is: "file:line:column: what was wrong, what was
@@ -29,10 +29,10 @@ export class ScenarioError extends Error {
     this.all = [this, ...more];
   }
 
-  /** One error carrying several, sorted by position, duplicates dropped. */
+  /** One error carrying several, sorted by position; one per position (a step in a repeat fails once, not per iteration). */
   static of(errors: readonly ScenarioError[]): ScenarioError {
     const seen = new Set<string>();
-    const list = [...errors].sort((a, b) => a.line - b.line || a.column - b.column).filter((e) => !seen.has(e.message) && seen.add(e.message));
+    const list = [...errors].sort((a, b) => a.line - b.line || a.column - b.column).filter((e) => !seen.has(`${e.line}:${e.column}`) && seen.add(`${e.line}:${e.column}`));
     const [first, ...rest] = list;
     return new ScenarioError(first!.file, first!.line, first!.column, first!.problem, rest);
   }
@@ -96,7 +96,7 @@ export interface Scenario {
   workload: { sysbench: { test: string; threads: number; timeNs: Ns; warmupNs: Ns } } | null;
 }
 
-const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "set", "select", "comment"] as const;
+const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "set", "select", "comment", "repeat"] as const;
 const STEP_MODIFIERS = new Set(["error", "timeout"]);
 const RESERVED = new Set<string>([...STEP_ACTIONS, ...STEP_MODIFIERS]);
 
@@ -520,20 +520,51 @@ class Compiler {
   }
 
   private steps(input: StepInput[], declared: string[] | undefined): Step[] {
+    const flat = this.attempt(() => this.expand(input, ["steps"], {}), []);
     const inFlight = new Set<string>();
     const known = new Set(declared ?? []);
     // connections are the keys that carry statements, unless declared
-    if (!declared) for (const s of input) for (const k of Object.keys(s)) if (!RESERVED.has(k)) known.add(k);
+    if (!declared) for (const { s } of flat) for (const k of Object.keys(s)) if (!RESERVED.has(k)) known.add(k);
     const conn = (path: PropertyKey[], name: string): string => {
       if (!known.has(name)) this.fail(path, `unknown connection "${name}"; expected one of: ${[...known].join(", ") || "(none: no step runs a statement)"}`);
       return name;
     };
-    return input.flatMap((s, index): Step[] => this.attempt(() => [this.step(s, index, conn, inFlight)], []));
+    const errorsBefore = this.errors.length;
+    const steps: Step[] = [];
+    for (const [index, { s, path }] of flat.entries()) {
+      steps.push(...this.attempt(() => [this.step(s, path, index, conn, inFlight)], []));
+      // a mistake inside a repeat would be reported once per iteration: once is enough
+      if (this.errors.length > errorsBefore + 20) break;
+    }
+    return steps;
   }
 
-  private step(s: StepInput, index: number, conn: (path: PropertyKey[], name: string) => string, inFlight: Set<string>): Step {
+  /**
+   * Steps with every `repeat:` unrolled, each with the path of the step as written (errors point
+   * there) and $var replaced by the iteration number in its text.
+   */
+  private expand(input: StepInput[], at: PropertyKey[], vars: Record<string, number>): { s: StepInput; path: PropertyKey[] }[] {
+    const out: { s: StepInput; path: PropertyKey[] }[] = [];
+    input.forEach((s, n) => {
+      const path = [...at, n];
+      if (s.repeat === undefined) {
+        out.push({ s: Object.keys(vars).length ? substitute(s, vars) : s, path });
+        return;
+      }
+      const keys = Object.keys(s).filter((k) => k !== "repeat");
+      if (keys.length) this.fail([...path, keys[0]!], `a repeat step takes only \`repeat: { times, steps }\`; got ${keys.join(", ")} beside it`);
+      const name = s.repeat.var ?? "i";
+      if (name in vars) this.fail([...path, "repeat", "var"], `the counter $${name} is already the counter of an enclosing repeat; expected another name (var: j)`);
+      for (let k = 1; k <= s.repeat.times; k++) {
+        out.push(...this.expand(s.repeat.steps, [...path, "repeat", "steps"], { ...vars, [name]: k }));
+        if (out.length > MAX_REPEAT) this.fail([...path, "repeat", "times"], `repeat unrolls to more than ${MAX_REPEAT} steps; expected fewer (or a \`threads:\` loop)`);
+      }
+    });
+    return out;
+  }
+
+  private step(s: StepInput, base: PropertyKey[], index: number, conn: (path: PropertyKey[], name: string) => string, inFlight: Set<string>): Step {
     {
-      const base = ["steps", index];
       const line = this.line(base);
       const keys = Object.keys(s).filter((k) => !STEP_MODIFIERS.has(k));
       if (keys.length !== 1) {
@@ -672,6 +703,15 @@ class Compiler {
     const off = atKey && typeof last === "string" ? keyOffset(this.doc, parent, last) : offsetOf(this.doc, path);
     throw this.at(off, problem);
   }
+}
+
+/** A step with $name replaced by its counter's value in every key and string. */
+function substitute<T>(v: T, vars: Record<string, number>): T {
+  const text = (t: string): string => t.replace(/\$(\w+)/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+  if (typeof v === "string") return text(v) as T;
+  if (Array.isArray(v)) return v.map((x) => substitute(x, vars)) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [text(k), substitute(x, vars)])) as T;
+  return v;
 }
 
 function hint(guess: string | null): string {
