@@ -5,6 +5,7 @@ import { explore, schedulerFor, shrinkSchedule, type ExploreResult, type RunFn, 
 import { FifoScheduler } from "../kernel/scheduler.js";
 import { SYSTEM_VARIABLES } from "../mysql/sysvars.js";
 import { narrative } from "../render/narrative.js";
+import { fmtTime } from "../render/timeline.js";
 import { RunInterrupted, runScenario, runScenarioAsync, type RunArtifacts, type RunReport } from "../scenario/run.js";
 import type { Scheduler } from "../kernel/scheduler.js";
 import { checkLimits, Interrupts, runControl, type LimitArgs } from "./control.js";
@@ -119,7 +120,8 @@ function printRun(a: RunArgs, sc: Scenario, art: RunArtifacts, reproduce: string
 /** The outcome, the expectations and the metrics; `quiet`: the outcome and failed expectations only. */
 export function printSummary(r: RunReport, quiet = false): void {
   const ok = r.expectations.every((e) => e.ok);
-  out(`outcome: ${r.outcome === "completed" ? colour.green(r.outcome) : colour.red(r.outcome)} at ${formatDuration(r.virtual_time_ns)} virtual, ${r.events} steps, trace ${r.trace_sha256.slice(0, 16)}`);
+  // the end time as the HTML report and the SVG timeline print it
+  out(`outcome: ${r.outcome === "completed" ? colour.green(r.outcome) : colour.red(r.outcome)} at ${fmtTime(r.virtual_time_ns)} virtual, ${r.events} steps, trace ${r.trace_sha256.slice(0, 16)}`);
   if (r.outcome === "limit") out(colour.red(`  ${limitText(r)}`));
   for (const e of r.expectations) if (!quiet || !e.ok) out(`  ${e.ok ? colour.green("✓") : colour.red("✗")} ${e.text}${e.ok ? "" : colour.red(`  (${e.actual ?? "failed"})`)}`);
   const shown = Object.entries(r.metrics).filter(([k]) => !k.startsWith("statement_latency_p50"));
