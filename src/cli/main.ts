@@ -61,6 +61,7 @@ const cli = yargs(hideBin(process.argv))
     .option("shard", { type: "string", describe: "i/n: run only the i-th of n slices of the grid" })
     .option("output", { alias: ["o", "out"], type: "string", describe: "results file (.jsonl or .csv); resumable" })
     .option("report", { type: "string", describe: "also write an HTML report (metric vs each axis, inline SVG)" })
+    .option("expect", { type: "boolean", default: true, describe: "a run whose scenario expectations fail counts as failed, exit 1 (--no-expect: a what-if, the scenario's own expectations not checked)" })
     .example("$0 sweep scenarios/mdl/fk-alter-starvation.yaml --set max_write_lock_count=1,10,100 --seeds 5", "ALTER latency vs max_write_lock_count"), (a) => sweepCommand(a as never))
   .command("merge <files..>", "join the results files of a sharded sweep, checking every run is there once", (y: Argv) => y
     .positional("files", { type: "string", array: true, describe: "the shards' results files (without -o: the first is the merged file, the old form)" })
