@@ -282,8 +282,27 @@ export function validateCommand(a: { files: string[]; json?: boolean }): void {
 
 export function listCommand(a: { variables?: boolean; json?: boolean }): void {
   if (a.variables) {
-    if (a.json) out(JSON.stringify(SYSTEM_VARIABLES));
-    else for (const v of SYSTEM_VARIABLES) out(`${v.name.padEnd(42)} ${String(v.default).padEnd(22)} ${v.dynamic ? "dynamic" : "static "}  ${v.doc}`);
+    // 2^64-1 as MySQL prints it (a JSON number would round it to 18446744073709552000)
+    const text = (v: (typeof SYSTEM_VARIABLES)[number], x: unknown): string => (v.maxText !== undefined && x === v.max ? v.maxText : typeof x === "boolean" ? (x ? "ON" : "OFF") : String(x));
+    const rows = SYSTEM_VARIABLES.map((v) => ({
+      name: v.name,
+      type: v.type,
+      default: text(v, v.default),
+      ...(v.versionDefaults ? { version_defaults: Object.fromEntries(Object.entries(v.versionDefaults).map(([ver, x]) => [ver, text(v, x)])) } : {}),
+      ...(v.min !== undefined ? { min: text(v, v.min), max: text(v, v.max) } : {}),
+      ...(v.values ? { values: v.values } : {}),
+      ...(v.unit ? { unit: v.unit } : {}),
+      dynamic: v.dynamic,
+      doc: v.doc,
+    }));
+    if (a.json) out(JSON.stringify(rows));
+    else {
+      out(`${"variable".padEnd(42)} ${"default (8.0; other versions)".padEnd(34)} ${"unit".padEnd(6)} scope    what`);
+      for (const r of rows) {
+        const def = `${r.default}${r.version_defaults ? ` (${Object.entries(r.version_defaults).map(([ver, x]) => `${ver}: ${x}`).join(", ")})` : ""}`;
+        out(`${r.name.padEnd(42)} ${def.padEnd(34)} ${(r.unit ?? "").padEnd(6)} ${r.dynamic ? "dynamic" : "static "}  ${r.doc}`);
+      }
+    }
     return;
   }
   const rows = bundledScenarios().map((file) => {

@@ -245,3 +245,14 @@ describe("--help", () => {
     }
   });
 });
+
+describe("list --variables", () => {
+  it("prints exact 64-bit defaults, units and per-version defaults", () => {
+    const text = mysqlsim("list", "--variables").stdout;
+    expect(text).toMatch(/max_write_lock_count\s+18446744073709551615\s/);
+    expect(text).toMatch(/table_open_cache\s+4000 \(5\.6: 2000, 5\.7: 2000\)/);
+    expect(text).toMatch(/lock_wait_timeout\s+31536000\s+s\s+dynamic/);
+    const j = JSON.parse(mysqlsim("list", "--variables", "--json").stdout) as { name: string; default: string; max?: string }[];
+    expect(j.find((v) => v.name === "max_write_lock_count")).toMatchObject({ default: "18446744073709551615", max: "18446744073709551615" });
+  });
+});
