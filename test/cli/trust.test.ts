@@ -200,6 +200,18 @@ describe("explore prints a summary and the replay line", () => {
 });
 
 describe("one convention for outputs", () => {
+  it("explore --report writes the failing run's report, and its pasted replay line writes it again", () => {
+    const report = join(tmp, "explore.html");
+    const r = mysqlsim("explore", HANG, "--strategy", "random", "--runs", "2000", "--report", report);
+    expect(r.code).toBe(1);
+    const first = readFileSync(report, "utf8");
+    const line = /reproduce: npx mysqlsim (replay .*)$/m.exec(r.stdout)![1]!;
+    expect(line).toContain(`--report ${report}`);
+    writeFileSync(report, "");
+    const again = mysqlsim(...line.split(" "));
+    expect(again.code).toBe(1);
+    expect(readFileSync(report, "utf8")).toBe(first);
+  });
   it("replay takes --report and --trace, and its reproduce line carries them", () => {
     const first = JSON.parse(mysqlsim("run", SCEN, "--json").stdout);
     const report = join(tmp, "replay.html");
