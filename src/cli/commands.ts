@@ -223,7 +223,7 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
   const schedule = shrunk?.schedule ?? f?.schedule;
   const replay = f ? `npx mysqlsim replay ${displayPath(a.file)} --seed ${f.seed} --schedule ${schedule}${setFlags(a.set)}${outputFlags(a)}` : null;
   // --report: the failing run's HTML report now (the printed replay line writes the same file again)
-  if (f && a.report && !interrupts.signal) await runBounded({ ...a, json: true }, sc, new ReplayScheduler(decodeSchedule(schedule!)));
+  if (f && a.report && !interrupts.signal) await runBounded({ ...a, seed: f.seed, json: true }, sc, new ReplayScheduler(decodeSchedule(schedule!)));
   const rate = res.runs / Math.max(seconds, 1e-9);
   if (a.json) {
     out(JSON.stringify({

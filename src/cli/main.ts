@@ -109,7 +109,7 @@ function runOptions(y: Argv): Argv {
   return y
     .positional("file", { type: "string", describe: "scenario file (YAML)" })
     .option("seed", { type: "number", default: 1, describe: "run seed (explore: the first seed)" })
-    .option("set", { type: "string", array: true, describe: "override a variable: name=value (repeatable)" })
+    .option("set", { type: "string", array: true, describe: "override a variable or a dotted scenario key: name=value (repeatable), e.g. machine.cpu_quota=150%" })
     .option("trace", { type: "string", describe: "write the JSONL trace to this file" })
     .option("verbose", { alias: "v", type: "boolean", describe: "narrate every mutex operation too" })
     .option("max-wall", { type: "string", describe: "stop after this much wall-clock time (30s, 5m); outcome limit, exit 1" })
