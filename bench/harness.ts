@@ -13,7 +13,7 @@
  *
  * A bench file calls `runBench(def)`: in the parent that runs the rounds and prints (and with
  * `--json FILE` writes) the figures; in a child (`--case ID`) it runs that one case and writes
- * its sample to fd 3 (or prints it when run by hand). Wall time is measured here only, never
+ * its sample to fd 3 (or prints it, run by hand). Wall time is measured here only, never
  * inside a simulation. The pure parts (argument parsing, the order of the rounds, medians of
  * ratios, the JSON file) are exported for test/bench/harness.test.ts.
  */
@@ -216,7 +216,8 @@ export function mergeJson(existing: string | undefined, name: string, figures: u
   return JSON.stringify(all, null, 2) + "\n";
 }
 
-const fmtNum = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmtNum = (x: number): string =>
+  x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1000 || Number.isInteger(x) ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 const range = (s: Spread, f: (x: number) => string): string => `${f(s.median)} (${f(s.min)}-${f(s.max)})`;
 const CLOCK_NAME: Record<Clock, string> = { wall: "wall", cpu: "main-thread CPU" };
 
@@ -230,8 +231,9 @@ export function formatFigures(f: Figures): string {
   const ratios = Object.values(f.ratios);
   if (ratios.length) lines.push("  ratio: median of the per-round ratios (min-max)");
   for (const r of ratios) {
-    const others = CLOCKS.filter((k) => k !== r.clock).map((k) => `${CLOCK_NAME[k]} ${range(r.byClock[k], (x) => x.toFixed(2))}`);
-    lines.push(`    ${r.label.padEnd(width)}  ${range(r, (x) => x.toFixed(2))} by ${CLOCK_NAME[r.clock]}  [${others.join("; ")}]`);
+    // a CPU-timed ratio shows its wall figure beside it (a wall-timed one's CPU figure would say nothing: its other threads are not in it)
+    const wall = r.clock === "cpu" ? `  [wall ${range(r.byClock.wall, (x) => x.toFixed(2))}]` : "";
+    lines.push(`    ${r.label.padEnd(width)}  ${range(r, (x) => x.toFixed(2))} by ${CLOCK_NAME[r.clock]}${wall}`);
   }
   lines.push("  absolute, for information: median (min-max) over the rounds");
   for (const c of Object.values(f.cases)) {
@@ -282,12 +284,15 @@ async function runChild(def: BenchDef, o: Options): Promise<Sample> {
   return { case: c.id, work: last!.work, seconds, cpu, mainOnCpu, mainWaiting, digest: last!.digest, info: last!.info, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
+/** set by the parent in a child's environment: the sample goes to fd 3 */
+const SAMPLE_FD = "MYSQLSIM_BENCH_SAMPLE_FD";
+
 /** In the parent: one child process for one case; its sample comes back on fd 3. */
 function spawnCase(id: string, o: Options): Promise<Sample> {
   const args = [...process.execArgv, process.argv[1]!, "--case", id, "--warmup-runs", String(o.warmupRuns), "--runs", String(o.runs), ...o.rest];
   const [cmd, argv] = o.pin ? ["taskset", ["-c", o.pin, process.execPath, ...args]] : [process.execPath, args];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ["ignore", "inherit", "inherit", "pipe"] });
+    const child = spawn(cmd, argv, { stdio: ["ignore", "inherit", "inherit", "pipe"], env: { ...process.env, [SAMPLE_FD]: "3" } });
     let out = "";
     child.stdio[3]!.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
@@ -309,14 +314,8 @@ export async function runBench(def: BenchDef, argv: string[] = process.argv.slic
     const sample = await runChild(def, o);
     const text = JSON.stringify(sample);
     // fd 3 is the parent's pipe; run by hand, the sample is printed
-    let piped = false;
-    try {
-      writeFileSync(3, text);
-      piped = true;
-    } catch {
-      /* no fd 3 */
-    }
-    if (!piped) console.log(text);
+    if (process.env[SAMPLE_FD] === "3") writeFileSync(3, text);
+    else console.log(text);
     return undefined;
   }
   const rounds: Record<string, Sample>[] = [];
