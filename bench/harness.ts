@@ -49,6 +49,8 @@ export interface RatioDef {
   a: string;
   b: string;
   clock?: Clock;
+  /** the same ratio on other clocks, printed beside it for information (default: wall, for a "cpu" ratio) */
+  show?: Clock[];
 }
 
 export interface BenchDef {
@@ -140,14 +142,15 @@ export interface Sample {
  * What a ratio is timed by. "wall": wall seconds, for cases that use more than one thread (their
  * point is the second core). "cpu": the seconds the main thread was on a CPU, for single-threaded
  * cases: on a quiet machine it equals their wall time, and time the OS gave to other processes
- * is not in it (outside Linux: the process's CPU time).
+ * is not in it (outside Linux: the process's CPU time). "process": the CPU seconds of all the
+ * process's threads (V8's GC helpers, a trace writer), what an outside timer's user + system says.
  */
-export type Clock = "wall" | "cpu";
-export const CLOCKS: readonly Clock[] = ["wall", "cpu"];
+export type Clock = "wall" | "cpu" | "process";
+export const CLOCKS: readonly Clock[] = ["wall", "cpu", "process"];
 
 /** A child's figure on a clock: the median of its timed runs. */
 export function sampleSeconds(s: Sample, clock: Clock = "wall"): number {
-  return spread(clock === "wall" ? s.seconds : s.mainOnCpu.length ? s.mainOnCpu : s.cpu).median;
+  return spread(clock === "wall" ? s.seconds : clock === "cpu" && s.mainOnCpu.length ? s.mainOnCpu : s.cpu).median;
 }
 const rate = (s: Sample, clock: Clock): number => s.work / sampleSeconds(s, clock);
 
@@ -176,7 +179,7 @@ export interface Figures {
   order: string[];
   cases: Record<string, { label: string; unit: string; work: number; seconds: WithAll; cpuSeconds: Spread; rate: Spread; maxRssMiB: number; info?: Record<string, number | string> }>;
   /** the figure is on the ratio's clock; `byClock` has it on every clock, for information */
-  ratios: Record<string, { label: string; a: string; b: string; clock: Clock; byClock: Record<Clock, Spread> } & WithAll>;
+  ratios: Record<string, { label: string; a: string; b: string; clock: Clock; show: Clock[]; byClock: Record<Clock, Spread> } & WithAll>;
 }
 
 /** The figures of counted rounds (every round has a sample of every case). */
@@ -204,7 +207,8 @@ export function summarize(def: Pick<BenchDef, "cases" | "ratios">, rounds: reado
     const clock = r.clock ?? "wall";
     const byClock = Object.fromEntries(CLOCKS.map((k) => [k, spread(pairRatios(rounds, r, k))])) as Record<Clock, Spread>;
     const all = pairRatios(rounds, r, clock);
-    ratios[r.id] = { label: r.label, a: r.a, b: r.b, clock, byClock, ...spread(all), all };
+    const show = r.show ?? (clock === "cpu" ? ["wall"] : []);
+    ratios[r.id] = { label: r.label, a: r.a, b: r.b, clock, show, byClock, ...spread(all), all };
   }
   return { ...meta, pairs: rounds.length, order: def.cases.map((c) => c.id), cases, ratios };
 }
@@ -219,7 +223,7 @@ export function mergeJson(existing: string | undefined, name: string, figures: u
 const fmtNum = (x: number): string =>
   x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1000 || Number.isInteger(x) ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 const range = (s: Spread, f: (x: number) => string): string => `${f(s.median)} (${f(s.min)}-${f(s.max)})`;
-const CLOCK_NAME: Record<Clock, string> = { wall: "wall", cpu: "main-thread CPU" };
+const CLOCK_NAME: Record<Clock, string> = { wall: "wall", cpu: "main-thread CPU", process: "all threads' CPU" };
 
 /** The printed report: ratios first (the figures), then the absolute rates (for information). */
 export function formatFigures(f: Figures): string {
@@ -231,9 +235,8 @@ export function formatFigures(f: Figures): string {
   const ratios = Object.values(f.ratios);
   if (ratios.length) lines.push("  ratio: median of the per-round ratios (min-max)");
   for (const r of ratios) {
-    // a CPU-timed ratio shows its wall figure beside it (a wall-timed one's CPU figure would say nothing: its other threads are not in it)
-    const wall = r.clock === "cpu" ? `  [wall ${range(r.byClock.wall, (x) => x.toFixed(2))}]` : "";
-    lines.push(`    ${r.label.padEnd(width)}  ${range(r, (x) => x.toFixed(2))} by ${CLOCK_NAME[r.clock]}${wall}`);
+    const shown = r.show.map((k) => `${CLOCK_NAME[k]} ${range(r.byClock[k], (x) => x.toFixed(2))}`);
+    lines.push(`    ${r.label.padEnd(width)}  ${range(r, (x) => x.toFixed(2))} by ${CLOCK_NAME[r.clock]}${shown.length ? `  [${shown.join("; ")}]` : ""}`);
   }
   lines.push("  absolute, for information: median (min-max) over the rounds");
   for (const c of Object.values(f.cases)) {

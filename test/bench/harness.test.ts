@@ -76,9 +76,10 @@ describe("rounds and ratios", () => {
     expect(sampleSeconds(withMain)).toBe(9);
     expect(sampleSeconds(withMain, "cpu")).toBe(2);
     expect(sampleSeconds(sample("a", 9, { cpu: [7] }), "cpu")).toBe(7);
+    expect(sampleSeconds(withMain, "process")).toBe(7);
     const rounds = [{ a: sample("a", 10, { mainOnCpu: [2] }), b: sample("b", 1, { mainOnCpu: [1] }) }];
     const f = summarize({ ...def, ratios: [{ ...def.ratios[0]!, clock: "cpu" as const }] }, rounds, meta);
-    expect(f.ratios.a).toMatchObject({ median: 0.5, clock: "cpu" });
+    expect(f.ratios.a).toMatchObject({ median: 0.5, clock: "cpu", show: ["wall"] });
     expect(f.ratios.a!.byClock.wall.median).toBeCloseTo(0.1);
   });
   it("refuses cases that did different work", () => {
