@@ -94,10 +94,10 @@ export function parseArgs(argv: string[], defaults: Partial<Pick<Options, "pairs
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
     const [flag, inline] = arg.startsWith("--") && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    if (flag in NUMERIC || flag in STRING) {
+    if (Object.hasOwn(NUMERIC, flag) || Object.hasOwn(STRING, flag)) {
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`${flag} needs a value`);
-      if (flag in STRING) o[STRING[flag as keyof typeof STRING]] = value;
+      if (Object.hasOwn(STRING, flag)) o[STRING[flag as keyof typeof STRING]] = value;
       else {
         const n = Number(value);
         const min = flag === "--pairs" || flag === "--runs" ? 1 : 0;
