@@ -126,7 +126,8 @@ export function printSummary(r: RunReport, quiet = false): void {
   out(`outcome: ${r.outcome === "completed" ? colour.green(r.outcome) : colour.red(r.outcome)} at ${fmtTime(r.virtual_time_ns)} virtual, ${r.events} steps, trace ${r.trace_sha256.slice(0, 16)}`);
   if (r.outcome === "limit") out(colour.red(`  ${limitText(r)}`));
   for (const e of r.expectations) if (!quiet || !e.ok) out(`  ${e.ok ? colour.green("✓") : colour.red("✗")} ${e.text}${e.ok ? "" : colour.red(`  (${e.actual ?? "failed"})`)}`);
-  const shown = Object.entries(r.metrics).filter(([k]) => !k.startsWith("statement_latency_p50"));
+  // per-thread context switches (one metric per preempted thread) are in --json, not on this line
+  const shown = Object.entries(r.metrics).filter(([k]) => !k.startsWith("statement_latency_p50") && !k.startsWith("nonvoluntary_ctxt_switches."));
   if (shown.length && !quiet) out(`metrics: ${shown.map(([k, v]) => `${k}=${v}`).join(" ")}`);
   out(ok ? colour.green("all expectations hold") : colour.red(`${r.expectations.filter((e) => !e.ok).length} expectation(s) failed`));
 }
