@@ -1,12 +1,17 @@
-import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
-import { checkValue, sysvar, type SysVarValue } from "../mysql/sysvars.js";
+import { didYouMean, loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
+import { checkValue, sysvar, SYSTEM_VARIABLES, type SysVarValue } from "../mysql/sysvars.js";
+import { scenarioWithKeys } from "../sweep/execute.js";
+import { isScenarioPath, SweepInputError } from "../sweep/grid.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
+/** 128 + the signal's number, as shells report a process a signal ended */
+export const EXIT_SIGINT = 130;
+export const EXIT_SIGTERM = 143;
 
 /** An error meant for the user: printed without a stack trace, with an exit code. */
 export class CliError extends Error {
@@ -18,25 +23,49 @@ export class CliError extends Error {
   }
 }
 
-export function loadOrFail(file: string): Scenario {
+/**
+ * Loads a scenario; `--set` values that name scenario keys (machine.cpu_quota=150%,
+ * threads.committer.count=8, duration=5s) are written into it first, as sweep does.
+ */
+export function loadOrFail(file: string, sets?: string[]): Scenario {
+  const keys = scenarioKeySets(sets);
   try {
-    return loadScenarioFile(file);
+    if (keys.length === 0) return loadScenarioFile(file);
+    const sc = loadScenarioFile(file);
+    return scenarioWithKeys(readFileSync(file, "utf8"), sc.file, keys);
   } catch (e) {
-    if (e instanceof ScenarioError) throw new CliError(e.message);
+    if (e instanceof ScenarioError || e instanceof SweepInputError) throw new CliError(e.message);
     throw e;
   }
 }
 
-/** --set name=value, checked against the variable's type and range. */
+const SET_FORM = /^([A-Za-z_][\w.]*)=(.*)$/s;
+
+/** The --set values that name a scenario key rather than a system variable. */
+function scenarioKeySets(sets: string[] | undefined): [string, string][] {
+  return (sets ?? []).flatMap((s): [string, string][] => {
+    const m = SET_FORM.exec(s);
+    return m && !sysvar(m[1]!) && isScenarioPath(m[1]!) ? [[m[1]!, m[2]!]] : [];
+  });
+}
+
+/** --set name=value for system variables, checked against the variable's type and range (scenario keys: see loadOrFail). */
 export function parseSets(sets: string[] | undefined): [string, SysVarValue][] {
-  return (sets ?? []).map((s) => {
-    const m = /^([A-Za-z_][\w]*)=(.*)$/.exec(s);
+  return (sets ?? []).flatMap((s): [string, SysVarValue][] => {
+    const m = SET_FORM.exec(s);
     if (!m) throw new CliError(`--set ${s}: expected name=value`);
     const def = sysvar(m[1]!);
-    if (!def) throw new CliError(`--set ${s}: unknown variable "${m[1]}"; \`mysqlsim list --variables\` shows the modelled ones`);
+    if (!def) {
+      if (isScenarioPath(m[1]!)) return [];
+      const guess = didYouMean(m[1]!, SYSTEM_VARIABLES.map((v) => v.name));
+      throw new CliError(
+        `--set ${s}: unknown variable "${m[1]}"${guess ? ` (did you mean ${guess}?)` : ""}; \`mysqlsim list --variables\` shows the modelled ones ` +
+          `(a scenario key is a dotted path such as machine.cpu_quota or threads.<name>.count)`,
+      );
+    }
     const r = checkValue(def, m[2]);
     if ("error" in r) throw new CliError(`--set ${s}: ${r.error}`);
-    return [def.name, r.value];
+    return [[def.name, r.value]];
   });
 }
 

@@ -10,8 +10,7 @@
  * job array split one exploration; mergeExploreShards joins their JSON results into what one
  * unsharded exploration reports.
  */
-import { readFileSync } from "node:fs";
-import { loadScenario } from "../scenario/loader.js";
+import { loadOrFail } from "../cli/common.js";
 import type { SysVarValue } from "../mysql/sysvars.js";
 import { encodeSchedule, type Schedule } from "../kernel/schedule-string.js";
 import { FifoScheduler } from "../kernel/scheduler.js";
@@ -24,6 +23,10 @@ import { scenarioRunFn } from "./scenario-run.js";
 export interface ExploreSpec {
   file: string;
   sets: [string, SysVarValue][];
+  /** the raw --set arguments: a worker loads the file with their scenario keys, as the CLI did */
+  setArgs?: string[];
+  /** --max-steps per run */
+  maxSteps?: number;
   strategy: Exclude<Strategy, "exhaustive">;
   depth?: number;
   /** pct/delay: measured once on a fifo run of the first seed, the same in every worker and shard */
@@ -65,7 +68,7 @@ export function runChunk(spec: ExploreSpec, run: RunFn, c: Chunk): ChunkResult {
 
 /** A worker thread's runner: loads the scenario itself (see worker.ts). */
 export function chunkRunner(spec: ExploreSpec): (c: Chunk) => ChunkResult {
-  const run = scenarioRunFn(loadScenario(readFileSync(spec.file, "utf8"), spec.file), spec.sets);
+  const run = scenarioRunFn(loadOrFail(spec.file, spec.setArgs), spec.sets, { maxSteps: spec.maxSteps });
   return (c) => runChunk(spec, run, c);
 }
 
@@ -125,7 +128,7 @@ export async function exploreParallel(spec: ExploreInput, run: RunFn, o: Paralle
   }
   const steps = probeSteps(run, spec.strategy, spec.seed, spec.steps);
   const strategy = spec.strategy;
-  const full: ExploreSpec = { file: spec.file, sets: spec.sets, strategy, depth: spec.depth, steps, seed: spec.seed, all: spec.all };
+  const full: ExploreSpec = { file: spec.file, sets: spec.sets, setArgs: spec.setArgs, maxSteps: spec.maxSteps, strategy, depth: spec.depth, steps, seed: spec.seed, all: spec.all };
   const stride = shard?.count ?? 1;
   const offset = shard ? shard.index - 1 : 0;
   const shardRuns = o.runs > offset ? Math.ceil((o.runs - offset) / stride) : 0;

@@ -11,9 +11,9 @@ export function runFailed(r: RunReport): boolean {
 }
 
 /** The RunFn of a scenario: a run without a trace (the failing one is re-run with it for the report). */
-export function scenarioRunFn(sc: Scenario, sets: [string, SysVarValue][] = []): RunFn {
+export function scenarioRunFn(sc: Scenario, sets: [string, SysVarValue][] = [], opts: { maxSteps?: number } = {}): RunFn {
   return (scheduler, seed) => {
-    const { report } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true });
+    const { report } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}) });
     // decoded only when asked for (a failure, the pct probe): most runs pass and nobody looks
     let decoded: Schedule | null = null;
     return {

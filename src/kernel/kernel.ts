@@ -46,7 +46,10 @@ export interface KernelOptions {
   maxSteps?: number;
 }
 
-export type RunOutcome = "finished" | "deadlock" | "hang" | "time_limit" | "stopped" | "invariant" | "error" | "step_limit";
+export type RunOutcome = "finished" | "deadlock" | "hang" | "time_limit" | "stopped" | "invariant" | "error" | "step_limit" | "paused";
+
+/** How often (in steps) the kernel calls `tick`: rare enough to cost nothing, often enough for a progress line. */
+export const TICK_STEPS = 1 << 16;
 
 /** One thread in a wait-for graph. */
 export interface WaitForNode {
@@ -126,6 +129,13 @@ export class Kernel {
   syncHook: SyncPointHook | null = null;
   /** called whenever a thread's processlist-style state changes (wait_state watches use it) */
   stateHook: ((t: SimThread) => void) | null = null;
+  /**
+   * Called every TICK_STEPS steps with nothing half-done (progress lines, wall-time limits). It may
+   * call stop(); returning "pause" makes run() return a "paused" result, and run() again resumes
+   * exactly where it paused (the caller can serve signals in between).
+   */
+  tick: (() => "pause" | void) | null = null;
+  private nextTick = TICK_STEPS;
   readonly threads: SimThread[] = [];
   /** every scheduler choice so far, a byte each (a long run makes millions) */
   readonly choiceLog = new ChoiceLog();
@@ -292,6 +302,11 @@ export class Kernel {
     for (;;) {
       if (this.stopRequest) return this.result(this.stopRequest.outcome, this.stopRequest.message);
       if (ready.length > 0) {
+        if (this.steps >= this.nextTick && this.tick !== null) {
+          this.nextTick = this.steps + TICK_STEPS;
+          if (this.tick() === "pause") return this.result("paused");
+          if (this.stopRequest) continue;
+        }
         const i = ready.length === 1 ? 0 : this.choose(ready, "run");
         const t = takeAt(ready, i);
         if (++this.steps > this.maxSteps) return this.result("step_limit", `more than ${this.maxSteps} steps`);

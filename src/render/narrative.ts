@@ -149,24 +149,33 @@ function preemption(r: TraceRecord, d: Record<string, unknown>): Preemption {
 }
 
 /**
- * The wait-for graph of a hang or deadlock, one sentence per thread. With the run's preemptions,
- * a lost wake-up names the one that opened its window: the waiter was off its CPU between its
- * check and its wait.
+ * The wait-for graph of a hang or deadlock, one sentence per thread. In a hang, the root cause is
+ * the thread waiting on a condition whose wake-up was lost and behind which the most threads are
+ * stuck (the rotator on m_prep_xids_cond in bug #68569): it is named first; the other condition
+ * waiters (group-commit followers waiting for their leader) are shown as waiting behind it, since
+ * the signal they need would come once it moves. With the run's preemptions, a lost wake-up names
+ * the one that opened its window: the waiter was off its CPU between its check and its wait.
  */
 export function waitForInWords(kind: string, d: Record<string, unknown>, preempted?: ReadonlyMap<string, Preemption>): string[] {
   const nodes = (d.threads ?? []) as GraphNode[];
   const cycle = (d.cycle ?? []) as string[];
+  const root = kind === "hang" ? hangRoot(nodes) : null;
   const out = [kind === "deadlock" ? `DEADLOCK: ${cycle.join(" -> ")} -> ${cycle[0]}` : "HANG: every thread waits, and nothing that runs or will run can wake them"];
+  if (root) {
+    const lost = root.waitingOn!.detail!.last_lost_signal!;
+    out.push(`  root cause: ${root.thread} waits on ${root.waitingOn!.name}, whose last ${lost.op} (from ${lost.by} at ${(lost.at / 1e9).toFixed(6)}) found nobody waiting: the one lost wake-up`);
+  }
   for (const n of nodes) {
     // idle connections waiting for their next statement are not part of the story
     if (!n.waitingOn || n.waitingOn.kind === "mailbox") continue;
     let s = `  ${n.thread}${n.state ? ` ("${n.state}")` : ""} waits on ${n.waitingOn.name} (${n.waitingOn.kind}) since ${(n.since / 1e9).toFixed(6)}`;
     if (n.holds.length) s += `, holding ${n.holds.join(", ")}`;
     if (n.blockedBy.length) s += `; held by ${n.blockedBy.join(", ")}`;
+    else if (n.waitingOn.kind === "cond" && root && n !== root) s += `; waits behind ${root.thread}: what would signal it is stuck until ${root.thread} moves`;
     else if (n.waitingOn.kind === "cond") s += "; nobody is left to signal it";
     const lost = n.waitingOn.detail?.last_lost_signal;
-    if (lost) {
-      s += `; its last ${lost.op} came from ${lost.by} at ${(lost.at / 1e9).toFixed(6)}, when nobody was waiting: a lost wake-up`;
+    if (lost && (!root || n === root)) {
+      s += `; its last ${lost.op} came from ${lost.by} at ${(lost.at / 1e9).toFixed(6)}, when nobody was waiting: ${root ? "the" : "a"} lost wake-up`;
       const p = preempted?.get(n.thread);
       // the signal landed after the thread was stopped and before it began to wait: that stop was the window
       if (p && p.at <= lost.at && lost.at <= n.since) s += ` (the window: ${n.thread} was ${p.text.replace(/^preempted/, "preempted at " + (p.at / 1e9).toFixed(6))})`;
@@ -174,4 +183,28 @@ export function waitForInWords(kind: string, d: Record<string, unknown>, preempt
     out.push(s);
   }
   return out;
+}
+
+/**
+ * The condition waiter whose lost wake-up holds the hang: blocked by no holder, with a lost
+ * signal, and with the most threads stuck behind it (through what it holds); null if none has
+ * anyone behind it (then every cond waiter is its own story).
+ */
+function hangRoot(nodes: readonly GraphNode[]): GraphNode | null {
+  const behind = (t: string): number => {
+    const seen = new Set<string>([t]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const n of nodes) if (!seen.has(n.thread) && n.blockedBy.some((b) => seen.has(b))) grew = seen.add(n.thread) !== undefined;
+    }
+    return seen.size - 1;
+  };
+  let best: GraphNode | null = null;
+  let most = 0;
+  for (const n of nodes) {
+    if (n.waitingOn?.kind !== "cond" || n.blockedBy.length || !n.waitingOn.detail?.last_lost_signal) continue;
+    const b = behind(n.thread);
+    if (b > most) [best, most] = [n, b];
+  }
+  return best;
 }

@@ -312,6 +312,8 @@ export class TimelineBuilder {
   private outcome = "";
   private first = Infinity;
   private last = 0;
+  /** the last record's time: when the run ended (a sleep still going at the end is not) */
+  private lastRecord = 0;
   /** the last instant something other than a daemon's sleep or the run's ending happened */
   private lastActivity = -1;
   private ending: Ending | null = null;
@@ -332,6 +334,7 @@ export class TimelineBuilder {
     this.count++;
     if (r.t < this.first) this.first = r.t;
     if (r.t > this.last) this.last = r.t;
+    if (r.t > this.lastRecord) this.lastRecord = r.t;
     if (r.t > this.lastActivity && !QUIET.has(r.k)) this.lastActivity = r.t;
     const d = (r.d ?? {}) as Record<string, unknown>;
     switch (r.k) {
@@ -452,7 +455,11 @@ export class TimelineBuilder {
     // A stuck run is noticed long after its last step (daemons sleep on; timeouts expire): draw up
     // to the last activity and a little more, and say when the run ended.
     const first = this.first === Infinity ? 0 : Math.min(this.first, 0);
-    const end = this.opts.focus && this.lastActivity > first ? Math.min(this.last, this.lastActivity + Math.max(1, Math.round((this.lastActivity - first) * 0.03))) : this.last;
+    // In a hang or deadlock the story ends when the last thread got stuck; background threads
+    // ticking on after that (srv_master_thread's redo flush every second) are not the activity.
+    const stuck = this.ending ? Math.max(-1, ...this.ending.threads.filter((n) => n.waitingOn && n.waitingOn.kind !== "mailbox").map((n) => n.since ?? -1)) : -1;
+    const active = stuck > first ? Math.min(this.lastActivity, stuck) : this.lastActivity;
+    const end = this.opts.focus && active > first ? Math.min(this.lastRecord, active + Math.max(1, Math.round((active - first) * 0.03))) : this.lastRecord;
     for (const th of this.threads.values()) {
       if (th.stmt) this.closeStmt(th, end, th.stmt.sql, false, "still running at the end of the trace");
       if (th.wait) this.closeWait(th, end, "still waiting at the end of the trace");
@@ -491,7 +498,7 @@ export class TimelineBuilder {
       outcome: this.outcome || (this.ending ? this.ending.kind : ""),
       start,
       end,
-      runEnd: this.last,
+      runEnd: this.lastRecord,
       lanes,
       arrows,
       marks: this.marks,

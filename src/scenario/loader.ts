@@ -1,25 +1,47 @@
 import { readFileSync } from "node:fs";
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
 import type { ZodError } from "zod";
 import { parseDuration, SEC, type Ns } from "../kernel/time.js";
 import { errorDef } from "../mysql/errors.js";
 import { parseMysqldumpArgs, type ProgramName } from "../mysql/programs/mysqldump.js";
 import { parseStatement, SqlError, type Statement } from "../mysql/sql/parse.js";
 import { checkValue, sysvar, SYSTEM_VARIABLES, type SysVarValue } from "../mysql/sysvars.js";
-import { ScenarioSchema, type ExpectationInput, type ScenarioInput, type StepInput } from "./schema.js";
+import { parseInjectExpression } from "../machine/fs/strace.js";
+import { quotaPercentOrNull } from "./quota.js";
+import { MAX_REPEAT, ScenarioSchema, type ExpectationInput, type ScenarioInput, type StepInput } from "./schema.js";
 
-/** A problem in a scenario file, with where it is: "file:line:column: what was wrong, what was expected". */
+/**
+ * A problem in a scenario file, with where it is: "file:line:column: what was wrong, what was
+ * expected". The loader reports every problem it finds in one go: `all` holds them in file
+ * order (this one first), and the message has one line per problem.
+ */
 export class ScenarioError extends Error {
+  readonly all: readonly ScenarioError[];
   constructor(
     readonly file: string,
     readonly line: number,
     readonly column: number,
     readonly problem: string,
+    more: readonly ScenarioError[] = [],
   ) {
-    super(`${file}:${line}:${column}: ${problem}`);
+    super([`${file}:${line}:${column}: ${problem}`, ...more.map((e) => e.message)].join("\n"));
     this.name = "ScenarioError";
+    this.all = [this, ...more];
+  }
+
+  /** One error carrying several, sorted by position; one per position (a step in a repeat fails once, not per iteration). */
+  static of(errors: readonly ScenarioError[]): ScenarioError {
+    const seen = new Set<string>();
+    const list = [...errors].sort((a, b) => a.line - b.line || a.column - b.column).filter((e) => !seen.has(`${e.line}:${e.column}`) && seen.add(`${e.line}:${e.column}`));
+    const [first, ...rest] = list;
+    return new ScenarioError(first!.file, first!.line, first!.column, first!.problem, rest);
   }
 }
+
+/** How deeply mappings and lists may nest; bundled scenarios need 7. */
+export const MAX_NESTING = 64;
+/** Keys that would reach a JavaScript object's prototype machinery, never scenario keys. */
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 export const VERSIONS = ["5.6.10", "5.6.11", "5.6.12", "5.7", "8.0"] as const;
 export type Version = (typeof VERSIONS)[number];
@@ -74,18 +96,44 @@ export interface Scenario {
   workload: { sysbench: { test: string; threads: number; timeNs: Ns; warmupNs: Ns } } | null;
 }
 
-const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "set", "select", "comment"] as const;
+const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "set", "select", "comment", "repeat"] as const;
 const STEP_MODIFIERS = new Set(["error", "timeout"]);
 const RESERVED = new Set<string>([...STEP_ACTIONS, ...STEP_MODIFIERS]);
 
 export function loadScenarioFile(file: string): Scenario {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (e) {
     throw new ScenarioError(file, 1, 1, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return loadScenario(text, file);
+  return loadScenario(decodeUtf8(bytes, file), file);
+}
+
+/** The file's text; a byte sequence that is not UTF-8 is an error at its position, not a silent U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const before = new TextDecoder("utf-8").decode(bytes.subarray(0, bad));
+    const lines = before.split("\n");
+    const hex = [...bytes.subarray(bad, bad + 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    throw new ScenarioError(file, lines.length, lines.at(-1)!.length + 1, `invalid UTF-8 (bytes ${hex} at byte offset ${bad}); expected the file saved as UTF-8`);
+  }
+}
+
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2 : c >= 0xf0 && c < 0xf5 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (((b[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    // overlong three-byte forms, UTF-16 surrogates, and code points past U+10FFFF
+    if ((c === 0xe0 && b[i + 1]! < 0xa0) || (c === 0xed && b[i + 1]! >= 0xa0) || (c === 0xf0 && b[i + 1]! < 0x90) || (c === 0xf4 && b[i + 1]! >= 0x90)) return i;
+    i += n + 1;
+  }
+  return b.length;
 }
 
 /** Parses, validates and compiles a scenario; throws ScenarioError with a position for any mistake. */
@@ -98,13 +146,69 @@ export function loadScenario(text: string, file = "<scenario>"): Scenario {
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    throw at(e.pos[0], `YAML syntax: ${e.message.split("\n")[0]}`);
+    const message = e.message.split("\n")[0]!;
+    if (/call stack/i.test(message)) throw at(e.pos[0], `nesting too deep for the YAML parser; expected at most ${MAX_NESTING} levels of mappings and lists`);
+    throw at(e.pos[0], `YAML syntax: ${message}`);
   }
-  const raw = doc.toJS() as unknown;
+  const shapeErrors = checkShape(doc, at);
+  if (shapeErrors.length) throw ScenarioError.of(shapeErrors);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    throw at(firstAlias(doc), `aliases expand to too much data (more than ${MAX_ALIAS_EXPANSIONS} expansions of *aliases, as in a YAML "billion laughs"); expected a plain scenario`);
+  }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw at(0, "expected a mapping with at least `name:` at the top level");
   const parsed = ScenarioSchema.safeParse(raw);
-  if (!parsed.success) throw zodToScenarioError(parsed.error, doc, at);
+  if (!parsed.success) throw ScenarioError.of(zodToScenarioErrors(parsed.error, doc, at));
   return new Compiler(parsed.data, doc, at, file).compile();
+}
+
+/** yaml's own limit on alias expansion; its default too. */
+const MAX_ALIAS_EXPANSIONS = 100;
+
+/**
+ * What the YAML parser accepts but a scenario must not have, each at its position: nesting past
+ * MAX_NESTING (checked before anything recursive walks the tree), an *alias with no &anchor,
+ * reserved JavaScript keys (they would be dropped or reach the prototype), keys that are not
+ * plain scalars. Walks the tree with its own stack, so depth cannot overflow the call stack.
+ */
+function checkShape(doc: Document, at: At): ScenarioError[] {
+  const errors: ScenarioError[] = [];
+  const offset = (n: unknown): number => (n as { range?: [number, number] } | null)?.range?.[0] ?? 0;
+  const stack: [unknown, number][] = [[doc.contents, 1]];
+  while (stack.length > 0 && errors.length < 20) {
+    const [node, depth] = stack.pop()!;
+    if (isAlias(node)) {
+      if (!node.resolve(doc)) errors.push(at(offset(node), `*${node.source} refers to no anchor; expected \`&${node.source}\` on a value earlier in the file`));
+      continue;
+    }
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_NESTING) {
+      errors.push(at(offset(node), `nesting too deep: more than ${MAX_NESTING} levels of mappings and lists; a scenario needs fewer than 10`));
+      continue;
+    }
+    for (const item of node.items) {
+      if (isPair(item)) {
+        if (item.key !== null && !isScalar(item.key)) errors.push(at(offset(item.key), "a key must be a plain name; expected `name: value`, not a list or mapping as the key"));
+        else if (isScalar(item.key) && RESERVED_KEYS.has(String(item.key.value))) errors.push(at(offset(item.key), `key \`${String(item.key.value)}\` is reserved (it names JavaScript object internals); expected a scenario key or a connection name`));
+        stack.push([item.value, depth + 1]);
+      } else stack.push([item, depth + 1]);
+    }
+  }
+  return errors;
+}
+
+function firstAlias(doc: Document): number {
+  let off = 0;
+  visit(doc, {
+    Alias(_, node) {
+      off = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return off;
 }
 
 type At = (offset: number, problem: string) => ScenarioError;
@@ -130,35 +234,137 @@ function keyOffset(doc: Document, path: readonly PropertyKey[], key: string): nu
   return offsetOf(doc, path);
 }
 
-function zodToScenarioError(err: ZodError, doc: Document, at: At): ScenarioError {
-  // prefer the most specific issue: unions report their branches' issues
-  const issues = err.issues.flatMap((i) => ("errors" in i && Array.isArray(i.errors) ? (i.errors as ZodError["issues"][]).flat().map((x) => ({ ...x, path: [...i.path, ...x.path] })) : [i]));
-  const issue = issues.sort((a, b) => b.path.length - a.path.length)[0] ?? err.issues[0]!;
+type Issue = ZodError["issues"][number];
+
+/** One positioned error per top-level schema issue; within a union, the branch that got furthest. */
+function zodToScenarioErrors(err: ZodError, doc: Document, at: At): ScenarioError[] {
+  return err.issues.map((i) => issueToError(i, doc, at));
+}
+
+function branchIssues(issue: Issue): Issue[][] {
+  if (issue.code !== "invalid_union" || !Array.isArray(issue.errors)) return [];
+  return (issue.errors as Issue[][]).map((branch) => branch.map((x) => ({ ...x, path: [...issue.path, ...x.path] }) as Issue));
+}
+
+/** How far into the value an issue got: deeper paths first, then a wrong key or value over a wrong type. */
+function specificity(i: Issue): number {
+  return i.path.length * 10 + (i.code === "unrecognized_keys" ? 15 : i.code === "invalid_value" ? 2 : i.code === "invalid_type" ? 0 : 1);
+}
+
+function issueToError(issue: Issue, doc: Document, at: At): ScenarioError {
   const where = issue.path.length ? `\`${issue.path.join(".")}\`` : "the top level";
+  const value = valueAt(doc, issue.path);
+  if (issue.code === "invalid_union") {
+    const branches = branchIssues(issue).filter((b) => b.length > 0);
+    // no branch fits the value's type at all: say which types would
+    if (branches.length && branches.every((b) => b.length === 1 && b[0]!.code === "invalid_type" && b[0]!.path.length === issue.path.length)) {
+      const expected = [...new Set(branches.map((b) => typeName((b[0] as { expected: string }).expected)))];
+      return at(offsetOf(doc, issue.path), `${where} is ${describe(value)}; expected ${expected.join(" or ")}`);
+    }
+    // the branch that fits the value best: its type, then fewest keys it does not know
+    const misfit = (b: Issue[]): number =>
+      b.reduce((n, i) => n + (i.path.length === issue.path.length ? (i.code === "invalid_type" ? 1000 : i.code === "unrecognized_keys" ? 10 * i.keys.length : 0) : 0), 0);
+    const branch = [...branches].sort((a, b) => misfit(a) - misfit(b))[0] ?? [];
+    const best = [...branch].sort((a, b) => specificity(b) - specificity(a))[0];
+    if (best && specificity(best) > issue.path.length * 10) return issueToError(best, doc, at);
+    return at(offsetOf(doc, issue.path), `${where} does not match any allowed form (it is ${describe(value)}); see docs/scenario-format.md`);
+  }
   if (issue.code === "unrecognized_keys") {
     const key = issue.keys[0]!;
-    return at(keyOffset(doc, issue.path, key), `unknown key \`${key}\` in ${where}; expected one of: ${allowedKeys(issue.path)}`);
+    const allowed = allowedKeys(issue.path, value);
+    const guess = didYouMean(key, allowed.filter((k) => k !== key));
+    return at(keyOffset(doc, issue.path, key), `unknown key \`${key}\` in ${where}${guess ? ` (did you mean \`${guess}\`?)` : ""}; expected one of: ${allowed.length ? allowed.join(", ") : "see docs/scenario-format.md"}`);
   }
-  if (issue.code === "invalid_type") {
-    const got = describe(valueAt(doc, issue.path));
-    return at(offsetOf(doc, issue.path), `${where} is ${got}; expected ${issue.expected}`);
-  }
+  if (issue.code === "invalid_type") return at(offsetOf(doc, issue.path), `${where} is ${describe(value)}; expected ${typeName(issue.expected)}`);
   if (issue.code === "invalid_value") {
-    return at(offsetOf(doc, issue.path), `${where}: ${JSON.stringify(valueAt(doc, issue.path))} is not allowed; expected one of: ${issue.values.map(String).join(", ")}`);
+    const guess = typeof value === "string" ? didYouMean(value, issue.values.map(String)) : null;
+    return at(offsetOf(doc, issue.path), `${where}: ${JSON.stringify(value)} is not allowed${guess ? ` (did you mean "${guess}"?)` : ""}; expected one of: ${issue.values.map(String).join(", ")}`);
   }
-  if (issue.code === "invalid_union") {
-    return at(offsetOf(doc, issue.path), `${where} does not match any allowed form (${describe(valueAt(doc, issue.path))}); see docs/scenario-format.md`);
+  if (issue.code === "too_small" || issue.code === "too_big") {
+    const small = issue.code === "too_small";
+    const bound = Number((issue as { minimum?: unknown; maximum?: unknown })[small ? "minimum" : "maximum"]);
+    const what = Array.isArray(value) ? `a list of ${value.length}` : describe(value);
+    const unit = issue.origin === "array" ? (small ? ` item${bound === 1 ? "" : "s"}` : " items") : "";
+    return at(offsetOf(doc, issue.path), `${where} is ${what}; expected ${small ? "at least" : "at most"} ${bound}${unit}`);
   }
+  if (issue.code === "invalid_format" || issue.message.includes("integer")) return at(offsetOf(doc, issue.path), `${where} is ${describe(value)}; expected an integer`);
   return at(offsetOf(doc, issue.path), `${where}: ${issue.message}`);
 }
 
-function allowedKeys(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return Object.keys(ScenarioSchema.shape).join(", ");
-  if (path[0] === "expect") return "outcome, order, state, error, metric, wait_for (one per item)";
-  if (path[0] === "threads") return "count, loop, program, args, start, iterations, random_range";
-  if (path[0] === "explore") return "strategy, runs, depth, max_depth";
-  if (path[0] === "steps") return "send (or, in select: from, where, columns, rows)";
-  return "see docs/scenario-format.md";
+/** zod's type names in the words of a YAML file. */
+function typeName(t: string): string {
+  const names: Record<string, string> = { record: "a mapping (key: value)", object: "a mapping", map: "a mapping", array: "a list", tuple: "a list", string: "a string", number: "a number", int: "an integer", boolean: "true or false", null: "null" };
+  return names[t] ?? t;
+}
+
+/** The keys a mapping at `path` may have, read from the schema (for a union, the branch sharing most keys with the value). */
+function allowedKeys(path: readonly PropertyKey[], value: unknown): string[] {
+  let schema: unknown = ScenarioSchema;
+  for (const step of path) schema = childSchema(schema, step, value);
+  const shape = objectShape(schema, value);
+  return shape ? Object.keys(shape) : [];
+}
+
+type ZodLike = { _zod: { def: { type: string; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown; innerType?: unknown; options?: unknown[]; catchall?: unknown } } };
+
+function unwrap(s: unknown): ZodLike["_zod"]["def"] | null {
+  let d = (s as ZodLike | undefined)?._zod?.def;
+  while (d && (d.type === "optional" || d.type === "nullable" || d.type === "default")) d = (d.innerType as ZodLike)._zod.def;
+  return d ?? null;
+}
+
+function childSchema(s: unknown, step: PropertyKey, value: unknown): unknown {
+  const d = unwrap(s);
+  if (!d) return undefined;
+  if (d.type === "array") return d.element;
+  if (d.type === "record") return d.valueType;
+  if (d.type === "object") return d.shape?.[String(step)] ?? d.catchall;
+  if (d.type === "union") {
+    for (const o of d.options ?? []) {
+      const c = childSchema(o, step, value);
+      if (c) return c;
+    }
+  }
+  return undefined;
+}
+
+function objectShape(s: unknown, value: unknown): Record<string, unknown> | null {
+  const d = unwrap(s);
+  if (!d) return null;
+  if (d.type === "object") return d.shape ?? null;
+  if (d.type === "union") {
+    const keys = value && typeof value === "object" ? Object.keys(value) : [];
+    const shapes = (d.options ?? []).map((o) => objectShape(o, value)).filter((x): x is Record<string, unknown> => x !== null);
+    shapes.sort((a, b) => keys.filter((k) => k in b).length - keys.filter((k) => k in a).length);
+    if (shapes.length > 1 && !keys.some((k) => k in shapes[0]!)) return Object.fromEntries(shapes.flatMap((x) => Object.entries(x)));
+    return shapes[0] ?? null;
+  }
+  return null;
+}
+
+/** The candidate closest to `word` by edit distance, if it is close enough to be a typo. */
+export function didYouMean(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  const w = word.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== null && bestD <= Math.max(1, Math.floor(Math.min(word.length, best.length) / 3)) ? best : null;
+}
+
+/** Damerau-Levenshtein (optimal string alignment): a swapped pair of letters, as in `sned`, is one edit. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 function valueAt(doc: Document, path: readonly PropertyKey[]): unknown {
@@ -172,7 +378,9 @@ function describe(v: unknown): string {
   if (v === null) return "empty (null)";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
-  return `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === "number") return Number.isNaN(v) ? "not a number (.nan)" : Number.isFinite(v) ? `the number ${v}` : `${v < 0 ? "minus " : ""}infinity`;
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)}`;
+  return `${typeof v} ${String(v)}`;
 }
 
 class Compiler {
@@ -185,49 +393,56 @@ class Compiler {
     private readonly file: string,
   ) {}
 
+  /** every problem found so far; compile() throws them together */
+  private readonly errors: ScenarioError[] = [];
+
+  /** Runs one independent part of the compilation; a mistake in it is recorded and the rest still checked. */
+  private attempt<T>(fn: () => T, fallback: T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      this.errors.push(...e.all);
+      return fallback;
+    }
+  }
+
   compile(): Scenario {
     const i = this.input;
     const version = (i.version ?? "8.0") as Version;
-    if (!VERSIONS.includes(version)) this.fail(["version"], `unknown version "${i.version}"; expected one of: ${VERSIONS.join(", ")}`);
-    const variables = Object.entries(i.variables ?? {}).map(([name, value]) => this.variable(["variables", name], name, value));
-    const setup = (i.setup ?? []).map((sql, n) => {
-      const stmt = this.statement(["setup", n], sql);
-      if (!["create_table", "insert", "set_var"].includes(stmt.kind)) this.fail(["setup", n], `setup runs before time starts and takes CREATE TABLE, INSERT or SET GLOBAL; got "${sql}"`);
-      return { sql, stmt };
-    });
+    this.attempt(() => {
+      if (!VERSIONS.includes(version)) this.fail(["version"], `unknown version "${i.version}"${hint(didYouMean(String(i.version), VERSIONS))}; expected one of: ${VERSIONS.join(", ")}`);
+    }, undefined);
+    const variables = Object.entries(i.variables ?? {}).flatMap(([name, value]) => this.attempt(() => [this.variable(["variables", name], name, value)], []));
+    const tables = new Set<string>();
+    const setup = (i.setup ?? []).flatMap((sql, n) =>
+      this.attempt(() => {
+        const stmt = this.statement(["setup", n], sql);
+        if (!["create_table", "insert", "set_var"].includes(stmt.kind)) this.fail(["setup", n], `setup runs before time starts and takes CREATE TABLE, INSERT or SET GLOBAL; got "${sql}"`);
+        if (stmt.kind === "create_table") tables.add(`${stmt.table.db}.${stmt.table.name}`);
+        if (stmt.kind === "insert" && !tables.has(`${stmt.table.db}.${stmt.table.name}`)) {
+          this.fail(["setup", n], `INSERT into ${stmt.table.db}.${stmt.table.name}, which setup has not created; expected a CREATE TABLE ${stmt.table.name} line before it${tables.size ? ` (setup creates ${[...tables].join(", ")})` : ""}`);
+        }
+        return [{ sql, stmt }];
+      }, []),
+    );
     const declared = i.connections;
     const steps = this.steps(i.steps ?? [], declared);
-    const threads = Object.entries(i.threads ?? {}).map(([name, def]) => {
-      if (declared?.includes(name) || this.usedConnections.has(name)) this.fail(["threads", name], `thread name "${name}" is also a connection; expected a distinct name`);
-      if ((def.loop === undefined) === (def.program === undefined)) this.fail(["threads", name], "a thread takes `loop:` (statements) or `program:` (mysqldump), one of the two");
-      if (def.args !== undefined && def.program === undefined) this.fail(["threads", name, "args"], "`args:` goes with `program:`");
-      const args = (def.args ?? "").split(/\s+/).filter(Boolean);
-      if (def.program) {
-        try {
-          parseMysqldumpArgs(args);
-        } catch (e) {
-          this.fail(["threads", name, "args"], (e as Error).message);
-        }
-      }
-      return {
-        name,
-        count: def.count ?? 1,
-        ...(def.program ? { program: { name: def.program, args } } : {}),
-        loop: (def.loop ?? []).map((item, n): LoopItem => {
-          if (typeof item === "string") return { kind: "stmt", sql: item, stmt: this.statement(["threads", name, "loop", n], item) };
-          if ("sleep" in item) return { kind: "sleep", ns: this.duration(["threads", name, "loop", n, "sleep"], item.sleep) };
-          return { kind: "think", meanNs: this.duration(["threads", name, "loop", n, "think"], item.think) };
-        }),
-        startNs: def.start === undefined ? 0 : this.duration(["threads", name, "start"], def.start),
-        iterations: def.iterations ?? (def.program ? 1 : Number.MAX_SAFE_INTEGER),
-        randomRange: def.random_range ?? 1_000_000,
-      };
-    });
+    const threads = Object.entries(i.threads ?? {}).flatMap(([name, def]) => this.attempt(() => [this.thread(name, def, declared)], []));
     const wl = i.workload?.sysbench;
-    if (steps.length === 0 && threads.length === 0 && !wl) this.fail([], "a scenario needs `steps:`, `threads:` or a `workload:`");
-    if (wl && (steps.length > 0 || threads.length > 0)) this.fail(["workload"], "a built-in `workload:` runs on its own; expected no `steps:` or `threads:` beside it");
-    if (wl && !i.machine?.cpus) this.fail(["workload"], "the sysbench workload runs on the CPU model; expected `machine: { cpus: N }` (and usually cpu_quota)");
-    const expect = (i.expect ?? []).map((e, n) => this.expectation(e, n, declared));
+    this.attempt(() => {
+      if ((i.steps ?? []).length === 0 && Object.keys(i.threads ?? {}).length === 0 && !wl) this.fail([], "a scenario needs `steps:`, `threads:` or a `workload:`");
+      if (wl && (steps.length > 0 || threads.length > 0)) this.fail(["workload"], "a built-in `workload:` runs on its own; expected no `steps:` or `threads:` beside it");
+      if (wl && !i.machine?.cpus) this.fail(["workload"], "the sysbench workload runs on the CPU model; expected `machine: { cpus: N }` (and usually cpu_quota)");
+    }, undefined);
+    this.attempt(() => this.machine(i.machine ?? {}, version), undefined);
+    const expect = (i.expect ?? []).flatMap((e, n) => this.attempt(() => [this.expectation(e, n, declared)], []));
+    const durationNs = i.duration === undefined ? 60 * SEC : this.attempt(() => this.duration(["duration"], i.duration!), 0);
+    const hangAfterNs = i.hang_after === undefined ? 5 * SEC : this.attempt(() => this.duration(["hang_after"], i.hang_after!), 0);
+    const workload = wl
+      ? this.attempt(() => ({ sysbench: { test: wl.test, threads: wl.threads, timeNs: this.duration(["workload", "sysbench", "time"], wl.time), warmupNs: wl.warmup === undefined ? 2 * SEC : this.duration(["workload", "sysbench", "warmup"], wl.warmup) } }), null)
+      : null;
+    if (this.errors.length) throw ScenarioError.of(this.errors);
     return {
       file: this.file,
       name: i.name,
@@ -238,28 +453,118 @@ class Compiler {
       connections: declared ?? [...this.usedConnections],
       steps,
       threads,
-      durationNs: i.duration === undefined ? 60 * SEC : this.duration(["duration"], i.duration),
-      hangAfterNs: i.hang_after === undefined ? 5 * SEC : this.duration(["hang_after"], i.hang_after),
+      durationNs,
+      hangAfterNs,
       expect,
       explore: i.explore,
       machine: i.machine ?? {},
-      workload: wl
-        ? { sysbench: { test: wl.test, threads: wl.threads, timeNs: this.duration(["workload", "sysbench", "time"], wl.time), warmupNs: wl.warmup === undefined ? 2 * SEC : this.duration(["workload", "sysbench", "warmup"], wl.warmup) } }
-        : null,
+      workload,
     };
   }
 
+  private thread(name: string, def: NonNullable<ScenarioInput["threads"]>[string], declared: string[] | undefined): ThreadDef {
+    if (declared?.includes(name) || this.usedConnections.has(name)) this.fail(["threads", name], `thread name "${name}" is also a connection; expected a distinct name`);
+    if ((def.loop === undefined) === (def.program === undefined)) this.fail(["threads", name], "a thread takes `loop:` (statements) or `program:` (mysqldump), one of the two");
+    if (def.args !== undefined && def.program === undefined) this.fail(["threads", name, "args"], "`args:` goes with `program:`");
+    const args = (def.args ?? "").split(/\s+/).filter(Boolean);
+    if (def.program) {
+      try {
+        parseMysqldumpArgs(args);
+      } catch (e) {
+        this.fail(["threads", name, "args"], (e as Error).message);
+      }
+    }
+    return {
+      name,
+      count: def.count ?? 1,
+      ...(def.program ? { program: { name: def.program, args } } : {}),
+      loop: (def.loop ?? []).map((item, n): LoopItem => {
+        if (typeof item === "string") return { kind: "stmt", sql: item, stmt: this.statement(["threads", name, "loop", n], item) };
+        if ("sleep" in item) return { kind: "sleep", ns: this.duration(["threads", name, "loop", n, "sleep"], item.sleep) };
+        return { kind: "think", meanNs: this.duration(["threads", name, "loop", n, "think"], item.think) };
+      }),
+      startNs: def.start === undefined ? 0 : this.duration(["threads", name, "start"], def.start),
+      iterations: def.iterations ?? (def.program ? 1 : Number.MAX_SAFE_INTEGER),
+      randomRange: def.random_range ?? 1_000_000,
+    };
+  }
+
+  /** The machine block's values that the CPU and file models would otherwise reject mid-run. */
+  private machine(m: NonNullable<ScenarioInput["machine"]>, version: Version): void {
+    if (m.cpu_quota !== undefined) {
+      const pct = quotaPercentOrNull(m.cpu_quota);
+      const most = (m.cpus ?? 256) * 100;
+      if (pct === null || pct <= 0 || pct > most) {
+        this.attempt(() => this.fail(["machine", "cpu_quota"], `cpu_quota ${JSON.stringify(m.cpu_quota)}: expected a percentage above 0 and at most ${most}% (${m.cpus ?? 256} CPUs), as systemd's CPUQuota, e.g. "150%"`), undefined);
+      }
+    }
+    if (m.cpu_period !== undefined) {
+      this.attempt(() => {
+        const ns = this.duration(["machine", "cpu_period"], m.cpu_period!);
+        if (ns < 1000 * 1000 || ns > 1000 * SEC) this.fail(["machine", "cpu_period"], `cpu_period ${JSON.stringify(m.cpu_period)}: expected 1ms to 1000s, as the kernel's cpu.cfs_period_us`);
+      }, undefined);
+    }
+    (m.inject ?? []).forEach((r, n) =>
+      this.attempt(() => {
+        try {
+          parseInjectExpression(`${r.syscall}:error=${r.error}${r.when === undefined ? "" : `:when=${String(r.when)}`}`);
+        } catch (e) {
+          this.fail(["machine", "inject", n], (e as Error).message);
+        }
+      }, undefined),
+    );
+    const filesModel = m.filesystem !== undefined || (m.inject?.length ?? 0) > 0 || (m.other_processes?.length ?? 0) > 0;
+    if (filesModel && !(version === "5.7" || version === "8.0")) {
+      this.attempt(() => this.fail(["machine"], `the InnoDB file-lock model (machine: filesystem/inject/other_processes) covers MySQL 5.7 and 8.0; expected version "5.7" or "8.0", not "${version}"`), undefined);
+    }
+  }
+
   private steps(input: StepInput[], declared: string[] | undefined): Step[] {
+    const flat = this.attempt(() => this.expand(input, ["steps"], {}), []);
     const inFlight = new Set<string>();
     const known = new Set(declared ?? []);
     // connections are the keys that carry statements, unless declared
-    if (!declared) for (const s of input) for (const k of Object.keys(s)) if (!RESERVED.has(k)) known.add(k);
+    if (!declared) for (const { s } of flat) for (const k of Object.keys(s)) if (!RESERVED.has(k)) known.add(k);
     const conn = (path: PropertyKey[], name: string): string => {
       if (!known.has(name)) this.fail(path, `unknown connection "${name}"; expected one of: ${[...known].join(", ") || "(none: no step runs a statement)"}`);
       return name;
     };
-    return input.map((s, index): Step => {
-      const base = ["steps", index];
+    const errorsBefore = this.errors.length;
+    const steps: Step[] = [];
+    for (const [index, { s, path }] of flat.entries()) {
+      steps.push(...this.attempt(() => [this.step(s, path, index, conn, inFlight)], []));
+      // a mistake inside a repeat would be reported once per iteration: once is enough
+      if (this.errors.length > errorsBefore + 20) break;
+    }
+    return steps;
+  }
+
+  /**
+   * Steps with every `repeat:` unrolled, each with the path of the step as written (errors point
+   * there) and $var replaced by the iteration number in its text.
+   */
+  private expand(input: StepInput[], at: PropertyKey[], vars: Record<string, number>): { s: StepInput; path: PropertyKey[] }[] {
+    const out: { s: StepInput; path: PropertyKey[] }[] = [];
+    input.forEach((s, n) => {
+      const path = [...at, n];
+      if (s.repeat === undefined) {
+        out.push({ s: Object.keys(vars).length ? substitute(s, vars) : s, path });
+        return;
+      }
+      const keys = Object.keys(s).filter((k) => k !== "repeat");
+      if (keys.length) this.fail([...path, keys[0]!], `a repeat step takes only \`repeat: { times, steps }\`; got ${keys.join(", ")} beside it`);
+      const name = s.repeat.var ?? "i";
+      if (name in vars) this.fail([...path, "repeat", "var"], `the counter $${name} is already the counter of an enclosing repeat; expected another name (var: j)`);
+      for (let k = 1; k <= s.repeat.times; k++) {
+        out.push(...this.expand(s.repeat.steps, [...path, "repeat", "steps"], { ...vars, [name]: k }));
+        if (out.length > MAX_REPEAT) this.fail([...path, "repeat", "times"], `repeat unrolls to more than ${MAX_REPEAT} steps; expected fewer (or a \`threads:\` loop)`);
+      }
+    });
+    return out;
+  }
+
+  private step(s: StepInput, base: PropertyKey[], index: number, conn: (path: PropertyKey[], name: string) => string, inFlight: Set<string>): Step {
+    {
       const line = this.line(base);
       const keys = Object.keys(s).filter((k) => !STEP_MODIFIERS.has(k));
       if (keys.length !== 1) {
@@ -314,7 +619,7 @@ class Compiler {
           return { ...common, kind: "stmt", conn: c, sql, stmt, send, ...(errorName !== undefined ? { error: errorName } : {}) };
         }
       }
-    });
+    }
   }
 
   private expectation(e: ExpectationInput, n: number, declared: string[] | undefined): Expectation {
@@ -352,7 +657,8 @@ class Compiler {
   private variable(path: PropertyKey[], name: string, value: unknown): [string, SysVarValue] {
     const def = sysvar(name);
     if (!def) {
-      const close = SYSTEM_VARIABLES.filter((v) => v.name.includes(name.toLowerCase().slice(0, 6))).map((v) => v.name);
+      const guess = didYouMean(name, SYSTEM_VARIABLES.map((v) => v.name));
+      const close = guess ? [guess] : SYSTEM_VARIABLES.filter((v) => v.name.includes(name.toLowerCase().slice(0, 6))).map((v) => v.name).slice(0, 5);
       this.fail(path, `unknown variable "${name}"; expected a modelled system variable${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}; \`mysqlsim list --variables\` shows them all`, true);
     }
     const r = checkValue(def!, value);
@@ -397,6 +703,19 @@ class Compiler {
     const off = atKey && typeof last === "string" ? keyOffset(this.doc, parent, last) : offsetOf(this.doc, path);
     throw this.at(off, problem);
   }
+}
+
+/** A step with $name replaced by its counter's value in every key and string. */
+function substitute<T>(v: T, vars: Record<string, number>): T {
+  const text = (t: string): string => t.replace(/\$(\w+)/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+  if (typeof v === "string") return text(v) as T;
+  if (Array.isArray(v)) return v.map((x) => substitute(x, vars)) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [text(k), substitute(x, vars)])) as T;
+  return v;
+}
+
+function hint(guess: string | null): string {
+  return guess ? ` (did you mean "${guess}"?)` : "";
 }
 
 function boundsText(b: { between?: [number, number]; min?: number; max?: number; equals?: number }): string {

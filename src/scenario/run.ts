@@ -32,6 +32,24 @@ export interface RunOptions {
   keepRecords?: number;
   /** no trace formatting at all (fastest; trace_sha256 is then empty) */
   noTrace?: boolean;
+  /** stop the run after this many steps, with outcome `limit` (default 50 M) */
+  maxSteps?: number;
+  /**
+   * Called every few tens of thousands of steps with how far the run got: return `{ stop }` to end
+   * it with outcome `limit` and that message, "pause" (runScenarioAsync only) to let the event loop
+   * run before resuming.
+   */
+  tick?: (p: { virtualNs: number; steps: number }) => "pause" | { stop: string } | void;
+}
+
+/** The run was interrupted (a signal) before it ended; its trace file, if any, was removed. */
+export class RunInterrupted extends Error {
+  constructor(
+    readonly virtualNs: number,
+    readonly steps: number,
+  ) {
+    super(`interrupted at ${virtualNs} ns virtual after ${steps} steps`);
+  }
 }
 
 /** One completed statement, for `order` expectations and the report. */
@@ -55,7 +73,8 @@ export interface RunReport {
   scenario: string;
   version: string;
   seed: number;
-  outcome: "completed" | "deadlock" | "hang" | "timeout" | "error";
+  /** limit: stopped by a step, wall-time or trace-size limit before it ended (see `message`) */
+  outcome: "completed" | "deadlock" | "hang" | "timeout" | "error" | "limit";
   virtual_time_ns: number;
   events: number;
   trace_sha256: string;
@@ -177,23 +196,66 @@ function textsOf(sc: Scenario): StatementTexts {
 
 /** Runs a scenario once: builds the server, the script and the clients, runs, checks expectations. */
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunArtifacts {
-  const seed = opts.seed ?? 1;
-  const trace: StreamingTrace | null = opts.noTrace ? null : new StreamingTrace({ file: opts.traceFile, keep: opts.keepRecords ?? 200_000 });
-  const sink: TraceSink = trace ?? NO_TRACE;
-  const kernel = new Kernel({ seed, scheduler: opts.scheduler, trace: sink, stallNs: sc.hangAfterNs, maxSteps: 50_000_000 });
-  try {
-    if (sc.workload) {
-      const { report, kernel: k, result } = runSysbenchScenario(sc, opts, trace, seed);
-      return { report, trace, statements: [], kernel: k, server: new Server(k, sc.version, versionFamily(sc.version)), result };
-    }
-    return runOn(sc, kernel, trace, seed, opts);
-  } catch (e) {
-    trace?.abort();
-    throw e;
+  const run = startRun(sc, opts);
+  for (;;) {
+    const r = run.next();
+    if (r.done) return r.value;
   }
 }
 
-function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed: number, opts: RunOptions): RunArtifacts {
+/**
+ * runScenario that gives the event loop a turn whenever `tick` says "pause", so a signal handler
+ * can set `interrupted`; then the run ends at once, its trace file removed, with RunInterrupted.
+ */
+export async function runScenarioAsync(sc: Scenario, opts: RunOptions, interrupted: () => boolean): Promise<RunArtifacts> {
+  const run = startRun(sc, opts);
+  for (;;) {
+    const r = run.next();
+    if (r.done) return r.value;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (interrupted()) {
+      const p = r.value;
+      run.return(undefined as never);
+      throw new RunInterrupted(p.virtualNs, p.steps);
+    }
+  }
+}
+
+type Paused = { virtualNs: number; steps: number };
+
+function* startRun(sc: Scenario, opts: RunOptions): Generator<Paused, RunArtifacts, void> {
+  const seed = opts.seed ?? 1;
+  const trace: StreamingTrace | null = opts.noTrace ? null : new StreamingTrace({ file: opts.traceFile, keep: opts.keepRecords ?? 200_000 });
+  const sink: TraceSink = trace ?? NO_TRACE;
+  const kernel = new Kernel({ seed, scheduler: opts.scheduler, trace: sink, stallNs: sc.hangAfterNs, maxSteps: opts.maxSteps ?? 50_000_000 });
+  let finished = false;
+  try {
+    if (sc.workload) {
+      const { report, kernel: k, result } = runSysbenchScenario(sc, opts, trace, seed);
+      finished = true;
+      return { report, trace, statements: [], kernel: k, server: new Server(k, sc.version, versionFamily(sc.version)), result };
+    }
+    const art = yield* runOn(sc, kernel, trace, seed, opts);
+    finished = true;
+    return art;
+  } finally {
+    // an exception, or the caller abandoning the run (an interrupt): no half-written trace is left
+    if (!finished) trace?.abort();
+  }
+}
+
+/** The kernel's tick, from RunOptions.tick: a stop ends the run with outcome `limit`. */
+export function kernelTick(kernel: Kernel, opts: RunOptions): (() => "pause" | void) | null {
+  const tick = opts.tick;
+  if (!tick) return null;
+  return () => {
+    const r = tick({ virtualNs: kernel.now, steps: kernel.steps });
+    if (r === "pause") return "pause";
+    if (r) kernel.stop("step_limit", r.stop);
+  };
+}
+
+function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed: number, opts: RunOptions): Generator<Paused, RunArtifacts, void> {
   const server = new Server(kernel, sc.version, versionFamily(sc.version));
   for (const [n, v] of sc.variables) server.vars.set(n, v);
   for (const [n, v] of opts.set ?? []) {
@@ -430,7 +492,13 @@ function runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed:
     if (thd.trx.active) yield* rollbackTransaction(t, thd, server);
   }
 
-  const result = kernel.run(sc.durationNs);
+  kernel.tick = kernelTick(kernel, opts);
+  let result = kernel.run(sc.durationNs);
+  while (result.outcome === "paused") {
+    yield { virtualNs: kernel.now, steps: kernel.steps };
+    result = kernel.run(sc.durationNs);
+  }
+  kernel.tick = null;
   kernel.stateHook = null;
   const outcome = mapOutcome(result, scriptDone);
   const finalState = (name: string): string => conns.get(name)?.thd.state ?? server.thds.find((d) => d.name === name)?.state ?? "";
@@ -483,6 +551,8 @@ function mapOutcome(r: RunResult, scriptDone: boolean): RunReport["outcome"] {
       return "deadlock";
     case "hang":
       return "hang";
+    case "step_limit":
+      return "limit";
     default:
       return "error";
   }

@@ -18,7 +18,10 @@ const StatementSpec = z.union([
     .describe("send without waiting"),
 ]);
 
-export const StepSchema = z
+/** Bounds `repeat:` so that a scenario cannot ask for a billion steps. */
+export const MAX_REPEAT = 100_000;
+
+export const StepSchema: z.ZodType<StepShape> = z
   .object({
     reap: z.string().optional().describe("wait for the result of the statement sent on this connection"),
     error: z.union([z.string(), z.null()]).optional().describe("expected error name of this step's statement (ER_LOCK_DEADLOCK ...) or null for success"),
@@ -39,9 +42,36 @@ export const StepSchema = z
       .optional()
       .describe("query information_schema.processlist or performance_schema.metadata_locks and check the rows"),
     comment: z.string().optional().describe("a line for the narrative"),
+    repeat: z
+      .lazy(() =>
+        z.strictObject({
+          times: z.number().int().min(1).max(MAX_REPEAT).describe("how many times to run the steps"),
+          var: z.string().regex(/^[a-z]\w*$/i).optional().describe("the counter's name (default i): $i in the steps' text is 1, 2, ... times"),
+          steps: z.array(StepSchema).min(1).describe("the steps repeated, in order"),
+        }),
+      )
+      .optional()
+      .describe("run steps several times, as mysqltest's while loop; $i is the iteration number"),
   })
   .catchall(StatementSpec)
   .describe("one step: exactly one action; any other key is a connection name with its statement");
+
+/** A step as written (StepSchema is recursive through `repeat:`, so its type is spelled out). */
+export interface StepShape {
+  reap?: string;
+  error?: string | null;
+  wait_state?: Record<string, string>;
+  timeout?: string | number;
+  sleep?: string | number;
+  debug_sync?: string;
+  kill?: string;
+  kill_query?: string;
+  set?: Record<string, string | number | boolean>;
+  select?: { from: "processlist" | "metadata_locks"; where?: Record<string, string | number | boolean>; columns?: string[]; rows: Record<string, string | number | boolean | null>[] };
+  comment?: string;
+  repeat?: { times: number; var?: string; steps: StepShape[] };
+  [connection: string]: unknown;
+}
 
 const LoopItem = z.union([
   z.string().describe("a statement; ? is replaced by a random integer from the workload stream"),
@@ -129,7 +159,7 @@ export const ScenarioSchema = z.strictObject({
 });
 
 export type ScenarioInput = z.infer<typeof ScenarioSchema>;
-export type StepInput = z.infer<typeof StepSchema>;
+export type StepInput = StepShape;
 export type ExpectationInput = z.infer<typeof ExpectationSchema>;
 
 export function scenarioJsonSchema(): unknown {

@@ -7,15 +7,16 @@ import type { StreamingTrace } from "../trace/sink.js";
 import { NO_TRACE } from "../trace/sink.js";
 import { checkExpectations } from "./expect.js";
 import type { Scenario } from "./loader.js";
+import { quotaPercentOrNull } from "./quota.js";
 import type { RunOptions, RunReport } from "./run.js";
 
 /** CPUQuota as systemd writes it: "100%" (of one CPU), or a number of percent. */
 export function quotaPercent(q: string | number | undefined): number | null {
   if (q === undefined) return null;
-  if (typeof q === "number") return q;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(q);
-  if (!m) throw new Error(`cpu_quota "${q}": expected a percentage such as "100%"`);
-  return Number(m[1]);
+  const pct = quotaPercentOrNull(q);
+  // the loader has rejected any other form, with its position
+  if (pct === null) throw new Error(`cpu_quota "${q}": expected a percentage such as "100%"`);
+  return pct;
 }
 
 /**

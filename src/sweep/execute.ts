@@ -59,31 +59,7 @@ export class PointRunner {
   }
 
   private load(keys: Point): Scenario {
-    const doc = parseDocument(this.text);
-    for (const [path, text] of keys) {
-      const segs = path.split(".");
-      // a value is read as YAML (64 is a number, 100% a string); if the scenario rejects that, as a string
-      const yamlValue = parseYaml(text) as unknown;
-      doc.setIn(segs, yamlValue);
-      try {
-        loadScenario(String(doc), this.spec.file);
-      } catch (e) {
-        if (!(e instanceof ScenarioError)) throw e;
-        doc.setIn(segs, text);
-        try {
-          loadScenario(String(doc), this.spec.file);
-        } catch (e2) {
-          if (!(e2 instanceof ScenarioError)) throw e2;
-          throw new SweepInputError(`--set ${path}=${text}: the scenario rejects it: ${(e2 as ScenarioError).problem}`);
-        }
-      }
-    }
-    try {
-      return loadScenario(String(doc), this.spec.file);
-    } catch (e) {
-      if (e instanceof ScenarioError) throw new SweepInputError(`${keys.map(([n, v]) => `${n}=${v}`).join(", ")}: the scenario rejects this combination: ${e.problem}`);
-      throw e;
-    }
+    return scenarioWithKeys(this.text, this.spec.file, keys);
   }
 
   static sets(point: Point): [string, SysVarValue][] {
@@ -115,6 +91,43 @@ export class PointRunner {
       // a model invariant that throws instead of ending the run: recorded, the sweep goes on
       return { ...base, outcome: "error", ok: false, virtual_time_ns: 0, metrics: {}, message: oneLine(e instanceof Error ? e.message : String(e)) };
     }
+  }
+}
+
+/**
+ * The scenario text with dotted scenario keys overridden (machine.cpu_quota=150%), loaded; throws
+ * SweepInputError naming the key the scenario rejects. Shared by sweep axes and `run --set`.
+ */
+export function scenarioWithKeys(text: string, file: string, keys: Point): Scenario {
+  const doc = parseDocument(text);
+  for (const [path, value] of keys) {
+    const segs = path.split(".");
+    // a value is read as YAML (64 is a number, 100% a string); if the scenario rejects that, as a string
+    let yamlValue: unknown = value;
+    try {
+      yamlValue = parseYaml(value) as unknown;
+    } catch {
+      /* not YAML: the text itself */
+    }
+    doc.setIn(segs, yamlValue);
+    try {
+      loadScenario(String(doc), file);
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      doc.setIn(segs, value);
+      try {
+        loadScenario(String(doc), file);
+      } catch (e2) {
+        if (!(e2 instanceof ScenarioError)) throw e2;
+        throw new SweepInputError(`--set ${path}=${value}: the scenario rejects it: ${(e2 as ScenarioError).problem}`);
+      }
+    }
+  }
+  try {
+    return loadScenario(String(doc), file);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new SweepInputError(`${keys.map(([n, v]) => `${n}=${v}`).join(", ")}: the scenario rejects this combination: ${e.problem}`);
+    throw e;
   }
 }
 

@@ -85,7 +85,8 @@ export function valueText(v: SysVarValue): string {
 
 const SCENARIO_KEYS = new Set(Object.keys(ScenarioSchema.shape).filter((k) => !["name", "description", "steps", "setup", "expect", "explore", "connections"].includes(k)));
 
-function isScenarioPath(name: string): boolean {
+/** A dotted scenario key that --set may override (machine.cpu_quota, threads.<name>.count, duration ...). */
+export function isScenarioPath(name: string): boolean {
   const [head, ...rest] = name.split(".");
   if (!SCENARIO_KEYS.has(head!)) return false;
   if (rest.some((p) => p === "")) return false;

@@ -12,6 +12,10 @@ const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948
 const W = 640;
 const H = 340;
 const M = { top: 20, right: 190, bottom: 46, left: 70 };
+/** The first and last x values sit this far inside the plot, so their points and error bars are whole. */
+const X_PAD = 16;
+/** Width of a legend character at 11px (system-ui, generous so a label is never cut). */
+const CHAR_W = 6.6;
 
 export function renderReport(r: SweepResult): string {
   const metrics = [...new Set(r.summary.flatMap((s) => Object.keys(s.metrics)))];
@@ -53,13 +57,16 @@ function chart(r: SweepResult, metric: string, axis: Axis): string {
   const xs = numeric ? axis.values.map(Number) : [];
   const innerW = W - M.left - M.right;
   const innerH = H - M.top - M.bottom;
+  // the legend column is as wide as its longest label: the SVG grows rather than cut a name
+  const legend = series.size > 1 || [...series.values()].some((l) => l.label !== metric);
+  const width = legend ? Math.max(W, M.left + innerW + 16 + 22 + Math.ceil(Math.max(...[...series.values()].map((l) => l.label.length)) * CHAR_W) + 8) : W;
   let xOf: (v: string) => number;
   let ticks: { v: string; x: number }[];
   if (numeric) {
     const lo = Math.min(...xs);
     const hi = Math.max(...xs);
     const log = lo > 0 && hi / lo >= 100;
-    const sc = log ? scaleLog().domain([lo, hi]).range([0, innerW]) : scaleLinear().domain(lo === hi ? [lo - 1, hi + 1] : [lo, hi]).range([0, innerW]);
+    const sc = log ? scaleLog().domain([lo, hi]).range([X_PAD, innerW - X_PAD]) : scaleLinear().domain(lo === hi ? [lo - 1, hi + 1] : [lo, hi]).range([X_PAD, innerW - X_PAD]);
     xOf = (v) => sc(Number(v));
     ticks = axis.values.map((v) => ({ v, x: xOf(v) }));
   } else {
@@ -101,13 +108,13 @@ function chart(r: SweepResult, metric: string, axis: Axis): string {
       const tip = `${label === metric ? "" : `${label}, `}${axis.name}=${p.x}: mean ${num(m.mean)}${m.ci95 ? ` (95% CI ${num(m.ci95[0])} .. ${num(m.ci95[1])})` : ""}, median ${num(m.median)}, p90 ${num(m.p90)}, n ${m.n}`;
       parts.push(`<circle cx="${cx}" cy="${f(y(m.mean))}" r="3.5" fill="${colour}"><title>${esc(tip)}</title></circle>`);
     }
-    if (series.size > 1 || label !== metric) {
+    if (legend) {
       const ly = 10 + i * 16;
       parts.push(`<g transform="translate(${innerW + 16},${ly})"><line x1="0" x2="16" y1="0" y2="0" stroke="${colour}" stroke-width="2"/><text x="22" y="0" dy="0.32em">${esc(label)}</text></g>`);
     }
     i++;
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(`${metric} vs ${axis.name}`)}"><g transform="translate(${M.left},${M.top})">${parts.join("")}</g></svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H}" viewBox="0 0 ${width} ${H}" role="img" aria-label="${esc(`${metric} vs ${axis.name}`)}"><g transform="translate(${M.left},${M.top})">${parts.join("")}</g></svg>`;
 }
 
 function metricTable(r: SweepResult, metric: string): string {

@@ -60,6 +60,8 @@ function parseJsonRecord(line: string): RunRecord | null {
 // ---- CSV
 
 const FIXED = ["seed_index", "seed", "run", "runs", "outcome", "ok", "virtual_time_ns"] as const;
+/** how many columns a CSV header has between the axes and the metrics */
+export const CSV_FIXED_COLUMNS = FIXED.length;
 
 export function csvHeader(axes: readonly string[], metrics: readonly string[]): string[] {
   return [...axes, ...FIXED, ...metrics, "message"];

@@ -8,7 +8,8 @@ import { loadScenarioFile, ScenarioError } from "../scenario/loader.js";
 import { PointRunner, type RunRecord } from "./execute.js";
 import { parseAxes, parseShard, pointJson, runList, shardOf, SweepInputError, type Axis, type Run, type Shard } from "./grid.js";
 import { defaultWorkers, runJobs } from "./pool.js";
-import { csvHeader, formatOf, readResults, recordKey, ResultsWriter, type ResultsContent } from "./results.js";
+import { CSV_FIXED_COLUMNS, csvHeader, formatOf, formatResults, readResults, recordKey, ResultsWriter, type ResultsContent } from "./results.js";
+import { writeAtomic } from "../cli/common.js";
 import { SHARE_METRICS, summarisePoint, type PointSummary } from "./stats.js";
 
 export interface SweepOptions {
@@ -135,6 +136,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   } finally {
     writer?.close();
   }
+  // workers finish in any order: once every run is in, the file is rewritten in grid order
+  if (o.out) inGridOrder(o.out, axes.map((a) => a.name));
 
   const byKey = new Map<string, RunRecord>(finished);
   for (const r of fresh) byKey.set(recordKey(r), r);
@@ -163,6 +166,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     summary,
     failed: records.filter((r) => !r.ok),
   };
+}
+
+/** Rewrites a complete results file with its records sorted by run index (atomically; nothing if already sorted). */
+function inGridOrder(file: string, axes: readonly string[]): void {
+  const content = readResults(file);
+  const sorted = [...content.records].sort((a, b) => a.run - b.run || a.seed - b.seed);
+  if (!content.torn && sorted.every((r, i) => r === content.records[i])) return;
+  const metrics = content.header ? content.header.slice(axes.length + CSV_FIXED_COLUMNS, -1) : [];
+  writeAtomic(file, formatResults(content.format, axes, sorted, metrics));
 }
 
 function checkSameAxes(file: string, axes: readonly Axis[], existing: ResultsContent): void {

@@ -365,26 +365,23 @@ describe("installation", () => {
     expect(names[0]).toBe("innodb_files_startup");
   });
 
-  it("a bad inject rule is refused with strace's message", () => {
-    const sc = loadScenario(`name: bad inject
+  it("a bad inject rule is refused with strace's message, at load time with its position", () => {
+    expect(() => loadScenario(`name: bad inject
 machine: { inject: [{ syscall: fcntl, error: EFOO, when: "25+" }] }
 steps: [{ con1: BEGIN }]
-`);
-    expect(() => run(sc)).toThrow(/unknown error name "EFOO"/);
-    const sc2 = loadScenario(`name: bad when
+`, "x.yaml")).toThrow(/^x\.yaml:2:\d+: .*unknown error name "EFOO"/);
+    expect(() => loadScenario(`name: bad when
 machine: { inject: [{ syscall: fcntl, error: ENOLCK, when: "0" }] }
 steps: [{ con1: BEGIN }]
-`);
-    expect(() => run(sc2)).toThrow(/invalid strace when expression "0"/);
+`, "x.yaml")).toThrow(/^x\.yaml:2:\d+: invalid strace when expression "0"/);
   });
 
-  it("5.6 is not modelled by the file-lock model: a clear error", () => {
-    const sc = loadScenario(`name: five six
+  it("5.6 is not modelled by the file-lock model: a clear error at load time", () => {
+    expect(() => loadScenario(`name: five six
 version: "5.6.10"
 machine: { filesystem: efs }
 steps: [{ con1: BEGIN }]
-`);
-    expect(() => run(sc)).toThrow(/covers MySQL 5.7 and 8.0/);
+`, "x.yaml")).toThrow(/^x\.yaml:3:\d+: .*covers MySQL 5.7 and 8.0/);
   });
 
   it("runs are deterministic: the same seed gives the same trace hash", () => {

@@ -1,6 +1,6 @@
 /**
  * Conformance tables A (compatibility with a GRANTED lock) and B (does a PENDING request block a
- * new one) from /work/shared/conformance/mysql-test-cases.md §0, checked through the real
+ * new one) from ../shared/conformance/mysql-test-cases.md §0, checked through the real
  * acquire path, plus the source matrices themselves.
  */
 import { describe, expect, it } from "vitest";
