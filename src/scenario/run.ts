@@ -17,7 +17,7 @@ import { checkExpectations, type ExpectationResult } from "./expect.js";
 import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loader.js";
 import { snapshotTable, compareRows } from "./tables.js";
 import { quotaPercent, runSysbenchScenario } from "./workload.js";
-import { CpuMachine } from "../machine/cpu/index.js";
+import { CpuMachine, systemdCpuQuota } from "../machine/cpu/index.js";
 import { installCodePathCosts } from "../mysql/costs.js";
 import { parseDuration } from "../kernel/time.js";
 
@@ -572,7 +572,7 @@ function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
   const pct = quotaPercent(m.cpu_quota);
   return new CpuMachine(kernel, {
     cpus: m.cpus ?? DEFAULT_CPUS,
-    group: { name: "mysqld.scope", quotaNs: pct !== null && pct >= 0 ? (pct / 100) * period : -1, periodNs: period },
+    group: systemdCpuQuota("mysqld.scope", pct, period),
   }).install();
 }
 

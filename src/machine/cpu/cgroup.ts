@@ -57,6 +57,14 @@ export interface CpuGroupStats {
 /** min_cfs_rq_runtime: what a CPU keeps in its silo when it goes idle (kernel/sched/fair.c) */
 export const MIN_CFS_RQ_RUNTIME = 1 * MS;
 
+/**
+ * The cgroup systemd makes of `CPUQuota=pct%` for a unit: quota = pct/100 CPU-periods per period
+ * (100% = one CPU's worth); null or negative: no quota (cfs_quota_us = -1).
+ */
+export function systemdCpuQuota(name: string, pct: number | null, periodNs: Ns): CpuGroupOptions {
+  return { name, quotaNs: pct !== null && pct >= 0 ? (pct / 100) * periodNs : -1, periodNs };
+}
+
 export class CpuGroup {
   readonly name: string;
   quotaNs: Ns;

@@ -12,7 +12,7 @@
 import { Kernel, type Scheduler } from "../../kernel/index.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US, type Ns } from "../../kernel/time.js";
-import { CpuMachine, type CpuCosts, type SchedTunables } from "../../machine/cpu/index.js";
+import { CpuMachine, systemdCpuQuota, type CpuCosts, type SchedTunables } from "../../machine/cpu/index.js";
 import type { TraceSink } from "../../trace/sink.js";
 import {
   RedoLog,
@@ -174,7 +174,7 @@ export function runSysbench(opts: SysbenchOptions = {}): SysbenchReport {
   const kernel = new Kernel({ seed, scheduler: opts.scheduler, trace: opts.trace });
   const machine = new CpuMachine(kernel, {
     cpus: opts.cpus ?? 6,
-    group: { name: "mysqld.scope", quotaNs: quotaPct !== null && quotaPct >= 0 ? (quotaPct / 100) * period : -1, periodNs: period, sliceNs: opts.bandwidthSliceNs },
+    group: { ...systemdCpuQuota("mysqld.scope", quotaPct, period), sliceNs: opts.bandwidthSliceNs },
     costs: opts.cpuCosts,
     sched: opts.sched,
   }).install();
