@@ -65,18 +65,11 @@ export const COST_JITTER_SIGMA = 0.25;
  * seed gives the same costs and adding a code path changes no other stream.
  */
 export function codeCost(t: SimThread, path: CodePath): Ns {
-  return jittered(costStream(t.kernel), CODE_PATH_COSTS[path].ns);
+  return jittered(t.kernel.random.stream("cost"), CODE_PATH_COSTS[path].ns);
 }
 
 function jittered(rng: RandomStream, median: Ns): Ns {
   return Math.max(1, Math.round(rng.lognormal(median, COST_JITTER_SIGMA)));
-}
-
-const streams = new WeakMap<Kernel, RandomStream>();
-function costStream(k: Kernel): RandomStream {
-  let s = streams.get(k);
-  if (!s) streams.set(k, (s = k.random.stream("cost")));
-  return s;
 }
 
 /**
@@ -85,7 +78,7 @@ function costStream(k: Kernel): RandomStream {
  * waits (mailbox, reap, wait_state, DEBUG_SYNC, join) cost nothing: they are not server code.
  */
 export function installCodePathCosts(kernel: Kernel): void {
-  const rng = costStream(kernel);
+  const rng = kernel.random.stream("cost");
   const costs: CodePathCosts = {
     label: "",
     before(_t: SimThread, e: Effect): Ns {

@@ -139,13 +139,11 @@ interface GraphNode {
 /** A thread taken off its CPU: by the delay strategy (`preempt`) or the CPU model (`cpu.preempt`). */
 export interface Preemption {
   at: number;
-  /** what it was about to do ("acquire m_prep_xids_cond") */
-  before?: string;
   text: string;
 }
 
 function preemption(r: TraceRecord, d: Record<string, unknown>): Preemption {
-  return { at: r.t, before: d.before as string | undefined, text: preemptText(r.k, r.k === "cpu.preempt" ? { ...d, in: r.o } : d) };
+  return { at: r.t, text: preemptText(r.k, r.k === "cpu.preempt" ? { ...d, in: r.o } : d) };
 }
 
 /**
