@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
-import type { ZodError } from "zod";
+import { z, type ZodError } from "zod";
 import { parseDuration, SEC, type Ns } from "../kernel/time.js";
 import { errorDef } from "../mysql/errors.js";
 import { parseMysqldumpArgs, type ProgramName } from "../mysql/programs/mysqldump.js";
 import { parseStatement, SqlError, type Statement } from "../mysql/sql/parse.js";
 import { checkValue, sysvar, SYSTEM_VARIABLES, type SysVarValue } from "../mysql/sysvars.js";
 import { parseInjectExpression } from "../machine/fs/strace.js";
+import { reachableStates } from "../mysql/thread-states.js";
 import { quotaPercentOrNull } from "./quota.js";
 import { MAX_REPEAT, ScenarioSchema, type ExpectationInput, type ScenarioInput, type StepInput } from "./schema.js";
 
@@ -24,7 +25,7 @@ export class ScenarioError extends Error {
     readonly problem: string,
     more: readonly ScenarioError[] = [],
   ) {
-    super([`${file}:${line}:${column}: ${problem}`, ...more.map((e) => e.message)].join("\n"));
+    super([`${file}:${line}:${column}: ${problem}`, ...more.map((e) => `${e.file}:${e.line}:${e.column}: ${e.problem}`)].join("\n"));
     this.name = "ScenarioError";
     this.all = [this, ...more];
   }
@@ -161,8 +162,81 @@ export function loadScenario(text: string, file = "<scenario>"): Scenario {
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw at(0, "expected a mapping with at least `name:` at the top level");
   const parsed = ScenarioSchema.safeParse(raw);
-  if (!parsed.success) throw ScenarioError.of(zodToScenarioErrors(parsed.error, doc, at));
-  return new Compiler(parsed.data, doc, at, file).compile();
+  if (parsed.success) return new Compiler(parsed.data, doc, at, file).compile();
+  // the structure is wrong somewhere: the parts that are right are still compiled, so one run
+  // reports the structure errors and the meaning errors (statements, variables, states) together
+  const errors = zodToScenarioErrors(parsed.error, doc, at);
+  const partial = partialInput(raw as Record<string, unknown>);
+  try {
+    new Compiler(partial.input, doc, at, file, partial.pruned).compile();
+  } catch (e) {
+    if (e instanceof ScenarioError) errors.push(...e.all);
+    // anything else: a consequence of the parts left out; the structure errors say what to fix
+  }
+  throw ScenarioError.of(errors);
+}
+
+/** What partialInput left out, so that compiling the rest does not report its consequences. */
+interface Pruned {
+  /** connections named in steps that were left out: their send/reap pairing is unknown */
+  connections: Set<string>;
+  /** threads left out (expectations may still name them) */
+  threads: string[];
+  /** a top-level key the schema does not know (a misspelt `steps:` would leave the scenario empty) */
+  unknownKeys?: boolean;
+}
+
+/**
+ * The parts of a scenario that fit the schema: each list item, record entry and top-level value
+ * checked on its own; a list keeps its length (an item left out is a hole, which the compiler's
+ * forEach/flatMap skip), so every position still points into the file.
+ */
+function partialInput(raw: Record<string, unknown>): { input: ScenarioInput; pruned: Pruned } {
+  const shape = ScenarioSchema.shape as Record<string, z.ZodType>;
+  const pruned: Pruned = { connections: new Set(), threads: [] };
+  const input: Record<string, unknown> = {};
+  const inner = (t: z.ZodType): z.ZodType => (t instanceof z.ZodOptional ? (t.unwrap() as z.ZodType) : t);
+  for (const [key, value] of Object.entries(raw)) {
+    const field = shape[key];
+    if (!field) {
+      pruned.unknownKeys = true;
+      continue;
+    }
+    const t = inner(field);
+    if (t instanceof z.ZodArray && Array.isArray(value)) {
+      const list: unknown[] = new Array(value.length);
+      value.forEach((item, n) => {
+        const r = (t.element as z.ZodType).safeParse(item);
+        if (r.success) list[n] = r.data;
+        else if (key === "steps") for (const c of stepConnections(item)) pruned.connections.add(c);
+      });
+      input[key] = list;
+    } else if (t instanceof z.ZodRecord && value && typeof value === "object" && !Array.isArray(value)) {
+      const rec: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const r = (t.valueType as z.ZodType).safeParse(v);
+        if (r.success) rec[k] = r.data;
+        else if (key === "threads") pruned.threads.push(k);
+      }
+      input[key] = rec;
+    } else {
+      const r = field.safeParse(value);
+      if (r.success) input[key] = r.data;
+    }
+  }
+  if (typeof input.name !== "string") input.name = "";
+  return { input: input as unknown as ScenarioInput, pruned };
+}
+
+/** The connection names a step (and any repeat inside it) runs statements on. */
+function stepConnections(step: unknown): string[] {
+  if (!step || typeof step !== "object" || Array.isArray(step)) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(step)) {
+    if (k === "repeat" && v && typeof v === "object" && Array.isArray((v as { steps?: unknown }).steps)) out.push(...(v as { steps: unknown[] }).steps.flatMap(stepConnections));
+    else if (!RESERVED.has(k)) out.push(k);
+  }
+  return out;
 }
 
 /** yaml's own limit on alias expansion; its default too. */
@@ -391,7 +465,12 @@ class Compiler {
     private readonly doc: Document,
     private readonly at: At,
     private readonly file: string,
+    /** what was left out of `input` for not fitting the schema (errors already reported) */
+    private readonly pruned: Pruned = { connections: new Set(), threads: [] },
   ) {}
+
+  /** the scenario's version (compile() sets it first): which thread states the models reach */
+  private version: Version = "8.0";
 
   /** every problem found so far; compile() throws them together */
   private readonly errors: ScenarioError[] = [];
@@ -410,6 +489,7 @@ class Compiler {
   compile(): Scenario {
     const i = this.input;
     const version = (i.version ?? "8.0") as Version;
+    this.version = version;
     this.attempt(() => {
       if (!VERSIONS.includes(version)) this.fail(["version"], `unknown version "${i.version}"${hint(didYouMean(String(i.version), VERSIONS))}; expected one of: ${VERSIONS.join(", ")}`);
     }, undefined);
@@ -431,7 +511,7 @@ class Compiler {
     const threads = Object.entries(i.threads ?? {}).flatMap(([name, def]) => this.attempt(() => [this.thread(name, def, declared)], []));
     const wl = i.workload?.sysbench;
     this.attempt(() => {
-      if ((i.steps ?? []).length === 0 && Object.keys(i.threads ?? {}).length === 0 && !wl) this.fail([], "a scenario needs `steps:`, `threads:` or a `workload:`");
+      if ((i.steps ?? []).length === 0 && Object.keys(i.threads ?? {}).length === 0 && this.pruned.threads.length === 0 && !this.pruned.unknownKeys && !wl) this.fail([], "a scenario needs `steps:`, `threads:` or a `workload:`");
       if (wl && (steps.length > 0 || threads.length > 0)) this.fail(["workload"], "a built-in `workload:` runs on its own; expected no `steps:` or `threads:` beside it");
       if (wl && !i.machine?.cpus) this.fail(["workload"], "the sysbench workload runs on the CPU model; expected `machine: { cpus: N }` (and usually cpu_quota)");
     }, undefined);
@@ -525,6 +605,7 @@ class Compiler {
     const known = new Set(declared ?? []);
     // connections are the keys that carry statements, unless declared
     if (!declared) for (const { s } of flat) for (const k of Object.keys(s)) if (!RESERVED.has(k)) known.add(k);
+    if (!declared) for (const c of this.pruned.connections) known.add(c);
     const conn = (path: PropertyKey[], name: string): string => {
       if (!known.has(name)) this.fail(path, `unknown connection "${name}"; expected one of: ${[...known].join(", ") || "(none: no step runs a statement)"}`);
       return name;
@@ -578,14 +659,16 @@ class Compiler {
       switch (key) {
         case "reap": {
           const c = conn([...base, "reap"], s.reap!);
-          if (!inFlight.delete(c)) this.fail([...base, "reap"], `reap of ${c}, which has no statement sent; expected a \`${c}: { send: ... }\` step before it`);
+          if (!inFlight.delete(c) && !this.pruned.connections.has(c)) this.fail([...base, "reap"], `reap of ${c}, which has no statement sent; expected a \`${c}: { send: ... }\` step before it`);
           return { ...common, kind: "reap", conn: c, ...(errorName !== undefined ? { error: errorName } : {}) };
         }
         case "wait_state": {
           const entries = Object.entries(s.wait_state!);
           if (entries.length !== 1) this.fail([...base, "wait_state"], "wait_state takes one connection: { con2: Waiting for table metadata lock }");
           const [c, state] = entries[0]!;
-          return { ...common, kind: "wait_state", conn: conn([...base, "wait_state", c], c), state, timeoutNs: s.timeout === undefined ? 30 * SEC : this.duration([...base, "timeout"], s.timeout) };
+          const waiter = conn([...base, "wait_state", c], c);
+          this.attempt(() => this.threadState([...base, "wait_state", c], state), undefined);
+          return { ...common, kind: "wait_state", conn: waiter, state, timeoutNs: s.timeout === undefined ? 30 * SEC : this.duration([...base, "timeout"], s.timeout) };
         }
         case "sleep":
           return { ...common, kind: "sleep", ns: this.duration([...base, "sleep"], s.sleep!) };
@@ -613,7 +696,7 @@ class Compiler {
           const spec = (s as Record<string, unknown>)[key] as string | { send: string };
           const send = typeof spec !== "string";
           const sql = typeof spec === "string" ? spec : spec.send;
-          if (inFlight.has(c)) this.fail([...base, key], `${c} still has a statement in flight; expected \`reap: ${c}\` before its next statement`);
+          if (inFlight.has(c) && !this.pruned.connections.has(c)) this.fail([...base, key], `${c} still has a statement in flight; expected \`reap: ${c}\` before its next statement`);
           if (send) inFlight.add(c);
           const stmt = this.statement(send ? [...base, key, "send"] : [...base, key], sql);
           return { ...common, kind: "stmt", conn: c, sql, stmt, send, ...(errorName !== undefined ? { error: errorName } : {}) };
@@ -625,7 +708,7 @@ class Compiler {
   private expectation(e: ExpectationInput, n: number, declared: string[] | undefined): Expectation {
     const path = ["expect", n];
     const line = this.line(path);
-    const known = new Set([...(declared ?? []), ...this.usedConnections, ...(this.input.threads ? Object.keys(this.input.threads) : [])]);
+    const known = new Set([...(declared ?? []), ...this.usedConnections, ...this.pruned.connections, ...this.pruned.threads, ...(this.input.threads ? Object.keys(this.input.threads) : [])]);
     const checkConn = (p: PropertyKey[], c: string): void => {
       if (!known.has(c) && !/^\w+\d+$/.test(c)) this.fail(p, `unknown connection or thread "${c}"; expected one of: ${[...known].join(", ")}`);
     };
@@ -638,7 +721,10 @@ class Compiler {
       });
       text = `completion order: ${e.order.join(" before ")}`;
     } else if ("state" in e) {
-      for (const c of Object.keys(e.state)) checkConn([...path, "state", c], c);
+      for (const [c, st] of Object.entries(e.state)) {
+        this.attempt(() => checkConn([...path, "state", c], c), undefined);
+        this.threadState([...path, "state", c], st);
+      }
       text = Object.entries(e.state).map(([c, s]) => `${c} is in state "${s}"`).join(", ");
     } else if ("error" in e) {
       for (const [c, err] of Object.entries(e.error)) {
@@ -652,6 +738,20 @@ class Compiler {
       text = Object.entries(e.wait_for).map(([th, w]) => `${th} waits${w.on ? ` on ${w.on}` : ""}${w.holds ? ` holding ${w.holds.join(", ")}` : ""}${w.lost_signal_by ? ` after a signal lost by ${w.lost_signal_by}` : ""}`).join(", ");
     }
     return { ...e, text, line };
+  }
+
+  /** A processlist STATE some model sets in this version; otherwise an error with a guess. */
+  private threadState(path: PropertyKey[], state: string): void {
+    const reachable = reachableStates(this.version).map((r) => r.state);
+    if (reachable.includes(state)) return;
+    const other = VERSIONS.find((v) => reachableStates(v).some((r) => r.state === state));
+    if (other) {
+      const here = didYouMean(state, reachable) ?? reachable.find((r) => reachableStates(other).every((o) => o.state !== r));
+      this.fail(path, `state "${state}" is what MySQL ${other} shows, not ${this.version}${here ? ` (${this.version} shows "${here}" there)` : ""}; expected a state MySQL ${this.version} reaches`);
+    }
+    const guess = didYouMean(state, reachable) ?? reachable.find((r) => r.toLowerCase() === state.toLowerCase()) ?? null;
+    const list = guess ? "see docs/scenario-format.md for the list" : `expected one of: ${reachable.filter(Boolean).map((r) => `"${r}"`).join(", ")} (or "" for an idle connection)`;
+    this.fail(path, `state "${state}" is not one any model reaches in MySQL ${this.version}${hint(guess)}; ${list}`);
   }
 
   private variable(path: PropertyKey[], name: string, value: unknown): [string, SysVarValue] {

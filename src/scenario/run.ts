@@ -20,6 +20,7 @@ import { quotaPercent, runSysbenchScenario } from "./workload.js";
 import { CpuMachine, systemdCpuQuota } from "../machine/cpu/index.js";
 import { installCodePathCosts } from "../mysql/costs.js";
 import { parseDuration } from "../kernel/time.js";
+import { STAGE_STARTING } from "../mysql/thread-states.js";
 
 export interface RunOptions {
   seed?: number;
@@ -327,7 +328,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     thd.info = line;
     thd.commandStart = start;
     thd.error = null;
-    thd.state = "starting";
+    thd.state = STAGE_STARTING;
     if (tracing) t.trace("stmt", undefined, { sql: line, conn: thd.name });
     let error: MysqlError | null = null;
     try {

@@ -9,6 +9,7 @@ import { Mutex } from "../../sync/mutex.js";
 import type { Disk } from "../../machine/disk.js";
 import type { SystemVariables } from "../sysvars.js";
 import type { Thd } from "../thd.js";
+import { binlogFollowerState } from "../thread-states.js";
 
 /**
  * MYSQL_BIN_LOG's group commit (sql/binlog.cc, binlog.h) as three versions have it:
@@ -368,7 +369,7 @@ export class MysqlBinLog {
 
   /** processlist state of a thread waiting in the commit pipeline */
   waitState(): string {
-    return this.version === "8.0" ? "waiting for handler commit" : "query end";
+    return binlogFollowerState(this.version);
   }
 
   private trace(t: SimThread, kind: string, d: Record<string, unknown>): void {

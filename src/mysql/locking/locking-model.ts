@@ -25,6 +25,7 @@ import type { Statement, TableRef } from "../sql/parse.js";
 import { type Share, TableDefinitionCache } from "../tdc/table-cache.js";
 import type { Thd } from "../thd.js";
 import { acquireMdl, downgradeMdl, MdlWaitSlot, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
+import { STAGE_ALTER_INPLACE, STAGE_ALTER_INPLACE_COMMIT, STAGE_COPY_TO_TMP_TABLE, STAGE_RENAME_RESULT_TABLE, STAGE_WAITING_FOR_TABLE_FLUSH } from "../thread-states.js";
 
 /**
  * Locking as mysql_execute_command meets it (MySQL 8.0 sql_parse.cc / sql_base.cc / lock.cc,
@@ -256,7 +257,7 @@ export function installLocking(server: Server): void {
         s.victim = true;
         throw mysqlError("ER_LOCK_DEADLOCK");
       }
-      s.thd.state = "Waiting for table flush";
+      s.thd.state = STAGE_WAITING_FOR_TABLE_FLUSH;
       s.slot.name = share.name;
       s.slot.flushUsers = share.holders.bind(share);
       const woke = yield t.acquire(s.slot, undefined, Math.max(0, deadline - t.kernel.now));
@@ -272,7 +273,7 @@ export function installLocking(server: Server): void {
       remove();
       s.slot.flushUsers = null;
       s.thd.state = before;
-      if (opener) waited("Waiting for table flush", t.kernel.now - since);
+      if (opener) waited(STAGE_WAITING_FOR_TABLE_FLUSH, t.kernel.now - since);
     }
   }
 
@@ -376,7 +377,7 @@ export function installLocking(server: Server): void {
    */
   function* alterWork(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>, def: ReturnType<typeof server.table>, ticket: MdlTicket, c: RuleContext): Generator<Effect, void, unknown> {
     if (!def) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-    s.thd.state = "altering table";
+    s.thd.state = STAGE_ALTER_INPLACE;
     yield t.syncPoint("alter_opened_table");
     const missing = stmt.addIndexColumns.find((col) => !def.columns.includes(col));
     if (missing) throw mysqlError("ER_KEY_COLUMN_DOES_NOT_EXITS", missing);
@@ -387,7 +388,7 @@ export function installLocking(server: Server): void {
     } else if (copy) {
       ticket = yield* upgradeMdl(t, s, sys, ticket, stmt.lock === "EXCLUSIVE" ? T.MDL_EXCLUSIVE : T.MDL_SHARED_NO_WRITE, lwt());
       yield t.syncPoint("alter_table_copy_after_lock_upgrade");
-      s.thd.state = "copy to tmp table";
+      s.thd.state = STAGE_COPY_TO_TMP_TABLE;
       const beforeCopy = requestsAt("alter_before_copy", c);
       if (beforeCopy.length) yield* takeAll(t, s, beforeCopy);
     } else if (stmt.lock === "EXCLUSIVE") {
@@ -413,7 +414,7 @@ export function installLocking(server: Server): void {
     }
     if (!s.locked) {
       ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
-      s.thd.state = copy ? "rename result table" : "committing alter table to storage engine";
+      s.thd.state = copy ? STAGE_RENAME_RESULT_TABLE : STAGE_ALTER_INPLACE_COMMIT;
       yield t.syncPoint(copy ? "alter_table_before_rename_result_table" : "alter_table_inplace_before_commit");
     }
     // 5.7 INPLACE: SRO on the cascade parents (the child held X, so its readers queue behind);

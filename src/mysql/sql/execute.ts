@@ -6,6 +6,7 @@ import type { Server } from "../server.js";
 import { checkValue, sysvar } from "../sysvars.js";
 import type { Thd } from "../thd.js";
 import type { Statement } from "./parse.js";
+import { STAGE_DEBUG_SYNC_NOW, STAGE_EXECUTING, STAGE_USER_SLEEP } from "../thread-states.js";
 
 /**
  * A model that takes part in executing statements (MDL, FTWRL, binlog, InnoDB ...). The executor
@@ -123,20 +124,20 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       yield* setDebugSync(t, thd, stmt.action, server);
       return;
     case "do_sleep":
-      thd.state = "User sleep";
+      thd.state = STAGE_USER_SLEEP;
       yield t.sleep(stmt.sleepS * SEC);
       return;
     case "select":
       if (stmt.sleepS > 0) {
-        thd.state = "User sleep";
+        thd.state = STAGE_USER_SLEEP;
         yield t.sleep(stmt.sleepS * SEC);
       } else {
-        thd.state = "executing";
+        thd.state = STAGE_EXECUTING;
         yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
       }
       return;
     default:
-      thd.state = "executing";
+      thd.state = STAGE_EXECUTING;
       yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
   }
 }
@@ -159,7 +160,7 @@ export function* setDebugSync(t: SimThread, thd: Thd | null, action: string, ser
   if (point!.toLowerCase() === "now") {
     if (signal) ds.signal(signal, t);
     if (waitFor) {
-      if (thd) thd.state = `debug sync point: now`;
+      if (thd) thd.state = STAGE_DEBUG_SYNC_NOW;
       const r = yield t.acquire(ds.waitable(waitFor), undefined, timeoutNs);
       if (r === "timeout") t.trace("warning", "debug_sync", { message: "debug sync point wait timed out" });
       else if (r === "killed") throw mysqlError("ER_QUERY_INTERRUPTED");
