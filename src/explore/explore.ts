@@ -80,7 +80,52 @@ export function schedulerFor(strategy: Strategy | "replay", seed: number, opts: 
 
 /** Runs a model many times under a strategy; stops at the first failing run unless `all`. */
 export function explore(run: RunFn, opts: ExploreOptions): ExploreResult {
+  if (opts.strategy === "exhaustive") {
+    const runs = exhaustiveRuns(run, opts);
+    for (;;) {
+      const r = runs.next();
+      if (r.done) return r.value;
+    }
+  }
   const seed0 = opts.seed ?? 1;
+  const { result, record } = recorder(opts);
+  let steps = opts.steps;
+  // PCT draws its change points over the run's scheduling choices (k), the delay strategy its
+  // delay points over the run's kernel steps, both measured on one fifo run
+  if (steps === undefined && (opts.strategy === "pct" || opts.strategy === "delay")) {
+    const probe = run(new FifoScheduler(), seed0);
+    steps = Math.max(1, opts.strategy === "pct" ? probe.schedule.choices.length : (probe.steps ?? 1000));
+  }
+  for (let i = 0; i < opts.runs; i++) {
+    const seed = seed0 + i;
+    const sched = schedulerFor(opts.strategy, seed, { depth: opts.depth, steps });
+    if (record(run(sched, seed), seed)) break;
+  }
+  return result;
+}
+
+/**
+ * The exhaustive strategy (bounded depth-first over the choices, each run's prefix from the last
+ * one's trail), one run per step: it yields the counts so far after each run, so a caller can stop
+ * between runs (Ctrl-C) and still report them; it returns them with `exhausted` at the end.
+ */
+export function* exhaustiveRuns(run: RunFn, opts: Omit<ExploreOptions, "strategy">): Generator<ExploreResult, ExploreResult, void> {
+  const seed0 = opts.seed ?? 1;
+  const { result, record } = recorder({ ...opts, strategy: "exhaustive" });
+  let prefix: number[] | null = [];
+  while (prefix && result.runs < opts.runs) {
+    const sched = new ExhaustiveScheduler(prefix, opts.maxDepth ?? 1000);
+    const summary = run(sched, seed0);
+    if (record(summary, seed0)) break;
+    prefix = ExhaustiveScheduler.nextPrefix(sched.trail as ChoicePoint[]);
+    yield result;
+  }
+  result.exhausted = prefix === null;
+  return result;
+}
+
+/** The counts of an exploration, and `record`: counts a run, true if exploration should stop. */
+function recorder(opts: ExploreOptions): { result: ExploreResult; record: (summary: RunSummary, seed: number) => boolean } {
   const result: ExploreResult = { runs: 0, strategy: opts.strategy, failingRuns: 0, firstFailure: null };
   const record = (summary: RunSummary, seed: number): boolean => {
     result.runs++;
@@ -97,32 +142,7 @@ export function explore(run: RunFn, opts: ExploreOptions): ExploreResult {
     opts.onRun?.(result.runs, result.failingRuns);
     return summary.failed && !opts.all;
   };
-
-  if (opts.strategy === "exhaustive") {
-    let prefix: number[] | null = [];
-    while (prefix && result.runs < opts.runs) {
-      const sched = new ExhaustiveScheduler(prefix, opts.maxDepth ?? 1000);
-      const summary = run(sched, seed0);
-      if (record(summary, seed0)) break;
-      prefix = ExhaustiveScheduler.nextPrefix(sched.trail as ChoicePoint[]);
-    }
-    result.exhausted = prefix === null;
-    return result;
-  }
-
-  let steps = opts.steps;
-  // PCT draws its change points over the run's scheduling choices (k), the delay strategy its
-  // delay points over the run's kernel steps, both measured on one fifo run
-  if (steps === undefined && (opts.strategy === "pct" || opts.strategy === "delay")) {
-    const probe = run(new FifoScheduler(), seed0);
-    steps = Math.max(1, opts.strategy === "pct" ? probe.schedule.choices.length : (probe.steps ?? 1000));
-  }
-  for (let i = 0; i < opts.runs; i++) {
-    const seed = seed0 + i;
-    const sched = schedulerFor(opts.strategy, seed, { depth: opts.depth, steps });
-    if (record(run(sched, seed), seed)) break;
-  }
-  return result;
+  return { result, record };
 }
 
 export interface ShrinkResult {

@@ -16,7 +16,7 @@ import { encodeSchedule, type Schedule } from "../kernel/schedule-string.js";
 import { FifoScheduler } from "../kernel/scheduler.js";
 import { parseShard, SweepInputError, type Shard } from "../sweep/grid.js";
 import { defaultWorkers, runPool } from "../sweep/pool.js";
-import { explore, schedulerFor, type ExploreResult, type Failure, type RunFn, type Strategy } from "./explore.js";
+import { exhaustiveRuns, schedulerFor, type ExploreResult, type Failure, type RunFn, type Strategy } from "./explore.js";
 import { scenarioRunFn } from "./scenario-run.js";
 
 /** Everything a worker thread needs to run chunks of an exploration (structured-clonable). */
@@ -123,8 +123,7 @@ export async function exploreParallel(spec: ExploreInput, run: RunFn, o: Paralle
   if (spec.strategy === "exhaustive") {
     if (shard) throw new SweepInputError("--shard: the exhaustive strategy enumerates interleavings in order and cannot be split; use pct, delay or random");
     o.onStart?.(o.runs, 1);
-    const res = explore(run, { strategy: "exhaustive", runs: o.runs, seed: spec.seed, maxDepth: spec.maxDepth, all: spec.all, onRun: o.onProgress });
-    return { ...res, workers: 1, shard: null, shardRuns: o.runs, stopped: false };
+    return { ...(await exhaustiveStoppable(run, spec, o)), workers: 1, shard: null, shardRuns: o.runs };
   }
   const steps = probeSteps(run, spec.strategy, spec.seed, spec.steps);
   const strategy = spec.strategy;
@@ -166,6 +165,26 @@ export async function exploreParallel(spec: ExploreInput, run: RunFn, o: Paralle
   // early, the runs made (then a failure found may not be the lowest-index one of the whole range)
   const runs = stopped ? done : !found || spec.all ? shardRuns : Math.floor((found.index - offset) / stride) + 1;
   return { runs, strategy: spec.strategy, failingRuns: spec.all || stopped ? failing : found ? 1 : 0, firstFailure, workers, shard, shardRuns, stopped, ...(steps !== undefined ? { steps } : {}) };
+}
+
+/** How often the exhaustive strategy, running on this thread, lets the event loop deliver a signal. */
+const EXHAUSTIVE_PAUSE_MS = 50;
+
+/**
+ * The exhaustive strategy on this thread, giving the event loop a turn every EXHAUSTIVE_PAUSE_MS
+ * so that shouldStop (Ctrl-C, --max-wall) can end it between runs with the counts so far.
+ */
+async function exhaustiveStoppable(run: RunFn, spec: ExploreInput, o: ParallelOptions): Promise<ExploreResult & { stopped: boolean }> {
+  const runs = exhaustiveRuns(run, { runs: o.runs, seed: spec.seed, maxDepth: spec.maxDepth, all: spec.all, onRun: o.onProgress });
+  let paused = performance.now();
+  for (;;) {
+    const r = runs.next();
+    if (r.done) return { ...r.value, stopped: false };
+    if (performance.now() - paused < EXHAUSTIVE_PAUSE_MS) continue;
+    await new Promise((resolve) => setImmediate(resolve));
+    paused = performance.now();
+    if (o.shouldStop?.()) return { ...r.value, exhausted: false, stopped: true };
+  }
 }
 
 /** The `explore --json` object: the fields merge reads. */

@@ -517,11 +517,13 @@ class Compiler {
     }, undefined);
     this.attempt(() => this.machine(i.machine ?? {}, version), undefined);
     const expect = (i.expect ?? []).flatMap((e, n) => this.attempt(() => [this.expectation(e, n, declared)], []));
-    const durationNs = i.duration === undefined ? 60 * SEC : this.attempt(() => this.duration(["duration"], i.duration!), 0);
+
     const hangAfterNs = i.hang_after === undefined ? 5 * SEC : this.attempt(() => this.duration(["hang_after"], i.hang_after!), 0);
     const workload = wl
       ? this.attempt(() => ({ sysbench: { test: wl.test, threads: wl.threads, timeNs: this.duration(["workload", "sysbench", "time"], wl.time), warmupNs: wl.warmup === undefined ? 2 * SEC : this.duration(["workload", "sysbench", "warmup"], wl.warmup) } }), null)
       : null;
+    // a workload runs for its warm-up and measured time (that is the run's length progress shows)
+    const durationNs = i.duration !== undefined ? this.attempt(() => this.duration(["duration"], i.duration!), 0) : workload ? workload.sysbench.warmupNs + workload.sysbench.timeNs : 60 * SEC;
     if (this.errors.length) throw ScenarioError.of(this.errors);
     return {
       file: this.file,

@@ -232,7 +232,7 @@ function* startRun(sc: Scenario, opts: RunOptions): Generator<Paused, RunArtifac
   let finished = false;
   try {
     if (sc.workload) {
-      const { report, kernel: k, result } = runSysbenchScenario(sc, opts, trace, seed);
+      const { report, kernel: k, result } = yield* runSysbenchScenario(sc, opts, trace, seed);
       finished = true;
       return { report, trace, statements: [], kernel: k, server: new Server(k, sc.version, versionFamily(sc.version)), result };
     }

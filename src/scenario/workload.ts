@@ -2,13 +2,15 @@ import type { Kernel, RunResult } from "../kernel/kernel.js";
 import { encodeSchedule } from "../kernel/schedule-string.js";
 import { parseDuration } from "../kernel/time.js";
 import type { SysVarValue } from "../mysql/sysvars.js";
-import { runSysbench } from "../mysql/workload/sysbench.js";
+import { runSysbenchSteps } from "../mysql/workload/sysbench.js";
 import type { StreamingTrace } from "../trace/sink.js";
 import { NO_TRACE } from "../trace/sink.js";
 import { checkExpectations } from "./expect.js";
 import type { Scenario } from "./loader.js";
 import { quotaPercentOrNull } from "./quota.js";
 import type { RunOptions, RunReport } from "./run.js";
+
+type Paused = { virtualNs: number; steps: number };
 
 /** CPUQuota as systemd writes it: "100%" (of one CPU), or a number of percent. */
 export function quotaPercent(q: string | number | undefined): number | null {
@@ -22,13 +24,17 @@ export function quotaPercent(q: string | number | undefined): number | null {
 /**
  * Runs a scenario whose `workload:` is the built-in sysbench client: the whole run is the
  * sysbench program against the 8.0 redo log on the CPU model (src/mysql/workload/sysbench.ts),
- * reported in the same shape as any scenario run.
+ * reported in the same shape as any scenario run. The run's bounds are those of any run
+ * (RunOptions maxSteps and tick: --max-steps, --max-wall, --trace-max, progress, interrupts); it
+ * yields where the tick pauses it.
  */
-export function runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: StreamingTrace | null, seed: number): { report: RunReport; kernel: Kernel; result: RunResult } {
+export function* runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: StreamingTrace | null, seed: number): Generator<Paused, { report: RunReport; kernel: Kernel; result: RunResult }, void> {
   const wl = sc.workload!.sysbench;
   const sysvars: Record<string, SysVarValue> = Object.fromEntries([...sc.variables, ...(opts.set ?? [])]);
   let kernel: Kernel | undefined;
-  const sb = runSysbench({
+  let stopMessage: string | undefined;
+  const maxSteps = opts.maxSteps ?? 50_000_000;
+  const sb = yield* pausing(runSysbenchSteps({
     seed,
     threads: wl.threads,
     durationNs: wl.timeNs,
@@ -40,10 +46,18 @@ export function runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Strea
     forceNcpu: sc.machine.n_cpu_reported ?? null,
     scheduler: opts.scheduler,
     trace: trace ?? NO_TRACE,
-    inspect: (parts) => {
-      kernel = parts.kernel;
+    maxSteps,
+    prepare: (k) => {
+      kernel = k;
+      const tick = opts.tick;
+      if (!tick) return;
+      k.tick = () => {
+        const r = tick({ virtualNs: k.now, steps: k.steps });
+        if (r === "pause") return "pause";
+        if (r) k.stop("step_limit", (stopMessage = r.stop));
+      };
     },
-  });
+  }), () => ({ virtualNs: kernel!.now, steps: kernel!.steps }));
   const metrics: Record<string, number> = {
     tps: round(sb.tps),
     transactions: sb.transactions,
@@ -63,7 +77,8 @@ export function runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Strea
   };
   const k = kernel!;
   const result: RunResult = k.result("finished");
-  const outcome: RunReport["outcome"] = sb.sim.outcome === "time_limit" || sb.sim.outcome === "finished" ? "completed" : sb.sim.outcome === "deadlock" ? "deadlock" : sb.sim.outcome === "hang" ? "hang" : "error";
+  const o = sb.sim.outcome;
+  const outcome: RunReport["outcome"] = o === "time_limit" || o === "finished" ? "completed" : o === "deadlock" ? "deadlock" : o === "hang" ? "hang" : o === "step_limit" ? "limit" : "error";
   const expectations = checkExpectations(sc, { outcome, statements: [], finalState: () => "", thds: [], result, metrics });
   const report: RunReport = {
     scenario: sc.name,
@@ -78,8 +93,18 @@ export function runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Strea
     connections: {},
     schedule: encodeSchedule(k.choiceLog),
     steps: k.steps,
+    ...(outcome === "limit" ? { message: stopMessage ?? `more than ${maxSteps} steps` } : {}),
   };
   return { report, kernel: k, result };
+}
+
+/** Runs `g` to its end, yielding `where()` wherever it yields. */
+function* pausing<T>(g: Generator<void, T, void>, where: () => Paused): Generator<Paused, T, void> {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    yield where();
+  }
 }
 
 function round(x: number): number {

@@ -91,6 +91,10 @@ export interface SysbenchOptions {
   trace?: TraceSink;
   /** keep per-transaction latencies to compute exact percentiles (default true) */
   exactPercentiles?: boolean;
+  /** stop the run after this many kernel steps (outcome step_limit) */
+  maxSteps?: number;
+  /** called with the kernel before the run starts (a run's bounds and progress: kernel.tick) */
+  prepare?: (kernel: Kernel) => void;
   /** called after the run with the simulated parts (tests, diagnostics) */
   inspect?: (parts: { kernel: Kernel; machine: CpuMachine; redo: RedoLog }) => void;
 }
@@ -163,6 +167,15 @@ interface Snapshot {
 
 /** Runs the workload and reports. */
 export function runSysbench(opts: SysbenchOptions = {}): SysbenchReport {
+  const steps = runSysbenchSteps(opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** runSysbench that yields whenever the kernel's tick pauses the run (a caller can serve signals). */
+export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, SysbenchReport, void> {
   const seed = opts.seed ?? 1;
   const threads = opts.threads ?? 64;
   const duration = opts.durationNs ?? 60 * SEC;
@@ -171,7 +184,8 @@ export function runSysbench(opts: SysbenchOptions = {}): SysbenchReport {
   const period = opts.cpuPeriodNs ?? 100 * MS;
   const costs: SysbenchCosts = { ...DEFAULT_SYSBENCH_COSTS, ...opts.costs };
 
-  const kernel = new Kernel({ seed, scheduler: opts.scheduler, trace: opts.trace });
+  const kernel = new Kernel({ seed, scheduler: opts.scheduler, trace: opts.trace, maxSteps: opts.maxSteps });
+  opts.prepare?.(kernel);
   const machine = new CpuMachine(kernel, {
     cpus: opts.cpus ?? 6,
     group: { ...systemdCpuQuota("mysqld.scope", quotaPct, period), sliceNs: opts.bandwidthSliceNs },
@@ -286,7 +300,11 @@ export function runSysbench(opts: SysbenchOptions = {}): SysbenchReport {
   };
   for (let i = 0; i < threads; i++) kernel.spawn(`connection${i}`, conn);
 
-  const result = kernel.run(end + 5 * SEC);
+  let result = kernel.run(end + 5 * SEC);
+  while (result.outcome === "paused") {
+    yield;
+    result = kernel.run(end + 5 * SEC);
+  }
   opts.inspect?.({ kernel, machine, redo });
   const a = s0 ?? snap();
   const b = s1 ?? snap();
