@@ -430,6 +430,8 @@ export class HtmlRenderer {
     if (rest.length && this.steps.length < this.maxSteps) this.steps.push({ t: this.last, th: -1, x: "end of trace", d: rest });
     const svgOpts: SvgOptions = { ...this.opts, id: "timeline", noTitle: true };
     const tl = this.timeline.finish(plotWidth(svgOpts));
+    // the timeline opens on the activity: say which part of the run it shows, with the SVG's times
+    const drawn = tl.start > 0 || tl.end < tl.runEnd ? `Drawn ${tl.start > 0 ? `from ${fmtTime(tl.start)} ` : ""}to ${fmtTime(tl.end)}, where things happen; the run ends at ${fmtTime(tl.runEnd)}. ` : "";
     const svg = drawTimeline(tl, svgOpts);
     const outcome = this.outcome || this.ending?.kind || "";
     const lines = narrative(this.kept, { maxLines: this.opts.maxNarrativeLines ?? 3000 });
@@ -465,7 +467,7 @@ export class HtmlRenderer {
 </header>
 <section id="timeline-section">
 <h2>Timeline</h2>
-<div class="controls"><button id="zoom-out" type="button" title="zoom out">−</button><button id="zoom-in" type="button" title="zoom in">+</button><button id="zoom-fit" type="button">fit</button> <span class="note">Hover a bar for details; click to choose a moment; Ctrl+wheel zooms.</span></div>
+<div class="controls"><button id="zoom-out" type="button" title="zoom out">−</button><button id="zoom-in" type="button" title="zoom in">+</button><button id="zoom-fit" type="button">fit</button> <span class="note">${esc(drawn)}Hover a bar for details; click to choose a moment; Ctrl+wheel zooms.</span></div>
 <div id="timeline-wrap">
 ${svg}</div>
 <div id="tooltip" role="tooltip" hidden></div>
@@ -664,7 +666,7 @@ const PAGE_SCRIPT = `
     fill("metadata-locks", s.rows.map(function (r) { return { cls: "", cells: r.cells.concat([threads[r.owner]]) }; }));
     if (cursor) {
       var x0 = Number(svg.dataset.x0), x1 = Number(svg.dataset.x1), t0 = Number(svg.dataset.t0), t1 = Number(svg.dataset.t1);
-      var x = x0 + Math.min(1, (now - t0) / (t1 - t0)) * (x1 - x0);
+      var x = x0 + Math.max(0, Math.min(1, (now - t0) / (t1 - t0))) * (x1 - x0);
       cursor.setAttribute("x1", String(x)); cursor.setAttribute("x2", String(x));
     }
   }

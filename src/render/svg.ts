@@ -102,7 +102,7 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
   out.push(`<style>${SPAN_CLASSES.map((c) => `.c-${c.cls}{fill:${c.fill}}`).join("")}.lane-bg{fill:#fafafa}.lane-bg.odd{fill:#f2f2f2}.stmt-text{fill:#0d2a4a}.axis{stroke:#999;stroke-width:.5}.wake{stroke:#1a237e;stroke-width:1;opacity:.55}.ending-line{stroke:#c62828;stroke-width:1.5;stroke-dasharray:4 3}.mk-lost_signal{fill:#d50000;stroke:#fff;stroke-width:.5}.mk-lost_signal.minor{fill:#fff;stroke:#d50000;stroke-width:1}.mk-error{stroke:#b71c1c;stroke-width:2}.mk-victim{fill:#ff6f00;stroke:#000;stroke-width:.5}.mk-timeout{fill:none;stroke:#4e342e;stroke-width:1.2}.mk-kill{fill:#c51162}.mk-invariant{fill:#000}.mk-preempt{fill:#6a1b9a;stroke:#fff;stroke-width:.5}</style>`);
   out.push(`<defs><marker id="wake-head" viewBox="0 0 6 6" refX="5.5" refY="3" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L6,3L0,6z" fill="#1a237e"/></marker></defs>`);
   if (!opts.noTitle) {
-    const title = `${tl.scenario || "trace"}${tl.version ? `  (MySQL ${tl.version}, seed ${tl.seed})` : ""}${tl.outcome ? `  outcome: ${tl.outcome}` : ""}${tl.runEnd > tl.end ? `  (drawn to ${fmtTime(tl.end)}; the run ends at ${fmtTime(tl.runEnd)})` : ""}`;
+    const title = `${tl.scenario || "trace"}${tl.version ? `  (MySQL ${tl.version}, seed ${tl.seed})` : ""}${tl.outcome ? `  outcome: ${tl.outcome}` : ""}${drawnText(tl)}`;
     out.push(`<text x="8" y="15" font-size="13" font-weight="bold">${esc(title)}</text>`);
   }
   // lanes
@@ -133,7 +133,7 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
   const laneIndex = new Set(lanes.map((l) => l.name));
   out.push(`<g class="wakes">`);
   for (const a of tl.arrows) {
-    if (!laneIndex.has(a.from) || !laneIndex.has(a.to) || a.t > t1) continue;
+    if (!laneIndex.has(a.from) || !laneIndex.has(a.to) || a.t > t1 || a.t < t0) continue;
     const ax = n2(x(a.t));
     const yFrom = y(a.from)! + bw / 2;
     const yTo = y(a.to)! + bw / 2;
@@ -150,7 +150,7 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
   out.push(`<g class="marks">`);
   const r = Math.max(2.5, Math.min(6, bw * 0.3));
   for (const m of tl.marks) {
-    if (!laneIndex.has(m.th) || m.t > t1) continue;
+    if (!laneIndex.has(m.th) || m.t > t1 || m.t < t0) continue;
     const mx = x(m.t);
     const my = y(m.th)! + bw / 2;
     const title = `<title>${esc(`${fmtTime(m.t)} ${m.th}: ${m.text}`)}</title>`;
@@ -209,6 +209,12 @@ export function drawTimeline(tl: Timeline, opts: SvgOptions = {}): string {
  * spans) the narrower ones go into one path per class, with one title saying how many there are:
  * a fraction of the bytes, the same picture.
  */
+/** What part of the run is drawn, when not all of it: "(drawn from 4.9 s to 5.1 s; the run ends at 6 s)". */
+function drawnText(tl: Timeline): string {
+  if (tl.start <= 0 && tl.runEnd <= tl.end) return "";
+  return `  (drawn ${tl.start > 0 ? `from ${fmtTime(tl.start)} ` : ""}to ${fmtTime(tl.end)}; the run ends at ${fmtTime(tl.runEnd)})`;
+}
+
 function drawLayer(out: string[], lane: Lane, layer: "stmt" | "act" | "hold", x: ScaleLinear<number, number>, laneY: number, h: number, dy: number): void {
   const y0 = laneY + dy;
   const yy = n2(y0);
@@ -216,10 +222,11 @@ function drawLayer(out: string[], lane: Lane, layer: "stmt" | "act" | "hold", x:
   const textFs = Math.min(10, h * 0.9);
   const slivers = new Map<string, { d: string[]; n: number }>();
   const many = lane[layer].length > 50;
-  const xmax = x.range()[1]!;
+  const [xmin, xmax] = x.range() as [number, number];
   for (const s of lane[layer]) {
-    const x0 = x(s.start);
-    if (x0 > xmax) continue;
+    // a drawing that starts after 0 cuts what began before it at its left edge
+    const x0 = Math.max(xmin, x(s.start));
+    if (x0 > xmax || x(s.end) < xmin) continue;
     const w = Math.max(0.4, Math.min(x(s.end), xmax) - x0);
     if (w < 1 && many) {
       const p = slivers.get(s.cls) ?? slivers.set(s.cls, { d: [], n: 0 }).get(s.cls)!;

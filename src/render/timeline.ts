@@ -141,6 +141,7 @@ export interface Timeline {
   version: string;
   seed: string;
   outcome: string;
+  /** the start of the drawing: 0, or just before the first activity when `focus` and it comes late */
   start: number;
   /** the end of the drawing: the last activity (plus a margin) when `focus`, else the last record */
   end: number;
@@ -316,6 +317,8 @@ export class TimelineBuilder {
   private lastRecord = 0;
   /** the last instant something other than a daemon's sleep or the run's ending happened */
   private lastActivity = -1;
+  /** the first such instant (a run whose clients start late opens on them, not on an empty axis) */
+  private firstActivity = Infinity;
   private ending: Ending | null = null;
   private count = 0;
 
@@ -336,6 +339,7 @@ export class TimelineBuilder {
     if (r.t > this.last) this.last = r.t;
     if (r.t > this.lastRecord) this.lastRecord = r.t;
     if (r.t > this.lastActivity && !QUIET.has(r.k)) this.lastActivity = r.t;
+    if (r.t < this.firstActivity && !QUIET.has(r.k) && r.k !== "spawn") this.firstActivity = r.t;
     const d = (r.d ?? {}) as Record<string, unknown>;
     switch (r.k) {
       case "scenario":
@@ -459,7 +463,10 @@ export class TimelineBuilder {
     // ticking on after that (srv_master_thread's redo flush every second) are not the activity.
     const stuck = this.ending ? Math.max(-1, ...this.ending.threads.filter((n) => n.waitingOn && n.waitingOn.kind !== "mailbox").map((n) => n.since ?? -1)) : -1;
     const active = stuck > first ? Math.min(this.lastActivity, stuck) : this.lastActivity;
-    const end = this.opts.focus && active > first ? Math.min(this.lastRecord, active + Math.max(1, Math.round((active - first) * 0.03))) : this.lastRecord;
+    // Nothing but sleeps for the first tenth or more of it: the drawing starts just before the activity.
+    const lead = this.firstActivity - first;
+    const start = this.opts.focus && Number.isFinite(lead) && active > this.firstActivity && lead > (active - first) * 0.1 ? Math.max(first, this.firstActivity - Math.max(1, Math.round((active - this.firstActivity) * 0.03))) : first;
+    const end = this.opts.focus && active > start ? Math.min(this.lastRecord, active + Math.max(1, Math.round((active - start) * 0.03))) : this.lastRecord;
     for (const th of this.threads.values()) {
       if (th.stmt) this.closeStmt(th, end, th.stmt.sql, false, "still running at the end of the trace");
       if (th.wait) this.closeWait(th, end, "still waiting at the end of the trace");
@@ -471,7 +478,6 @@ export class TimelineBuilder {
       this.add(lane, "act", { start: since, end, cls: "throttle", label: "throttled until the end of the trace", n: 1 });
     }
     this.throttles.clear();
-    const start = first;
     const pxNs = pixels > 0 ? Math.max(1, (end - start) / pixels) : 0;
     const lanes: Lane[] = this.lanes.map((l) => {
       const out: Lane = { name: l.name, stmt: [], act: [], hold: [] };
