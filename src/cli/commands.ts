@@ -9,13 +9,13 @@ import { narrative } from "../render/narrative.js";
 import { fmtTime } from "../render/timeline.js";
 import { RunInterrupted, runScenario, runScenarioAsync, type RunArtifacts, type RunReport } from "../scenario/run.js";
 import type { Scheduler } from "../kernel/scheduler.js";
-import { checkLimits, Interrupts, runControl, type LimitArgs } from "./control.js";
+import { checkLimits, formatSize, Interrupts, runControl, type LimitArgs } from "./control.js";
 import { loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readTrace } from "../trace/reader.js";
-import { bundledScenarios, CliError, colour, displayPath, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, loadOrFail, out, parseSets, writeAtomic } from "./common.js";
+import { bundledScenarios, CliError, colour, displayPath, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, gzipFileAtomic, loadOrFail, out, parseSets, writeAtomic } from "./common.js";
 
 interface RunArgs extends LimitArgs {
   file: string;
@@ -65,17 +65,20 @@ function runExitCode(r: RunReport): number {
  * asked (drawn from the trace, written to a temporary directory if no --trace was given). A
  * SIGINT/SIGTERM ends it: temporaries removed, a one-line summary, exit 130/143.
  */
-async function runBounded(a: RunArgs & { report?: string }, sc: Scenario, scheduler: Scheduler | undefined): Promise<RunArtifacts> {
+async function runBounded(a: RunArgs & { report?: string }, sc: Scenario, scheduler: Scheduler | undefined): Promise<RunArtifacts & { outputs: string[] }> {
   const set = parseSets(a.set);
-  const tmpDir = a.report && !a.trace ? mkdtempSync(join(tmpdir(), "mysqlsim-")) : null;
-  const traceFile = a.trace ?? (tmpDir ? join(tmpDir, "trace.jsonl") : undefined);
+  // --trace FILE.gz: the JSONL is written plain to a temporary directory, then compressed
+  const gz = a.trace?.endsWith(".gz") ?? false;
+  const tmpDir = (a.report && !a.trace) || gz ? mkdtempSync(join(tmpdir(), "mysqlsim-")) : null;
+  const traceFile = a.trace && !gz ? a.trace : tmpDir ? join(tmpDir, "trace.jsonl") : undefined;
   const interrupts = new Interrupts().install();
   const control = runControl(a, { durationNs: sc.durationNs, traceFile, progress: Boolean(process.stderr.isTTY) && !a.json && !a.quiet, interruptible: true });
   try {
     const art = await runScenarioAsync(sc, { seed: a.seed, set, traceFile, scheduler, ...control.opts }, () => interrupts.signal !== null);
     control.done();
+    if (a.trace && gz) await gzipFileAtomic(traceFile!, a.trace);
     if (a.report) await writeReport(traceFile!, a.report);
-    return art;
+    return Object.assign(art, { outputs: outputSizes(a, traceFile) });
   } catch (e) {
     control.done();
     if (!(e instanceof RunInterrupted)) throw e;
@@ -86,6 +89,26 @@ async function runBounded(a: RunArgs & { report?: string }, sc: Scenario, schedu
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The size of each output written, so a trace or report can be judged before it is mailed: a
+ * long plain trace gets the hint that FILE.gz is a tenth of it.
+ */
+function outputSizes(a: { trace?: string; report?: string }, plainTrace: string | undefined): string[] {
+  const size = (f: string): number => (existsSync(f) ? statSync(f).size : 0);
+  const lines: string[] = [];
+  if (a.trace) {
+    const bytes = size(a.trace);
+    const plain = plainTrace && plainTrace !== a.trace ? size(plainTrace) : bytes;
+    const note = plain !== bytes ? ` (${formatSize(plain)} uncompressed)` : bytes > MAIL_HINT_BYTES ? ` (--trace ${shellWord(`${a.trace}.gz`)} writes it gzip-compressed, about a tenth)` : "";
+    lines.push(`trace: ${displayPath(a.trace)}, ${formatSize(bytes)}${note}`);
+  }
+  if (a.report) lines.push(`report: ${displayPath(a.report)}, ${formatSize(size(a.report))}${size(a.report) > MAIL_HINT_BYTES && !a.report.endsWith(".gz") ? ` (--report ${shellWord(`${a.report}.gz`)} writes it gzip-compressed)` : ""}`);
+  return lines;
+}
+
+/** Outputs past this size get a hint to compress them. */
+const MAIL_HINT_BYTES = 1 << 20;
 
 function setFlags(sets: string[] | undefined): string {
   return (sets ?? []).map((s) => ` --set ${shellWord(s)}`).join("");
@@ -101,7 +124,7 @@ function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-function printRun(a: RunArgs, sc: Scenario, art: RunArtifacts, reproduce: string): void {
+function printRun(a: RunArgs, sc: Scenario, art: RunArtifacts & { outputs: string[] }, reproduce: string): void {
   const r = art.report;
   if (a.json) {
     out(JSON.stringify(jsonReport(r)));
@@ -114,6 +137,7 @@ function printRun(a: RunArgs, sc: Scenario, art: RunArtifacts, reproduce: string
     out();
   }
   printSummary(r, a.quiet);
+  for (const line of art.outputs) out(colour.dim(line));
   if (!a.quiet) out(colour.dim(`reproduce: ${reproduce}`));
 }
 

@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { createGzip, gzipSync } from "node:zlib";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { didYouMean, loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
@@ -70,10 +72,22 @@ export function parseSets(sets: string[] | undefined): [string, SysVarValue][] {
 }
 
 /** Writes a whole file via a temporary file and a rename: never a half-written output. */
+/** Writes a file via a temporary one renamed into place; FILE.gz is written gzip-compressed. */
 export function writeAtomic(file: string, content: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
+  writeFileSync(tmp, file.endsWith(".gz") ? gzipSync(content) : content);
   renameSync(tmp, file);
+}
+
+/** Compresses `src` into `dest` (gzip), via a temporary file renamed into place. */
+export async function gzipFileAtomic(src: string, dest: string): Promise<void> {
+  const tmp = `${dest}.tmp-${process.pid}`;
+  try {
+    await pipeline(createReadStream(src), createGzip(), createWriteStream(tmp));
+    renameSync(tmp, dest);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 export function packageRoot(): string {
