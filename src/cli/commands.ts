@@ -1,8 +1,9 @@
 import { ReplayScheduler } from "../kernel/scheduler.js";
-import { decodeSchedule, ScheduleStringError, type Schedule } from "../kernel/schedule-string.js";
+import { decodeSchedule, encodeSchedule, ScheduleStringError, type Schedule } from "../kernel/schedule-string.js";
 import { formatDuration } from "../kernel/time.js";
 import { schedulerFor, shrinkSchedule, type Strategy } from "../explore/explore.js";
 import { exploreParallel, scenarioRunFn } from "../explore/index.js";
+import { shrinkScenario } from "../explore/shrink-scenario.js";
 import { SweepInputError } from "../sweep/grid.js";
 import { SYSTEM_VARIABLES } from "../mysql/sysvars.js";
 import { narrative } from "../render/narrative.js";
@@ -11,11 +12,11 @@ import { RunInterrupted, runScenario, runScenarioAsync, type RunArtifacts, type 
 import type { Scheduler } from "../kernel/scheduler.js";
 import { checkLimits, formatSize, Interrupts, runControl, type LimitArgs } from "./control.js";
 import { loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { readTrace } from "../trace/reader.js";
-import { bundledScenarios, CliError, colour, displayPath, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, gzipFileAtomic, loadOrFail, out, parseSets, writeAtomic } from "./common.js";
+import { bundledScenarios, CliError, colour, displayPath, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, gzipFileAtomic, loadOrFail, loadScenarioText, out, parseSets, writeAtomic } from "./common.js";
 
 interface RunArgs extends LimitArgs {
   file: string;
@@ -189,6 +190,7 @@ interface ExploreArgs extends RunArgs {
   maxDepth?: number;
   all?: boolean;
   shrink?: boolean;
+  shrinkTo?: string;
   narrative?: boolean;
   workers?: number;
   shard?: string;
@@ -229,13 +231,36 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
     bar?.stop();
   }
   const seconds = (performance.now() - started) / 1000;
-  const f = res.firstFailure;
+  let f = res.firstFailure;
   let shrunk: ReturnType<typeof shrinkSchedule> | null = null;
-  if (f && a.shrink && !interrupts.signal) shrunk = shrinkSchedule(run, f.seed, f.decoded);
+  // --shrink: first the scenario (delta debugging over its threads, iterations and steps), then
+  // the schedule of the smaller scenario's failing run
+  let failFile = a.file;
+  let failSc = sc;
+  let reduced: { changes: string[]; runs: number; file: string } | null = null;
+  if (f && a.shrink && !interrupts.signal) {
+    const rs = shrinkScenario({
+      text: readFileSync(sc.file, "utf8"),
+      load: (text) => loadScenarioText(text, sc.file, a.set),
+      runFn: (s) => scenarioRunFn(s, sets, a.maxSteps ? { maxSteps: a.maxSteps } : {}),
+      strategy,
+      depth: a.depth ?? sc.explore?.depth,
+      seed: f.seed,
+      schedule: f.decoded,
+    });
+    if (rs.changes.length) {
+      failFile = a.shrinkTo ?? `${basename(sc.file).replace(/\.ya?ml$/, "")}.shrunk.yaml`;
+      writeAtomic(failFile, rs.text);
+      failSc = rs.scenario;
+      reduced = { changes: rs.changes, runs: rs.runs, file: failFile };
+      f = { ...f, seed: rs.seed, decoded: rs.schedule, schedule: encodeSchedule(rs.schedule) };
+    }
+    shrunk = shrinkSchedule(reduced ? scenarioRunFn(failSc, sets, a.maxSteps ? { maxSteps: a.maxSteps } : {}) : run, f.seed, f.decoded);
+  }
   const schedule = shrunk?.text ?? f?.schedule;
-  const replay = f ? `npx mysqlsim replay ${displayPath(a.file)} --seed ${f.seed} --schedule ${schedule}${setFlags(a.set)}${outputFlags(a)}` : null;
+  const replay = f ? `npx mysqlsim replay ${displayPath(failFile)} --seed ${f.seed} --schedule ${schedule}${setFlags(a.set)}${outputFlags(a)}` : null;
   // --report: the failing run's HTML report now (the printed replay line writes the same file again)
-  if (f && a.report && !interrupts.signal) await runBounded({ ...a, seed: f.seed, json: true }, sc, new ReplayScheduler(decodeSchedule(schedule!)));
+  if (f && a.report && !interrupts.signal) await runBounded({ ...a, seed: f.seed, json: true }, failSc, new ReplayScheduler(decodeSchedule(schedule!)));
   const rate = res.runs / Math.max(seconds, 1e-9);
   if (a.json) {
     out(JSON.stringify({
@@ -257,6 +282,7 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
               original_delay_ns: shrunk.originalDelayNs,
               shrunk_delay_ns: shrunk.schedule.delays.reduce((s, d) => s + d.ns, 0),
               attempts: shrunk.attempts,
+              ...(reduced ? { scenario: { file: displayPath(reduced.file), changes: reduced.changes, runs: reduced.runs } } : {}),
             },
           }
         : {}),
@@ -267,13 +293,15 @@ export async function exploreCommand(a: ExploreArgs): Promise<void> {
     out(`${strategy}: ${runsText} in ${seconds.toFixed(1)} s (${rate.toFixed(0)}/s), ${res.failingRuns} failing${res.exhausted ? ", every interleaving within the bound explored" : ""}`);
     if (f) {
       out(colour.red(`first failing run: #${f.run}, seed ${f.seed}, outcome ${f.outcome}`));
+      if (reduced) out(`scenario shrunk (${reduced.runs} runs): ${reduced.changes.join("; ")}; written to ${displayPath(reduced.file)}`);
+      else if (shrunk) out("scenario: nothing could be removed (every thread, iteration and step is needed)");
       if (shrunk) {
         const delays = shrunk.originalDelays ? `, ${shrunk.originalDelays} to ${shrunk.schedule.delays.length} delay(s) (${shrunk.schedule.delays.map((d) => `${formatDuration(d.ns)} at step ${d.step}`).join(", ") || "none"})` : "";
         out(`schedule shrunk from ${shrunk.originalLength} to ${shrunk.schedule.choices.length} choices${delays} (${shrunk.attempts} replays)`);
       }
       out(`schedule: ${schedule}`);
       if (a.narrative && !a.quiet) {
-        const art = runScenario(sc, { seed: f.seed, set: sets, scheduler: new ReplayScheduler(decodeSchedule(schedule!)) });
+        const art = runScenario(failSc, { seed: f.seed, set: sets, scheduler: new ReplayScheduler(decodeSchedule(schedule!)) });
         out();
         for (const line of narrative(art.trace?.records ?? [], { verbose: a.verbose, maxLines: 300 })) out(line);
         out();

@@ -3,7 +3,7 @@ import { pipeline } from "node:stream/promises";
 import { createGzip, gzipSync } from "node:zlib";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { didYouMean, loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
+import { didYouMean, loadScenario, loadScenarioFile, ScenarioError, type Scenario } from "../scenario/loader.js";
 import { checkValue, sysvar, SYSTEM_VARIABLES, type SysVarValue } from "../mysql/sysvars.js";
 import { scenarioWithKeys } from "../sweep/execute.js";
 import { isScenarioPath, SweepInputError } from "../sweep/grid.js";
@@ -39,6 +39,12 @@ export function loadOrFail(file: string, sets?: string[]): Scenario {
     if (e instanceof ScenarioError || e instanceof SweepInputError) throw new CliError(e.message);
     throw e;
   }
+}
+
+/** A scenario's text compiled as loadOrFail compiles its file (throws ScenarioError for a bad text). */
+export function loadScenarioText(text: string, file: string, sets?: string[]): Scenario {
+  const keys = scenarioKeySets(sets);
+  return keys.length ? scenarioWithKeys(text, file, keys) : loadScenario(text, file);
 }
 
 const SET_FORM = /^([A-Za-z_][\w.]*)=(.*)$/s;

@@ -21,6 +21,8 @@ export interface RunSummary {
   schedule: Schedule;
   /** kernel steps (the delay strategy draws its delay points over them) */
   steps?: number;
+  /** what failed, numbers left out: the outcome and each failed expectation (scenario shrinking keeps it) */
+  signature?: string;
 }
 
 export type Strategy = "fifo" | "random" | "pct" | "delay" | "exhaustive";

@@ -10,6 +10,16 @@ export function runFailed(r: RunReport): boolean {
   return r.expectations.some((e) => !e.ok) || (r.expectations.length === 0 && ["deadlock", "hang", "error"].includes(r.outcome));
 }
 
+/**
+ * What a failing run failed on, without its numbers: the outcome and each failed expectation with
+ * the kind of mismatch ("tps = #" is not "tps was not measured"). A smaller scenario that fails
+ * with the same signature fails the same way.
+ */
+export function failureSignature(r: RunReport): string {
+  const failed = r.expectations.filter((e) => !e.ok).map((e) => `${e.text}: ${(e.actual ?? "").replace(/\(measured: [^)]*\)/g, "").replace(/\d+(\.\d+)?/g, "#")}`);
+  return [r.outcome, ...failed].join("\n");
+}
+
 /** The RunFn of a scenario: a run without a trace (the failing one is re-run with it for the report). */
 export function scenarioRunFn(sc: Scenario, sets: [string, SysVarValue][] = [], opts: { maxSteps?: number } = {}): RunFn {
   return (scheduler, seed) => {
@@ -23,6 +33,9 @@ export function scenarioRunFn(sc: Scenario, sets: [string, SysVarValue][] = [], 
         return (decoded ??= decodeSchedule(report.schedule));
       },
       steps: report.steps,
+      get signature(): string {
+        return failureSignature(report);
+      },
     };
   };
 }

@@ -133,12 +133,14 @@ describe("mysqlsim CLI", () => {
 
   it("explore finds bug #68569, --shrink shortens its schedule, and replay of the shrunk schedule still hangs", () => {
     const file = "scenarios/binlog/bug68569-explore.yaml";
-    const r = mysqlsim("explore", file, "--strategy", "random", "--runs", "2000", "--shrink", "--json");
+    // --shrink also reduces the scenario: the failing run is then one of the smaller file
+    const small = join(mkdtempSync(join(tmpdir(), "mysqlsim-cli-shrink-")), "small.yaml");
+    const r = mysqlsim("explore", file, "--strategy", "random", "--runs", "2000", "--shrink", "--shrink-to", small, "--json");
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.first_failure.outcome).toBe("hang");
     expect(j.shrink.shrunk_length).toBeLessThanOrEqual(j.shrink.original_length);
-    const again = mysqlsim("replay", file, "--seed", String(j.first_failure.seed), "--schedule", j.first_failure.schedule, "--json");
+    const again = mysqlsim("replay", j.shrink.scenario ? small : file, "--seed", String(j.first_failure.seed), "--schedule", j.first_failure.schedule, "--json");
     expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout).outcome).toBe("hang");
   });
