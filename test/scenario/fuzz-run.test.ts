@@ -26,7 +26,8 @@ export function exitCodeOf(text: string): number | string {
   try {
     sc = loadScenario(text, "fuzz.yaml");
   } catch (e) {
-    if (e instanceof ScenarioError) return /^fuzz\.yaml:\d+:\d+: \S/.test(e.message) ? 2 : `internal: unpositioned ${e.message}`;
+    // every mistake of the file in one message, each on a line of its own with its position
+    if (e instanceof ScenarioError) return e.message.split("\n").every((l) => /^fuzz\.yaml:\d+:\d+: \S/.test(l)) && e.all.length === e.message.split("\n").length ? 2 : `internal: unpositioned ${e.message}`;
     return `internal (load): ${(e as Error).stack}`;
   }
   // bounded, as --max-steps would: a mutation may ask for 4096 looping threads for a day
@@ -50,9 +51,9 @@ export function exitCodeOf(text: string): number | string {
 const INTERESTING: unknown[] = [
   0, -1, 1, 2, 4096, 4097, 1e308, -1e308, 0.5, "", " ", "0", "-1", "1e999", "0x7fffffff%", "100%", "0%", "-5%", "1ms", "100000s", "0s", "-1s", "1 parsec",
   null, true, false, [], {}, [null], { a: 1 }, "BEGIN", "COMMIT", "INSERT INTO nope VALUES (1)", "SELECT SLEEP(1)", "FLUSH BINARY LOGS", "ER_LOCK_DEADLOCK",
-  "Waiting for table metadata lock", "con1", "con9", "__proto__", "constructor", "now SIGNAL go", "x".repeat(300), "é\u0000\u202e", "5.6.12", "9.9",
+  "Waiting for table metadata lock", "Waiting for table metdata lock", "query end", "waiting for handler commit", "User lock", "con1", "con9", "__proto__", "constructor", "now SIGNAL go", "x".repeat(300), "é\u0000\u202e", "5.6.12", "9.9",
 ];
-const KEYS = ["sned", "send", "stepz", "loop", "count", "iterations", "error", "timeout", "cpu_quota", "cpus", "con1", "con2", "reap", "sleep", "wait_state", "outcome", "threads", "__proto__", "constructor", "repeat"];
+const KEYS = ["sned", "send", "stepz", "loop", "count", "iterations", "error", "timeout", "cpu_quota", "cpus", "con1", "con2", "reap", "sleep", "wait_state", "state", "outcome", "threads", "__proto__", "constructor", "repeat", "workload"];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
