@@ -92,3 +92,26 @@ describe("Ctrl-C on explore --strategy exhaustive", () => {
     expect(r.stdout).toMatch(/reproduce: npx mysqlsim replay \S+ --seed 1 --schedule s2\.\S+\n/);
   });
 });
+
+describe("a long run shows its progress on a terminal", () => {
+  it("virtual time reached of the duration, steps per second, an ETA, how to stop it", async () => {
+    const { runControl } = await import("../../src/cli/control.js");
+    const { loadScenario } = await import("../../src/scenario/loader.js");
+    const { runScenarioAsync } = await import("../../src/scenario/run.js");
+    const sc = loadScenario('name: long\nduration: 100000s\nthreads:\n  committer: { count: 64, loop: [BEGIN, "INSERT INTO t VALUES (?)", COMMIT] }\n', "long.yaml");
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string | Uint8Array) => (written.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      const control = runControl({ maxWall: "1.5s" }, { durationNs: sc.durationNs, progress: true, interruptible: true });
+      const art = await runScenarioAsync(sc, { seed: 1, noTrace: true, ...control.opts }, () => false);
+      control.done();
+      expect(art.report.outcome).toBe("limit");
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(written.join("")).toMatch(/\r\x1b\[K {2}[\d.]+ \S+ of 100000 s virtual, [\d,]+ steps \([\d,]+\/s\), eta .+ {2}\(Ctrl-C stops\)/);
+    // the line is cleared at the end, so the summary starts on a clean line
+    expect(written.at(-1)).toBe("\r\x1b[K");
+  });
+});
