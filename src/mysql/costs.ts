@@ -46,7 +46,7 @@ export const CODE_PATH_COSTS = {
   // ---- the client protocol over a Unix socket (system time: labelled "sys:" by the caller)
   vio_read: {
     ns: 5 * US,
-    source: "derived with vio_write: the seed's stime_abs 15.32 at 3,462 TPS is 44 µs of system time per transaction; the model's other system time (context switches, futex, tmpfs writes: ~32 µs at n_cpu=1) leaves 12 µs for the socket syscalls, split 40:60 between the recv of the query packet (vio_read -> recv) and the send (an estimate; docs/cpu-and-redo.md)",
+    source: "derived with vio_write: the seed's stime_abs 15.32 at 3,462 TPS is 44 µs of system time per transaction; the model's other system time (context switches, futex, tmpfs writes: ~28-32 µs at n_cpu=1) leaves 12 µs for the socket syscalls, split 40:60 between the recv of the query packet (vio_read -> recv) and the send (an estimate; docs/cpu-and-redo.md)",
   },
   vio_write: { ns: 7 * US, source: "derived with vio_read (see there): sending the OK packet (net_flush -> vio_write -> send, waking the client)" },
   // ---- InnoDB row work (src/mysql/innodb/commit80.ts)

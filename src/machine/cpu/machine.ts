@@ -558,7 +558,11 @@ export class CpuMachine implements CpuModel {
     if (from && from !== cpu) {
       this.updateMinV(from);
       e.vruntime = e.vruntime - from.minV + cpu.minV;
-    } else if (!from) e.vruntime = cpu.minV;
+    } else if (!from) {
+      // first run: the thread existed (sleeping) since it was spawned, like a task forked long ago
+      // and waking now; place_entity below gives it the sleeper credit
+      e.vruntime = cpu.minV - (sleeper ? this.sched.sleeperCreditNs : 0);
+    }
     if (sleeper) {
       // place_entity with GENTLE_FAIR_SLEEPERS
       const placed = cpu.minV - this.sched.sleeperCreditNs;
