@@ -43,6 +43,17 @@ export const CODE_PATH_COSTS = {
   open_and_lock_tables: { ns: 4 * US, source: "estimated: MDL_context::acquire_lock fast path, table cache lookup, thr_lock/handler external_lock" },
   mysql_execute_command: { ns: 50 * US, source: "estimated (the figure the models used before this table): executing a simple statement" },
   trans_commit: { ns: 5 * US, source: "estimated: trans_commit / ha_commit_trans bookkeeping outside the engine and the binlog" },
+  // ---- the client protocol over a Unix socket (system time: labelled "sys:" by the caller)
+  vio_read: {
+    ns: 5 * US,
+    source: "derived with vio_write: the seed's stime_abs 15.32 at 3,462 TPS is 44 µs of system time per transaction; the model's other system time (context switches, futex, tmpfs writes: ~28-32 µs at n_cpu=1) leaves 12 µs for the socket syscalls, split 40:60 between the recv of the query packet (vio_read -> recv) and the send (an estimate; docs/cpu-and-redo.md)",
+  },
+  vio_write: { ns: 7 * US, source: "derived with vio_read (see there): sending the OK packet (net_flush -> vio_write -> send, waking the client)" },
+  // ---- InnoDB row work (src/mysql/innodb/commit80.ts)
+  row_update_for_mysql: {
+    ns: 95 * US,
+    source: "derived: the seed's n_cpu=1 build does 4,677 TPS on one CPU = 214 µs of CPU per transaction all-in; this is what is left after every other non-spinning cost of the sysbench oltp_update_index path at n_cpu=1 with log_bin ON (it is the whole statement execution: mysql_execute_command is not charged on top) (docs/cpu-and-redo.md, 'Per-transaction CPU'): the B-tree descent by primary key, the clustered record update and undo, the secondary index delete-mark + insert, row locks, buffer pool page latches",
+  },
   // ---- binary log (src/mysql/binlog/binlog.ts)
   enroll_for: { ns: 150, source: "estimated: Stage_manager::enroll_for appends to the stage queue under its lock" },
   flush_thread_caches: { ns: 3 * US, source: "estimated: binlog_cache_data::flush of a small transaction's cache (a few hundred bytes)" },

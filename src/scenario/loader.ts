@@ -580,6 +580,9 @@ class Compiler {
         this.attempt(() => this.fail(["machine", "cpu_quota"], `cpu_quota ${JSON.stringify(m.cpu_quota)}: expected a percentage above 0 and at most ${most}% (${m.cpus ?? 256} CPUs), as systemd's CPUQuota, e.g. "150%"`), undefined);
       }
     }
+    if (m.host_cpus !== undefined && m.host_cpus < (m.cpus ?? 4)) {
+      this.attempt(() => this.fail(["machine", "host_cpus"], `host_cpus ${m.host_cpus}: expected at least the cpuset's ${m.cpus ?? 4} CPUs (the host's online CPUs include mysqld's cpuset)`), undefined);
+    }
     if (m.cpu_period !== undefined) {
       this.attempt(() => {
         const ns = this.duration(["machine", "cpu_period"], m.cpu_period!);

@@ -573,6 +573,8 @@ function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
   const pct = quotaPercent(m.cpu_quota);
   return new CpuMachine(kernel, {
     cpus: m.cpus ?? DEFAULT_CPUS,
+    hostCpus: m.host_cpus,
+    pauseNs: m.pause_ns,
     group: systemdCpuQuota("mysqld.scope", pct, period),
   }).install();
 }

@@ -123,6 +123,8 @@ export const MachineSchema = z.strictObject({
     .array(z.strictObject({ syscall: z.string(), error: z.string(), when: z.union([z.string(), z.number()]).optional() }))
     .optional()
     .describe("strace-style fault injection into mysqld's system calls"),
+  host_cpus: z.number().int().min(1).max(4096).optional().describe("the host's online CPUs (num_online_cpus), which scale the CFS tunables (get_update_sysctl_factor: min(host_cpus, 8)); default: the cpuset's CPUs"),
+  pause_ns: z.number().min(0.01).max(10000).optional().describe("latency of one PAUSE instruction in ns, the cost of a spin round with a ~1.3 ns condition check (default 46.67: Intel Skylake-and-later, 140 cycles at 3 GHz)"),
   n_cpu_reported: z.number().int().min(1).optional().describe("force the n_cpu InnoDB's srv_update_cpu_usage computes (the seed 001 hacked build); default: counted from the cpuset"),
   other_processes: z
     .array(z.strictObject({ name: z.string(), locked_files: z.number().int().min(0) }))

@@ -26,8 +26,10 @@ import { MS } from "../../kernel/time.js";
  *   "Real-world behavior"). That is the bound this model guarantees and tests:
  *     usage(any period) <= quota + (number of CPUs) x slice.
  * - When a CPU has nothing of the group left to run it returns its silo beyond min_cfs_rq_runtime
- *   (1 ms) to the pool (return_cfs_rq_runtime). Simplified: returned at once, not through the 5 ms
- *   slack timer, and not distributed to throttled CPUs before the next period (UNVERIFIED detail).
+ *   (1 ms) to the pool at once (__return_cfs_rq_runtime). If the pool then holds more than a slice
+ *   and some CPUs are throttled, the slack timer (cfs_bandwidth_slack_period, 5 ms; not started
+ *   when the period refresh is less than 5 + 2 ms away: runtime_refresh_within) hands the pool to
+ *   the throttled CPUs (do_sched_cfs_slack_timer -> distribute_cfs_runtime), as CpuMachine does.
  * - Enforcement is exact here (a throttle fires at the very ns the silo is spent); the real kernel
  *   notices at the next update_curr (tick or scheduling event), overrunning by up to a tick.
  */
@@ -88,6 +90,10 @@ export class CpuGroup {
   throttledCpus = 0;
   /** the first throttle of this period has been traced */
   tracedThrottle = false;
+  /** when the current period began (the period timer's last expiry) */
+  periodStart: Ns = 0;
+  /** a slack timer is pending */
+  slackPending = false;
 
   constructor(opts: CpuGroupOptions, ncpu: number) {
     this.name = opts.name;

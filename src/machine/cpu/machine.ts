@@ -5,8 +5,9 @@ import { CpuGroup, type CpuGroupOptions } from "./cgroup.js";
 
 /**
  * CFS tunables (kernel/sched/fair.c, Linux 5.x, before EEVDF replaced CFS in 6.6). The base
- * values are multiplied by 1 + ilog2(min(ncpus, 8)) (SCHED_TUNABLESCALING_LOG, the default;
- * get_update_sysctl_factor), e.g. x3 for 6 CPUs.
+ * values are multiplied by 1 + ilog2(min(num_online_cpus(), 8)) (SCHED_TUNABLESCALING_LOG, the
+ * default; get_update_sysctl_factor): the HOST's online CPUs, not the cgroup's cpuset, e.g. x3 for
+ * a 6-CPU host, x4 for any host of 8 CPUs or more.
  */
 export interface SchedTunables {
   /** sysctl_sched_latency: 6 ms x factor; the period in which every runnable task runs once */
@@ -18,12 +19,21 @@ export interface SchedTunables {
   wakeupGranularityNs: Ns;
   /** GENTLE_FAIR_SLEEPERS: a task waking from sleep is placed at min_vruntime - latency/2 (place_entity) */
   sleeperCreditNs: Ns;
+  /** sysctl_sched_migration_cost (0.5 ms, not scaled): a task that ran less than this ago is
+   * cache-hot (task_hot) and idle balancing prefers to leave it where it is */
+  migrationCostNs: Ns;
 }
 
-export function defaultSchedTunables(ncpu: number): SchedTunables {
-  const factor = 1 + Math.floor(Math.log2(Math.max(1, Math.min(ncpu, 8))));
+/** get_update_sysctl_factor (SCHED_TUNABLESCALING_LOG): 1 + ilog2(min(online CPUs, 8)) */
+export function sysctlFactor(onlineCpus: number): number {
+  return 1 + Math.floor(Math.log2(Math.max(1, Math.min(onlineCpus, 8))));
+}
+
+/** The CFS tunables of a host with `onlineCpus` CPUs online (num_online_cpus()). */
+export function defaultSchedTunables(onlineCpus: number): SchedTunables {
+  const factor = sysctlFactor(onlineCpus);
   const latency = 6 * MS * factor;
-  return { latencyNs: latency, minGranularityNs: 0.75 * MS * factor, wakeupGranularityNs: 1 * MS * factor, sleeperCreditNs: latency / 2 };
+  return { latencyNs: latency, minGranularityNs: 0.75 * MS * factor, wakeupGranularityNs: 1 * MS * factor, sleeperCreditNs: latency / 2, migrationCostNs: 500 * US };
 }
 
 /**
@@ -38,18 +48,49 @@ export interface CpuCosts {
   wakeupLatencyNs: Ns;
   /** CPU a spinning thread needs to notice its condition once it runs again (one PAUSE and a load) */
   spinCheckNs: Ns;
+  /** CPU a task pays after it moves to another CPU (idle-balance pull or wake-up placement on a
+   * CPU other than its last): refilling its L1/L2 working set from the shared L3. UNVERIFIED order
+   * of magnitude; counted as user time under the label "migration" */
+  migrationNs: Ns;
 }
 
-export const DEFAULT_CPU_COSTS: CpuCosts = { contextSwitchNs: 2 * US, wakeupLatencyNs: 5 * US, spinCheckNs: 50 };
+export const DEFAULT_CPU_COSTS: CpuCosts = { contextSwitchNs: 2 * US, wakeupLatencyNs: 5 * US, spinCheckNs: 50, migrationNs: 2 * US };
+
+/**
+ * PAUSE latency by CPU family, in core cycles, and the clock the cycle counts are turned into ns
+ * with. Intel's Optimization Reference Manual ("Pause Latency in Skylake Microarchitecture"):
+ * PAUSE takes about 10 cycles on the generations before Skylake and "as many as 140 cycles" on
+ * Skylake and later (Skylake-SP/Cascade Lake/Ice Lake Xeons). 3.0 GHz is a typical all-core clock
+ * of those Xeons (an assumption: the seed does not name its CPU).
+ */
+export const PAUSE_CYCLES = { intel_pre_skylake: 10, intel_skylake: 140 } as const;
+export const NOMINAL_GHZ = 3.0;
+export function pauseNsOf(cycles: number, ghz = NOMINAL_GHZ): Ns {
+  return Math.round((cycles / ghz) * 100) / 100;
+}
+/**
+ * machine.pause_ns default: a Skylake-or-later Intel server (140 cycles at 3.0 GHz = 46.67 ns).
+ * Chosen from the seed's own profile, not from its TPS: perf puts 96.3% of log_write_up_to's
+ * samples on the `pause` of the spin loop, whose other instructions (sub, test, load, branch) take
+ * a few cycles, so PAUSE is ~25x the rest of a round; a 10-cycle PAUSE would leave it ~70-80%.
+ */
+export const DEFAULT_PAUSE_NS = pauseNsOf(PAUSE_CYCLES.intel_skylake);
 
 export interface CpuMachineOptions {
   /** AllowedCPUs (the affinity mask): a count (CPUs 0..n-1) or the CPU ids */
   cpus?: number | readonly number[];
   /** the cgroup every thread belongs to unless `setGroup` says otherwise (default: unlimited) */
   group?: CpuGroupOptions;
+  /** num_online_cpus() of the host, for the tunables' scaling (default: the cpuset's size) */
+  hostCpus?: number;
+  /** latency of one PAUSE instruction (default DEFAULT_PAUSE_NS) */
+  pauseNs?: Ns;
   sched?: Partial<SchedTunables>;
   costs?: Partial<CpuCosts>;
 }
+
+/** cfs_bandwidth_slack_period: 5 ms */
+const SLACK_PERIOD_NS = 5 * MS;
 
 const IDLE = 0; // not asking for a CPU (blocked, sleeping, finished)
 const WAKING = 1; // woken, on its way to the run queue
@@ -64,14 +105,22 @@ interface Entity {
   remaining: Ns;
   /** context-switch time still to pay before the burst proper */
   switchLeft: Ns;
+  /** cache refill still to pay after a migration */
+  coldLeft: Ns;
   label: string;
   sys: boolean;
+  /** vruntime relative to the CPU it is queued on / last ran on (cfs_rq->min_vruntime based) */
   vruntime: number;
   seq: number;
   cpu: Cpu | null;
+  /** the run queue it waits on while QUEUED */
+  rq: Cpu | null;
   lastCpu: Cpu | null;
+  /** when it last left a CPU (se.exec_start's role in task_hot) */
+  lastRanAt: Ns;
   cpuNs: Ns;
   switches: number;
+  migrations: number;
   /** /proc/<tid>/status voluntary_ctxt_switches: it left its CPU because it had nothing more to run */
   voluntary: number;
   /** nonvoluntary_ctxt_switches: it was taken off its CPU with work left (tick, wake-up preemption, throttling) */
@@ -90,14 +139,54 @@ interface Cpu {
   sliceEnd: Ns;
   epoch: number;
   busyNs: Ns;
+  /** this CPU's CFS run queue (cfs_rq), ordered by vruntime, FIFO among equals */
+  queue: Entity[];
+  /** cfs_rq->min_vruntime */
+  minV: number;
+  /** /proc/schedstat's per-CPU run delay: time tasks waited on this CPU's queue */
+  runDelayNs: Ns;
+  /** tasks that started running here (sched_count-like) */
+  dispatches: number;
+  /** tasks pulled here by idle balancing */
+  pulls: number;
+}
+
+/** Per-CPU scheduler statistics (/proc/schedstat's per-CPU lines, simplified). */
+export interface CpuSchedStat {
+  cpu: number;
+  busyNs: Ns;
+  /** time tasks spent runnable on this CPU's queue before running */
+  runDelayNs: Ns;
+  dispatches: number;
+  /** tasks this CPU pulled from another CPU's queue when it went idle */
+  pulls: number;
 }
 
 /**
- * The machine's CPUs as the kernel's CpuModel: N CPUs from a cpuset, one global CFS-like run queue
- * ordered by vruntime (a simplification of per-CPU runqueues plus load balancing), time slices of
- * max(min_granularity, latency / nr_running-per-CPU), wake-up placement and preemption as CFS does,
- * and CFS bandwidth control per cgroup (see cgroup.ts). A spinning thread is just a CPU burst
- * (`t.cpu(ns, "spin")`) that its waker may cut short with `endBurst`; it burns quota like work.
+ * The machine's CPUs as the kernel's CpuModel, after CFS (kernel/sched/fair.c, Linux 5.x):
+ *
+ * - **A run queue per CPU** (cfs_rq), ordered by vruntime, each with its own min_vruntime; a task
+ *   moving between CPUs keeps its vruntime relative to the queues' min_vruntime
+ *   (migrate_task_rq_fair / attach_entity_cfs_rq).
+ * - **Wake-up placement** (select_task_rq_fair -> select_idle_sibling, simplified): the task's
+ *   previous CPU if idle; else the first idle CPU scanning from prev+1 and wrapping
+ *   (select_idle_cpu's for_each_cpu_wrap over the LLC: one cache domain, no SMT); idle CPUs whose
+ *   group is not throttled are preferred; else the previous CPU's queue. wake_affine (the waker's
+ *   CPU as target) and find_idlest_cpu are left out; a new task starts on the least loaded CPU.
+ * - **Wake-up preemption** (check_preempt_wakeup): only the current task of the chosen CPU, if
+ *   its vruntime is ahead of the woken task's by more than the wake-up granularity.
+ * - **Idle balance** (newidle_balance -> load_balance(CPU_NEWLY_IDLE), simplified): a CPU with
+ *   nothing left to run pulls one waiting task from the busiest queue (most waiting tasks), the
+ *   least recently run (detach_tasks walks cfs_tasks from its tail), skipping cache-hot ones
+ *   (task_hot: ran less than sysctl_sched_migration_cost ago) unless all are hot (the
+ *   nr_balance_failed > cache_nice_tries escape), never a task of a group throttled on its CPU
+ *   (throttled_lb_pair). Not modelled: the avg_idle < migration_cost skip, periodic
+ *   rebalance_domains (balance_interval x busy_factor), NUMA, SMT, capacity.
+ * - **Slices** of max(min_granularity, latency / nr_running of the CPU) (sched_slice), tick
+ *   preemption against the CPU's own leftmost task (check_preempt_tick).
+ * - **Migration cost**: a task that runs on another CPU than its last pays `migrationNs` of CPU.
+ * - CFS bandwidth control per cgroup (see cgroup.ts). A spinning thread is just a CPU burst
+ *   (`t.cpu(ns, "spin")`) that its waker may cut short with `endBurst`; it burns quota like work.
  *
  * `t.cpu(ns, label)`: labels starting with "sys" count as system time, others as user time
  * (getrusage's ru_stime / ru_utime).
@@ -105,6 +194,10 @@ interface Cpu {
 export class CpuMachine implements CpuModel {
   readonly cpuIds: readonly number[];
   readonly ncpu: number;
+  /** num_online_cpus() of the host (tunables' scaling only) */
+  readonly hostCpus: number;
+  /** one PAUSE instruction, ns */
+  readonly pauseNs: Ns;
   readonly sched: SchedTunables;
   readonly costs: CpuCosts;
   readonly groups: CpuGroup[] = [];
@@ -112,10 +205,10 @@ export class CpuMachine implements CpuModel {
   /** context switches (switch-ins through the run queue) */
   switches = 0;
   preemptions = 0;
+  /** tasks that ran on another CPU than their last (wake-up placement or idle pull) */
+  migrations = 0;
   private readonly cpus: Cpu[];
   private readonly ents: (Entity | undefined)[] = [];
-  private readonly queue: Entity[] = [];
-  private minV = 0;
   private seq = 0;
   private running = 0;
   private installed = false;
@@ -128,8 +221,11 @@ export class CpuMachine implements CpuModel {
     this.cpuIds = typeof c === "number" ? Array.from({ length: c }, (_, i) => i) : [...c];
     this.ncpu = this.cpuIds.length;
     if (this.ncpu < 1) throw new Error("a machine needs at least one CPU");
-    this.cpus = this.cpuIds.map((id, index) => ({ id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0 }));
-    this.sched = { ...defaultSchedTunables(this.ncpu), ...opts.sched };
+    this.hostCpus = opts.hostCpus ?? this.ncpu;
+    if (this.hostCpus < this.ncpu) throw new Error(`host_cpus ${this.hostCpus} is below the cpuset's ${this.ncpu} CPUs`);
+    this.pauseNs = opts.pauseNs ?? DEFAULT_PAUSE_NS;
+    this.cpus = this.cpuIds.map((id, index) => ({ id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0 }));
+    this.sched = { ...defaultSchedTunables(this.hostCpus), ...opts.sched };
     this.costs = { ...DEFAULT_CPU_COSTS, ...opts.costs };
     this.defaultGroup = this.addGroup(opts.group ?? { name: "root" });
   }
@@ -170,9 +266,15 @@ export class CpuMachine implements CpuModel {
   }
 
   /** /proc/<tid>/schedstat: CPU time, time waiting on a run queue (from wake-up or preemption to running), timeslices */
-  schedstat(t: SimThread): { cpuNs: Ns; runDelayNs: Ns; timeslices: number } {
+  schedstat(t: SimThread): { cpuNs: Ns; runDelayNs: Ns; timeslices: number; migrations: number } {
     const e = this.ents[t.id];
-    return e ? { cpuNs: e.cpuNs, runDelayNs: e.runDelayNs, timeslices: e.switches } : { cpuNs: 0, runDelayNs: 0, timeslices: 0 };
+    return e ? { cpuNs: e.cpuNs, runDelayNs: e.runDelayNs, timeslices: e.switches, migrations: e.migrations } : { cpuNs: 0, runDelayNs: 0, timeslices: 0, migrations: 0 };
+  }
+
+  /** Per-CPU figures: busy time, run delay of the tasks queued there, dispatches, idle pulls. */
+  cpuSchedStats(): CpuSchedStat[] {
+    this.chargeAll();
+    return this.cpus.map((c) => ({ cpu: c.id, busyNs: c.busyNs, runDelayNs: c.runDelayNs, dispatches: c.dispatches, pulls: c.pulls }));
   }
 
   /** Context switches of a thread as /proc/<tid>/status counts them. */
@@ -251,7 +353,29 @@ export class CpuMachine implements CpuModel {
   private entity(t: SimThread): Entity {
     let e = this.ents[t.id];
     if (!e) {
-      e = { t, group: this.defaultGroup, state: IDLE, remaining: 0, switchLeft: 0, label: "", sys: false, vruntime: this.minV, seq: 0, cpu: null, lastCpu: null, cpuNs: 0, switches: 0, voluntary: 0, involuntary: 0, readySince: 0, runDelayNs: 0 };
+      e = {
+        t,
+        group: this.defaultGroup,
+        state: IDLE,
+        remaining: 0,
+        switchLeft: 0,
+        coldLeft: 0,
+        label: "",
+        sys: false,
+        vruntime: 0,
+        seq: 0,
+        cpu: null,
+        rq: null,
+        lastCpu: null,
+        lastRanAt: -Infinity,
+        cpuNs: 0,
+        switches: 0,
+        migrations: 0,
+        voluntary: 0,
+        involuntary: 0,
+        readySince: 0,
+        runDelayNs: 0,
+      };
       this.ents[t.id] = e;
     }
     return e;
@@ -268,7 +392,9 @@ export class CpuMachine implements CpuModel {
     cpu.busyNs += d;
     const sw = Math.min(d, e.switchLeft);
     e.switchLeft -= sw;
-    const work = d - sw;
+    const cold = Math.min(d - sw, e.coldLeft);
+    e.coldLeft -= cold;
+    const work = d - sw - cold;
     e.remaining -= work;
     e.vruntime += d;
     e.cpuNs += d;
@@ -281,6 +407,7 @@ export class CpuMachine implements CpuModel {
     g.stats.system += sys;
     g.stats.user += d - sys;
     if (sw > 0) g.byLabel.set("sys:context_switch", (g.byLabel.get("sys:context_switch") ?? 0) + sw);
+    if (cold > 0) g.byLabel.set("migration", (g.byLabel.get("migration") ?? 0) + cold);
     if (work > 0) g.byLabel.set(e.label, (g.byLabel.get(e.label) ?? 0) + work);
   }
 
@@ -288,7 +415,7 @@ export class CpuMachine implements CpuModel {
   private arm(cpu: Cpu): void {
     const e = cpu.cur!;
     const now = this.kernel.now;
-    let dt = e.switchLeft + e.remaining;
+    let dt = e.switchLeft + e.coldLeft + e.remaining;
     const g = e.group;
     if (g.limited) dt = Math.min(dt, g.silo[cpu.index]!);
     dt = Math.min(dt, cpu.sliceEnd - now);
@@ -303,7 +430,7 @@ export class CpuMachine implements CpuModel {
     this.charge(cpu);
     const e = cpu.cur!;
     const now = this.kernel.now;
-    if (e.switchLeft + e.remaining <= 0) return this.complete(cpu, e);
+    if (e.switchLeft + e.coldLeft + e.remaining <= 0) return this.complete(cpu, e);
     const g = e.group;
     if (g.limited && g.silo[cpu.index]! <= 0 && !g.assign(cpu.index)) {
       this.throttle(cpu, g);
@@ -312,15 +439,15 @@ export class CpuMachine implements CpuModel {
       return;
     }
     if (now >= cpu.sliceEnd) {
-      // check_preempt_tick: the slice is used up; the leftmost task runs if it is behind
+      // check_preempt_tick: the slice is used up; this CPU's leftmost task runs if it is behind
       const h = this.headFor(cpu);
-      if (h >= 0 && this.queue[h]!.vruntime < e.vruntime) {
+      if (h >= 0 && cpu.queue[h]!.vruntime < e.vruntime) {
         this.preemptions++;
         this.preemptCurrent(cpu, "slice");
         this.pick(cpu);
         return;
       }
-      cpu.sliceEnd = now + this.idealSlice();
+      cpu.sliceEnd = now + this.idealSlice(cpu);
     }
     this.arm(cpu);
   }
@@ -343,14 +470,41 @@ export class CpuMachine implements CpuModel {
     e.state = IDLE;
     e.cpu = null;
     e.lastCpu = cpu;
+    e.lastRanAt = this.kernel.now;
     cpu.cur = null;
     this.running--;
     this.pick(cpu);
-    if (!cpu.cur) for (const g of this.groups) g.returnSlack(cpu.index);
+    if (!cpu.cur) for (const g of this.groups) this.returnSlack(cpu, g);
+  }
+
+  /** __return_cfs_rq_runtime + start_cfs_slack_bandwidth (cgroup.ts) */
+  private returnSlack(cpu: Cpu, g: CpuGroup): void {
+    if (!g.limited) return;
+    g.returnSlack(cpu.index);
+    if (g.slackPending || g.throttledCpus === 0 || g.pool <= g.sliceNs) return;
+    const now = this.kernel.now;
+    if (g.periodStart + g.periodNs - now < SLACK_PERIOD_NS + 2 * MS) return; // runtime_refresh_within
+    g.slackPending = true;
+    this.kernel.at(SLACK_PERIOD_NS, () => this.slackTimer(g));
+  }
+
+  /** do_sched_cfs_slack_timer -> distribute_cfs_runtime: the pool goes to the throttled CPUs, in order */
+  private slackTimer(g: CpuGroup): void {
+    g.slackPending = false;
+    const now = this.kernel.now;
+    for (const cpu of this.cpus) {
+      if (g.pool <= 0) break;
+      const at = g.throttledAt[cpu.index]!;
+      if (at < 0) continue;
+      g.stats.throttled_time += now - at;
+      g.throttledAt[cpu.index] = -1;
+      g.throttledCpus--;
+      if (!cpu.cur) this.pick(cpu);
+    }
   }
 
   /**
-   * Takes the current entity off a CPU and back to the run queue (its burst not done). Traced as
+   * Takes the current entity off a CPU and back to its run queue (its burst not done). Traced as
    * `cpu.preempt` with where the thread was: the code path it was running and, for the code
    * leading into an effect, that effect ("before acquire m_prep_xids_cond").
    */
@@ -364,7 +518,7 @@ export class CpuMachine implements CpuModel {
         cpu: cpu.id,
         reason,
         ...(by ? { by } : {}),
-        left_ns: Math.max(0, e.remaining + e.switchLeft),
+        left_ns: Math.max(0, e.remaining + e.switchLeft + e.coldLeft),
         ...(t.held ? { before: effectName(t.held) } : {}),
         ...(t.mark ? { after: t.mark } : {}),
       });
@@ -374,38 +528,50 @@ export class CpuMachine implements CpuModel {
     this.running--;
     e.cpu = null;
     e.lastCpu = cpu;
+    e.lastRanAt = this.kernel.now;
     e.readySince = this.kernel.now;
-    this.enqueue(e, false);
+    this.enqueue(cpu, e, false);
   }
 
-  private idealSlice(): Ns {
-    const perCpu = Math.max(1, (this.queue.length + this.running) / this.ncpu);
-    return Math.max(this.sched.minGranularityNs, Math.round(this.sched.latencyNs / perCpu));
+  /** sched_slice: the latency split over this CPU's runnable tasks, at least min_granularity */
+  private idealSlice(cpu: Cpu): Ns {
+    const nr = Math.max(1, cpu.queue.length + (cpu.cur ? 1 : 0));
+    return Math.max(this.sched.minGranularityNs, Math.round(this.sched.latencyNs / nr));
   }
 
-  private updateMinV(): void {
+  /** update_min_vruntime: max(min_vruntime, min(curr, leftmost)) */
+  private updateMinV(cpu: Cpu): void {
     let m = Infinity;
-    if (this.queue.length > 0) m = this.queue[0]!.vruntime;
-    const now = this.kernel.now;
-    for (const cpu of this.cpus) {
-      const c = cpu.cur;
-      if (c && c.state === RUNNING) {
-        const v = c.vruntime + (now - cpu.runStart);
-        if (v < m) m = v;
-      }
+    if (cpu.queue.length > 0) m = cpu.queue[0]!.vruntime;
+    const c = cpu.cur;
+    if (c && c.state === RUNNING) {
+      const v = c.vruntime + (this.kernel.now - cpu.runStart);
+      if (v < m) m = v;
     }
-    if (m !== Infinity && m > this.minV) this.minV = m;
+    if (m !== Infinity && m > cpu.minV) cpu.minV = m;
   }
 
-  private enqueue(e: Entity, sleeper: boolean): void {
-    this.updateMinV();
+  /** Puts `e` on `cpu`'s queue; a task coming from another CPU has its vruntime renormalised. */
+  private enqueue(cpu: Cpu, e: Entity, sleeper: boolean): void {
+    this.updateMinV(cpu);
+    const from = e.lastCpu;
+    if (from && from !== cpu) {
+      this.updateMinV(from);
+      e.vruntime = e.vruntime - from.minV + cpu.minV;
+    } else if (!from) {
+      // first run: the thread existed (sleeping) since it was spawned, like a task forked long ago
+      // and waking now; place_entity below gives it the sleeper credit
+      e.vruntime = cpu.minV - (sleeper ? this.sched.sleeperCreditNs : 0);
+    }
     if (sleeper) {
-      const placed = this.minV - this.sched.sleeperCreditNs;
+      // place_entity with GENTLE_FAIR_SLEEPERS
+      const placed = cpu.minV - this.sched.sleeperCreditNs;
       if (e.vruntime < placed) e.vruntime = placed;
     }
     e.state = QUEUED;
+    e.rq = cpu;
     e.seq = ++this.seq;
-    const q = this.queue;
+    const q = cpu.queue;
     // binary search: after every entity with vruntime <= e's (FIFO among equals)
     let lo = 0;
     let hi = q.length;
@@ -417,35 +583,48 @@ export class CpuMachine implements CpuModel {
     q.splice(lo, 0, e);
   }
 
+  private isIdle(cpu: Cpu): boolean {
+    return !cpu.cur && cpu.queue.length === 0;
+  }
+
+  /** select_task_rq_fair -> select_idle_sibling, simplified (see the class comment) */
+  private selectCpu(e: Entity): Cpu {
+    const n = this.ncpu;
+    let prev = e.lastCpu;
+    if (!prev) {
+      // a new task: the least loaded CPU (find_idlest_cpu-like), lowest index on ties
+      prev = this.cpus[0]!;
+      for (const c of this.cpus) if (c.queue.length + (c.cur ? 1 : 0) < prev.queue.length + (prev.cur ? 1 : 0)) prev = c;
+    }
+    const g = e.group;
+    if (this.isIdle(prev) && !g.isThrottled(prev.index)) return prev;
+    let idleThrottled: Cpu | null = this.isIdle(prev) ? prev : null;
+    for (let k = 1; k < n; k++) {
+      const c = this.cpus[(prev.index + k) % n]!;
+      if (!this.isIdle(c)) continue;
+      if (!g.isThrottled(c.index)) return c;
+      idleThrottled ??= c;
+    }
+    return idleThrottled ?? prev;
+  }
+
   private enqueueWoken(e: Entity): void {
-    this.enqueue(e, true);
-    // an idle CPU: the one it last ran on (wake_affine-like), else the first idle one
-    let idle: Cpu | null = null;
-    if (e.lastCpu && !e.lastCpu.cur && !e.group.isThrottled(e.lastCpu.index)) idle = e.lastCpu;
-    else for (const cpu of this.cpus) if (!cpu.cur && !e.group.isThrottled(cpu.index)) { idle = cpu; break; }
-    if (idle) {
-      this.pick(idle);
+    const cpu = this.selectCpu(e);
+    this.enqueue(cpu, e, true);
+    if (!cpu.cur) {
+      this.pick(cpu);
       if (e.state !== QUEUED) return;
     }
-    // wake-up preemption: the running task furthest ahead in vruntime gives way if it is ahead
-    // of the woken one by more than the wakeup granularity
-    const now = this.kernel.now;
-    let victim: Cpu | null = null;
-    let maxV = -Infinity;
-    for (const cpu of this.cpus) {
-      const c = cpu.cur;
-      if (!c || c.state !== RUNNING || e.group.isThrottled(cpu.index)) continue;
-      const v = c.vruntime + (now - cpu.runStart);
-      if (v > maxV) {
-        maxV = v;
-        victim = cpu;
-      }
-    }
-    if (victim && maxV - e.vruntime > this.sched.wakeupGranularityNs) {
-      this.charge(victim);
+    // check_preempt_wakeup: the chosen CPU's current task gives way if it is ahead of the woken
+    // one by more than the wakeup granularity
+    const c = cpu.cur;
+    if (!c || c.state !== RUNNING || e.group.isThrottled(cpu.index)) return;
+    const v = c.vruntime + (this.kernel.now - cpu.runStart);
+    if (v - e.vruntime > this.sched.wakeupGranularityNs) {
+      this.charge(cpu);
       this.preemptions++;
-      this.preemptCurrent(victim, "wakeup", e.t.name);
-      this.pick(victim);
+      this.preemptCurrent(cpu, "wakeup", e.t.name);
+      this.pick(cpu);
     }
   }
 
@@ -458,32 +637,37 @@ export class CpuMachine implements CpuModel {
     return false;
   }
 
-  /** Index in the queue of the first entity `cpu` may run, or -1. */
+  /** Could `cpu` run an entity of `g` (without taking runtime)? */
+  private mayRun(cpu: Cpu, g: CpuGroup): boolean {
+    return !g.limited || (!g.isThrottled(cpu.index) && (g.silo[cpu.index]! > 0 || g.pool > 0));
+  }
+
+  /** Index in `cpu`'s queue of the first entity it may run, or -1. */
   private headFor(cpu: Cpu): number {
-    const q = this.queue;
-    for (let i = 0; i < q.length; i++) {
-      const g = q[i]!.group;
-      if (!g.limited || (!g.isThrottled(cpu.index) && (g.silo[cpu.index]! > 0 || g.pool > 0))) return i;
-    }
+    const q = cpu.queue;
+    for (let i = 0; i < q.length; i++) if (this.mayRun(cpu, q[i]!.group)) return i;
     return -1;
   }
 
   /**
-   * A free CPU takes the leftmost runnable entity it may run; ties at equal vruntime are a recorded
-   * scheduler choice. A scheduler that dispatches CPUs itself (PCT) chooses among every runnable
-   * entity this CPU may run instead.
+   * A free CPU takes the leftmost runnable entity of its queue it may run; ties at equal vruntime
+   * are a recorded scheduler choice. With nothing to run it idle-balances. A scheduler that
+   * dispatches CPUs itself (PCT) chooses among every runnable entity of every queue instead.
    */
   private pick(cpu: Cpu): void {
     if (cpu.cur) return;
-    const q = this.queue;
     if (this.kernel.scheduler.dispatchesCpus) {
-      const idx: number[] = [];
-      for (let i = 0; i < q.length; i++) if (this.canRun(cpu, q[i]!.group)) idx.push(i);
-      if (idx.length === 0) return;
-      const c = idx.length === 1 ? 0 : this.kernel.choose(idx.map((i) => q[i]!.t), "dispatch");
-      this.dispatch(cpu, idx[c]!);
+      const all: Entity[] = [];
+      for (const c of this.cpus) for (const e of c.queue) if (this.mayRun(cpu, e.group)) all.push(e);
+      if (all.length === 0) return;
+      all.sort((a, b) => a.vruntime - b.vruntime || a.seq - b.seq);
+      const e = all.length === 1 ? all[0]! : all[this.kernel.choose(all.map((x) => x.t), "dispatch")]!;
+      if (!this.canRun(cpu, e.group)) return;
+      const src = e.rq!;
+      this.dispatch(cpu, src, src.queue.indexOf(e));
       return;
     }
+    const q = cpu.queue;
     for (let i = 0; i < q.length; i++) {
       const e = q[i]!;
       if (!this.canRun(cpu, e.group)) continue;
@@ -491,24 +675,63 @@ export class CpuMachine implements CpuModel {
       let n = 1;
       while (i + n < q.length && q[i + n]!.vruntime === e.vruntime && q[i + n]!.group === e.group) n++;
       if (n > 1) j = i + this.kernel.choose(q.slice(i, i + n).map((x) => x.t), "wake");
-      this.dispatch(cpu, j);
+      this.dispatch(cpu, cpu, j);
       return;
     }
+    this.idleBalance(cpu);
   }
 
-  private dispatch(cpu: Cpu, index: number): void {
-    const e = this.queue.splice(index, 1)[0]!;
+  /** newidle_balance, simplified (see the class comment): pull one waiting task from the busiest queue. */
+  private idleBalance(cpu: Cpu): void {
+    let busiest: Cpu | null = null;
+    for (const c of this.cpus) if (c !== cpu && c.queue.length > 0 && (!busiest || c.queue.length > busiest.queue.length)) busiest = c;
+    if (!busiest) return;
     const now = this.kernel.now;
+    let pick = -1;
+    let pickHot = -1;
+    const q = busiest.queue;
+    for (let i = 0; i < q.length; i++) {
+      const e = q[i]!;
+      if (e.group.isThrottled(busiest.index) || !this.mayRun(cpu, e.group)) continue;
+      const hot = now - e.lastRanAt < this.sched.migrationCostNs;
+      if (hot) {
+        if (pickHot < 0 || e.lastRanAt < q[pickHot]!.lastRanAt) pickHot = i;
+      } else if (pick < 0 || e.lastRanAt < q[pick]!.lastRanAt) pick = i;
+    }
+    if (pick < 0) pick = pickHot;
+    if (pick < 0 || !this.canRun(cpu, q[pick]!.group)) return;
+    cpu.pulls++;
+    this.dispatch(cpu, busiest, pick);
+  }
+
+  private dispatch(cpu: Cpu, src: Cpu, index: number): void {
+    const e = src.queue.splice(index, 1)[0]!;
+    const now = this.kernel.now;
+    if (src !== cpu) {
+      // detach from src, attach to cpu: vruntime relative to the new queue
+      this.updateMinV(src);
+      this.updateMinV(cpu);
+      e.vruntime = e.vruntime - src.minV + cpu.minV;
+    }
     e.state = RUNNING;
     e.cpu = cpu;
-    e.runDelayNs += now - e.readySince;
+    e.rq = null;
+    const delay = now - e.readySince;
+    e.runDelayNs += delay;
+    cpu.runDelayNs += delay;
+    cpu.dispatches++;
     cpu.cur = e;
     cpu.runStart = now;
-    cpu.sliceEnd = now + this.idealSlice();
+    cpu.sliceEnd = now + this.idealSlice(cpu);
     this.running++;
     this.switches++;
     e.switches++;
     e.switchLeft = this.costs.contextSwitchNs;
+    if (e.lastCpu && e.lastCpu !== cpu) {
+      e.migrations++;
+      this.migrations++;
+      e.coldLeft = this.costs.migrationNs;
+    }
     this.arm(cpu);
   }
 
@@ -534,6 +757,7 @@ export class CpuMachine implements CpuModel {
     const now = this.kernel.now;
     g.periodUsage.push(g.usageThisPeriod);
     g.usageThisPeriod = 0;
+    g.periodStart = now;
     const throttled = g.throttledCpus > 0;
     if (g.activeThisPeriod || throttled) g.stats.nr_periods++;
     g.pool = g.quotaNs;
@@ -553,6 +777,8 @@ export class CpuMachine implements CpuModel {
     }
     g.tracedThrottle = false;
     g.activeThisPeriod = false;
+    // unthrottle_cfs_rq: each CPU runs its own queue first; CPUs left idle pull (idle balance)
+    for (const cpu of this.cpus) if (!cpu.cur && cpu.queue.length > 0) this.pick(cpu);
     for (const cpu of this.cpus) if (!cpu.cur) this.pick(cpu);
     this.kernel.at(g.periodNs, () => this.periodTick(g));
   }

@@ -90,7 +90,8 @@ export class MysqlBinLog {
   /** binlog sequence numbers in the order the engine committed them */
   readonly engineOrder: number[] = [];
   private binlogSeq = 0;
-  readonly stats = { commits: 0, flushGroups: 0, flushGroupMembers: 0, syncGroups: 0, commitGroups: 0, fsyncs: 0, rotations: 0, bytes: 0 };
+  /** leaderCommits / followerCommits: commits that led / followed in the FLUSH stage */
+  readonly stats = { commits: 0, leaderCommits: 0, followerCommits: 0, flushGroups: 0, flushGroupMembers: 0, syncGroups: 0, commitGroups: 0, fsyncs: 0, rotations: 0, bytes: 0 };
   /**
    * For each rotation that found prepared transactions: ns from new_file_impl's first
    * get_prep_xids() > 0 to the decrement that took m_prep_xids to 0. The lost wake-up needs that
@@ -195,6 +196,10 @@ export class MysqlBinLog {
   private *change_stage(t: SimThread, thd: Thd, stage: Stage, group: Thd[], leave: Mutex | null, enter: Mutex): Generator<Effect, boolean, unknown> {
     yield t.cpu(codeCost(t, "enroll_for"), "enroll_for");
     const leader = this.queues[stage]!.length === 0;
+    if (stage === Stage.FLUSH) {
+      if (leader) this.stats.leaderCommits++;
+      else this.stats.followerCommits++;
+    }
     this.queues[stage]!.push(...group);
     if (leave) yield t.release(leave);
     if (stage === Stage.FLUSH) yield t.syncPoint("bgc_after_enrolling_for_flush_stage");

@@ -1,5 +1,7 @@
 import type { Effect, SimThread } from "../../kernel/thread.js";
-import { Disk, SSD } from "../../machine/disk.js";
+import { Disk, SSD, type DiskSpec } from "../../machine/disk.js";
+import { innodb80Engine, type Commit80Stats } from "../innodb/commit80.js";
+import type { RedoLog } from "../innodb/redo.js";
 import { codeCost } from "../costs.js";
 import { REDO_COMMIT_BYTES, REDO_PREPARE_BYTES, RedoLog56 } from "../innodb/trx.js";
 import type { Server } from "../server.js";
@@ -15,20 +17,23 @@ const XID_EVENT_BYTES = 31;
 /**
  * The binary log and InnoDB's two-phase commit as a statement model: writes fill the session's
  * binlog cache; COMMIT of a transaction with changes runs InnoDB prepare and ordered_commit;
- * FLUSH BINARY LOGS rotates. 8.0 scenarios that study redo spinning use src/mysql/innodb/redo.ts
- * through the sysbench workload instead; this model's redo is the 5.6/5.7 log_write_up_to.
+ * FLUSH BINARY LOGS rotates. The redo log is the 5.6/5.7 log_write_up_to (RedoLog56) unless the
+ * server carries the 8.0 redo log (`server.ext.redo80`, the sysbench workload): then InnoDB's
+ * prepare/commit/flush are innodb80Engine's (src/mysql/innodb/commit80.ts). The binlog file lives
+ * on `server.ext.datadirDisk` (default SSD; the sysbench workload: /dev/shm).
  */
 export function installBinlog(server: Server): MysqlBinLog | null {
   if (!server.vars.bool("log_bin")) return null;
   const version = server.version as BinlogVersion;
-  const disk = new Disk(SSD);
+  const disk = new Disk((server.ext.datadirDisk as DiskSpec | undefined) ?? SSD);
+  const r80 = server.ext.redo80 as { redo: RedoLog; stats: Commit80Stats } | undefined;
   const redo = new RedoLog56(server.kernel, disk);
-  redo.startBackgroundFlush(server.vars);
+  if (!r80) redo.startBackgroundFlush(server.vars);
   const is56 = version.startsWith("5.6");
   const flushMode = (): number => server.vars.int("innodb_flush_log_at_trx_commit");
   const lsnOf = new Map<Thd, number>();
 
-  const engine: EngineHooks = {
+  const engine: EngineHooks = r80 ? innodb80Engine(r80.redo, server.vars, r80.stats) : {
     *prepare(t, thd) {
       // innobase_xa_prepare -> trx_prepare: 5.6 flushes its own prepare record; 5.7.6+ leaves it to the flush-stage leader
       yield t.cpu(codeCost(t, "trx_prepare"), "trx_prepare");
@@ -61,7 +66,9 @@ export function installBinlog(server: Server): MysqlBinLog | null {
       binlog_fsyncs: s.fsyncs,
       binlog_rotations: s.rotations,
       binlog_bytes: s.bytes,
-      redo_fsyncs: redo.flushes,
+      redo_fsyncs: r80 ? r80.redo.stats.flushes : redo.flushes,
+      binlog_leader_commits: s.leaderCommits,
+      binlog_follower_commits: s.followerCommits,
       prep_xids: binlog.m_prep_xids.value,
     };
   });

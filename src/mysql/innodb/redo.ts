@@ -104,11 +104,9 @@ export const NVME: RedoDevice = {
 
 /** CPU costs of the redo code itself (calibrated orders of magnitude, UNVERIFIED). */
 export interface RedoCosts {
-  /** one spin round of os_event_wait_for (UT_RELAX_CPU + the condition). The source says "1000 spin
-   * rounds take 4 us" (log0constants.h) on its authors' machine; PAUSE latency varies >10x across
-   * CPUs (a few cycles on older Intel and AMD Zen2, ~140 cycles on Intel Skylake and later), so
-   * this is the model's one calibrated unknown (UNVERIFIED for the seed's machine) */
-  spinRoundNs: Ns;
+  /** one spin round of os_event_wait_for: by default the machine's PAUSE (machine.pause_ns) plus
+   * SPIN_CONDITION_CHECK_NS; set only to override the machine (what-if) */
+  spinRoundNs?: Ns;
   /** mtr commit: log_buffer_reserve + copy into the log buffer + recent_written / dirty pages */
   mtrCommitNs: Ns;
   /** log writer per write: prepare_full_blocks (block headers, checksums) per 512-byte block */
@@ -131,9 +129,21 @@ export interface RedoCosts {
 /** "We measured that 1000 spin round takes 4us" (log0constants.h): the MySQL team's machine */
 export const SOURCE_SPIN_ROUND_NS = 4;
 
+/**
+ * The rest of one os_event_wait_for spin round besides UT_RELAX_CPU (one `pause`): the condition
+ * lambda's atomic load of log.flushed_to_disk_lsn (an L1 hit between the flusher's stores) and
+ * compare, `--spins_limit`, test and branch: ~4 cycles at NOMINAL_GHZ (estimated). With a 10-cycle
+ * PAUSE this gives 4.7 ns a round, near the source's "1000 spin round takes 4us"; with Skylake's
+ * 140 cycles, PAUSE is 97% of the round, as the seed's perf annotation has it (96.3%).
+ */
+export const SPIN_CONDITION_CHECK_NS = 1.33;
+
+/** One spin round on a machine whose PAUSE takes `pauseNs`. */
+export function spinRoundNsOf(pauseNs: Ns): Ns {
+  return pauseNs + SPIN_CONDITION_CHECK_NS;
+}
+
 export const DEFAULT_REDO_COSTS: RedoCosts = {
-  /** calibrated, not the source's 4 ns: see docs/cpu-and-redo.md ("the one calibrated unknown") */
-  spinRoundNs: 0.8,
   mtrCommitNs: 3 * US,
   writerPerBlockNs: 300,
   writerBaseNs: 2 * US,
@@ -309,6 +319,8 @@ export class RedoLog {
   /** log.write_to_file_requests_interval, µs */
   requestsIntervalUs = 0;
   forceNcpu: number | null;
+  /** ns of one spin round (machine.pause_ns + the condition check, unless costs.spinRoundNs) */
+  readonly spinRoundNs: Ns;
 
   readonly writerEvent: LogEvent;
   readonly flusherEvent: LogEvent;
@@ -338,6 +350,7 @@ export class RedoLog {
   ) {
     this.params = { ...LOG_DEFAULTS, ...opts.params };
     this.costs = { ...DEFAULT_REDO_COSTS, ...opts.costs };
+    this.spinRoundNs = this.costs.spinRoundNs ?? spinRoundNsOf(machine.pauseNs);
     this.device = opts.device ?? TMPFS;
     this.forceNcpu = opts.forceNcpu ?? null;
     this.writeLsn = this.lsn;
@@ -652,7 +665,7 @@ export class RedoLog {
       const sp: Spinner = { t, kind, lsn };
       this.spinners.push(sp);
       const cpuBefore = this.machine.threadCpuNs(t);
-      yield t.cpu(spinsLimit * this.costs.spinRoundNs, label);
+      yield t.cpu(spinsLimit * this.spinRoundNs, label);
       const i = this.spinners.indexOf(sp);
       if (i >= 0) this.spinners.splice(i, 1);
       res.spunNs = this.machine.threadCpuNs(t) - cpuBefore;

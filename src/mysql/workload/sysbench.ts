@@ -2,18 +2,26 @@
  * A sysbench-like client for the CPU-quota study (seed 001): `oltp_update_index` with N threads,
  * closed loop as sysbench runs it (each thread sends one autocommit `UPDATE sbtest%d SET k=k+1
  * WHERE id=?`, waits for the answer, sends the next), --db-ps-mode=disable (every statement is
- * parsed). The server side of each connection burns calibrated CPU for recv/parse/execute/send,
- * commits a mini-transaction's redo, then commits with log_write_up_to(lsn, flush=true) as
- * innodb_flush_log_at_trx_commit=1 asks. See docs/cpu-and-redo.md for the calibration.
+ * parsed). The server runs each statement through the same path as every scenario
+ * (src/mysql/sql/execute.ts: dispatch_command, open_and_lock_tables with the MDL model, the row
+ * work of src/mysql/innodb/commit80.ts, autocommit), with CPU from the cost table
+ * (src/mysql/costs.ts); the commit goes through the binary log's group commit when log_bin is ON
+ * (8.0's default) or InnoDB's own redo flush when it is OFF, on the 8.0 redo log (redo.ts). The
+ * datadir is the seed's /dev/shm: redo and binlog writes are memcpy, fsync is a no-op syscall.
+ * See docs/cpu-and-redo.md.
  *
- * `runSysbench(opts)` builds a kernel, a CpuMachine (cpuset + cgroup quota), the redo log and the
- * workload, runs for a virtual duration and returns a report.
+ * `runSysbench(opts)` builds a kernel, a CpuMachine (cpuset + cgroup quota), the server with its
+ * models and the redo log, runs for a virtual duration and returns a report.
  */
 import { Kernel, type Scheduler } from "../../kernel/index.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US, type Ns } from "../../kernel/time.js";
 import { CpuMachine, systemdCpuQuota, type CpuCosts, type SchedTunables } from "../../machine/cpu/index.js";
+import { DEV_SHM, type DiskSpec } from "../../machine/disk.js";
 import type { TraceSink } from "../../trace/sink.js";
+import type { MysqlBinLog } from "../binlog/binlog.js";
+import { codeCost, installCodePathCosts } from "../costs.js";
+import { installInnodb80, type Commit80Stats } from "../innodb/commit80.js";
 import {
   RedoLog,
   SPIN_LABEL_FLUSHER,
@@ -25,42 +33,27 @@ import {
   type RedoDevice,
   type SrvCpuUsage,
 } from "../innodb/redo.js";
-import { SystemVariables, checkValue, sysvar, type SysVarValue } from "../sysvars.js";
+import { installModels } from "../models.js";
+import { Server } from "../server.js";
+import { executeStatement } from "../sql/execute.js";
+import { parseStatement, type Statement } from "../sql/parse.js";
+import { checkValue, sysvar, type SysVarValue } from "../sysvars.js";
 
-/** Per-transaction costs of oltp_update_index (calibrated; see docs/cpu-and-redo.md). */
+/** The client side of oltp_update_index (outside mysqld's cgroup: no modelled CPU). */
 export interface SysbenchCosts {
   /** one way over the Unix socket (the client sleeps; no server CPU) */
   netOneWayNs: Ns;
   /** sysbench's own work per event (Lua, client library), outside the server's cgroup */
   clientNs: Ns;
-  /** server: read the query from the socket (system time) */
-  recvNs: Ns;
-  /** server: MYSQLparse and friends */
-  parseNs: Ns;
-  /** server: open/lock table, optimize, row search by PK, update clustered + secondary index, undo */
-  executeNs: Ns;
-  /** server: transaction commit outside the redo wait (trx_commit_low, release locks, THD cleanup) */
-  commitNs: Ns;
-  /** server: send the OK packet (system time) */
-  sendNs: Ns;
-  /** redo bytes one transaction generates (clustered + secondary index change + undo) */
-  redoBytes: number;
-  /** background CPU per transaction (purge of the delete-marked secondary entries, page cleaner
-   * copying/checksumming dirty pages): run by a purge daemon in the same cgroup */
-  backgroundNs: Ns;
 }
 
 export const DEFAULT_SYSBENCH_COSTS: SysbenchCosts = {
   netOneWayNs: 10 * US,
   clientNs: 20 * US,
-  recvNs: 8 * US,
-  parseNs: 25 * US,
-  executeNs: 125 * US,
-  commitNs: 20 * US,
-  sendNs: 14 * US,
-  redoBytes: 600,
-  backgroundNs: 0,
 };
+
+/** oltp_update_index's tables (--tables=10) */
+export const SYSBENCH_TABLES = 10;
 
 export interface SysbenchOptions {
   seed?: number | string;
@@ -81,7 +74,14 @@ export interface SysbenchOptions {
   sysvars?: Record<string, SysVarValue>;
   /** the seed's hacked build: n_cpu forced in srv_update_cpu_usage */
   forceNcpu?: number | null;
+  /** the redo log's device (default: the seed's /dev/shm) */
   device?: RedoDevice;
+  /** the binary log's device (default: the seed's /dev/shm) */
+  binlogDisk?: DiskSpec;
+  /** machine.host_cpus: the host's online CPUs, for the CFS tunables' scaling (default: the cpuset) */
+  hostCpus?: number;
+  /** machine.pause_ns: one PAUSE (default: the CPU model's DEFAULT_PAUSE_NS) */
+  pauseNs?: Ns;
   costs?: Partial<SysbenchCosts>;
   redoCosts?: Partial<RedoCosts>;
   logParams?: Partial<LogParams>;
@@ -96,7 +96,7 @@ export interface SysbenchOptions {
   /** called with the kernel before the run starts (a run's bounds and progress: kernel.tick) */
   prepare?: (kernel: Kernel) => void;
   /** called after the run with the simulated parts (tests, diagnostics) */
-  inspect?: (parts: { kernel: Kernel; machine: CpuMachine; redo: RedoLog }) => void;
+  inspect?: (parts: { kernel: Kernel; machine: CpuMachine; redo: RedoLog; server: Server }) => void;
 }
 
 export interface SysbenchReport {
@@ -107,6 +107,9 @@ export interface SysbenchReport {
     cpus: number;
     cpu_quota_pct: number | null;
     force_n_cpu: number | null;
+    host_cpus: number;
+    pause_ns: number;
+    log_bin: boolean;
     sysvars: Record<string, SysVarValue>;
     seed: number | string;
   };
@@ -132,8 +135,13 @@ export interface SysbenchReport {
   srv_cpu_usage: SrvCpuUsage;
   srv_cpu_usage_mean: SrvCpuUsage;
   spin: {
+    /** one spin round, ns (machine.pause_ns + the condition check) */
+    spin_round_ns: number;
     /** CPU spent spinning in log_write_up_to / total CPU (the seed's perf: 21%) */
     user_fraction: number;
+    /** CPU spent spinning by log_writer / log_flusher, each / total CPU */
+    log_writer_fraction: number;
+    log_flusher_fraction: number;
     /** CPU spent by log_writer + log_flusher spinning / total CPU */
     log_threads_fraction: number;
     user_spin_us_per_txn: number;
@@ -144,6 +152,10 @@ export interface SysbenchReport {
     event_waits_per_txn: number;
   };
   redo: { writes: number; flushes: number; txns_per_flush: number; flush_avg_time_us: number; requests_interval_us: number };
+  /** commits that waited in log_write_up_to: flush-stage leaders (log_bin=ON) or every committer (OFF) */
+  commit: { log_write_up_to_calls: number; leader_commits: number; follower_commits: number; avg_group_size: number; binlog_fsyncs: number };
+  /** per CPU of the cpuset: run delay of the tasks queued there (ms per second of the window), busy share, idle pulls */
+  per_cpu: { cpu: number; run_delay_ms_per_s: number; busy: number; pulls: number }[];
   sim: { outcome: string; virtual_s: number; events: number; steps: number; context_switches: number };
 }
 
@@ -156,7 +168,14 @@ interface Snapshot {
   nr_throttled: number;
   throttled_time: Ns;
   userSpin: Ns;
-  logSpin: Ns;
+  writerSpin: Ns;
+  flusherSpin: Ns;
+  ownFlushes: number;
+  groupFlushes: number;
+  leaders: number;
+  followers: number;
+  binlogFsyncs: number;
+  perCpu: { runDelayNs: Ns; busyNs: Ns; pulls: number }[];
   writes: number;
   flushes: number;
   waitCalls: number;
@@ -188,11 +207,14 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   opts.prepare?.(kernel);
   const machine = new CpuMachine(kernel, {
     cpus: opts.cpus ?? 6,
+    hostCpus: opts.hostCpus,
+    pauseNs: opts.pauseNs,
     group: { ...systemdCpuQuota("mysqld.scope", quotaPct, period), sliceNs: opts.bandwidthSliceNs },
     costs: opts.cpuCosts,
     sched: opts.sched,
   }).install();
-  const sysvars = new SystemVariables("8.0");
+  const server = new Server(kernel, "8.0", "8.0");
+  const sysvars = server.vars;
   for (const [name, value] of Object.entries(opts.sysvars ?? {})) {
     const def = sysvar(name);
     if (!def) throw new Error(`unknown system variable ${name}`);
@@ -201,6 +223,19 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
     sysvars.set(def.name, c.value);
   }
   const redo = new RedoLog(kernel, machine, { sysvars, device: opts.device ?? TMPFS, forceNcpu: opts.forceNcpu ?? null, params: opts.logParams, costs: opts.redoCosts });
+  const c80: Commit80Stats = { ownFlushes: 0, groupFlushes: 0 };
+  server.ext.redo80 = { redo, stats: c80 };
+  server.ext.datadirDisk = opts.binlogDisk ?? DEV_SHM;
+  server.ext.cpu = machine;
+  installCodePathCosts(kernel);
+  installModels(server);
+  installInnodb80(server, redo, c80);
+  const binlog = (server.ext.binlog as MysqlBinLog | undefined) ?? null;
+  for (let i = 1; i <= SYSBENCH_TABLES; i++) server.addTable({ db: "sbtest", name: `sbtest${i}`, columns: ["id", "k", "c", "pad"], parents: [], rows: [] });
+  // --db-ps-mode=disable: every statement is text; parsed once per table here (the CPU of
+  // parsing is dispatch_command's, charged on every run)
+  const stmts: Statement[] = [];
+  for (let i = 1; i <= SYSBENCH_TABLES; i++) stmts.push(parseStatement(`UPDATE sbtest${i} SET k=k+1 WHERE id=1`, "sbtest"));
   const samples: SrvCpuUsage[] = [];
   redo.start();
 
@@ -218,7 +253,14 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       nr_throttled: s.nr_throttled,
       throttled_time: s.throttled_time,
       userSpin: machine.labelNs(SPIN_LABEL_USER),
-      logSpin: machine.labelNs(SPIN_LABEL_WRITER) + machine.labelNs(SPIN_LABEL_FLUSHER),
+      writerSpin: machine.labelNs(SPIN_LABEL_WRITER),
+      flusherSpin: machine.labelNs(SPIN_LABEL_FLUSHER),
+      ownFlushes: c80.ownFlushes,
+      groupFlushes: c80.groupFlushes,
+      leaders: binlog?.stats.leaderCommits ?? 0,
+      followers: binlog?.stats.followerCommits ?? 0,
+      binlogFsyncs: binlog?.stats.fsyncs ?? 0,
+      perCpu: machine.cpuSchedStats().map((c) => ({ runDelayNs: c.runDelayNs, busyNs: c.busyNs, pulls: c.pulls })),
       writes: redo.stats.writes,
       flushes: redo.stats.flushes,
       waitCalls: redo.stats.waitCalls,
@@ -240,22 +282,6 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   };
   kernel.at(100 * MS, sampleTick);
 
-  // ---- background work (purge, page cleaner), proportional to commits
-  let backlog = 0;
-  if (costs.backgroundNs > 0) kernel.spawn(
-    "purge_coordinator",
-    function* (t) {
-      for (;;) {
-        if (backlog > 0) {
-          const take = Math.min(backlog, 2 * MS);
-          backlog -= take;
-          yield t.cpu(take, "purge");
-        } else yield t.sleep(10 * MS);
-      }
-    },
-    { daemon: true },
-  );
-
   // ---- the client threads (one server connection thread each)
   const exact = opts.exactPercentiles ?? true;
   const lat: number[] = [];
@@ -272,19 +298,18 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   };
   const conn = function* (t: SimThread) {
     const rng = t.rng("workload");
+    const thd = server.connect(t.name, t);
     while (t.now < end) {
       const start = t.now;
+      // sysbench: pick the table (sysbench's sb_rand_uniform(1, tables)), send COM_QUERY
+      const stmt = stmts[Math.floor(rng.next() * SYSBENCH_TABLES)]!;
       yield t.sleep(costs.clientNs + costs.netOneWayNs);
-      // mysqld connection thread: COM_QUERY
-      yield t.cpu(costs.recvNs, "sys:recv");
-      yield t.cpu(costs.parseNs, "parse");
-      // a little variation in row search depth / page residency
-      yield t.cpu(costs.executeNs * (0.8 + 0.4 * rng.next()), "execute");
-      const lsn = yield* redo.mtrCommit(t, costs.redoBytes);
-      yield t.cpu(costs.commitNs, "commit");
-      yield* redo.logWriteUpTo(t, lsn, true);
-      backlog += costs.backgroundNs;
-      yield t.cpu(costs.sendNs, "sys:send");
+      // mysqld's connection thread (do_command): read the packet, run it, send OK
+      thd.command = "Query";
+      yield t.cpu(codeCost(t, "vio_read"), "sys:vio_read");
+      yield* executeStatement(t, thd, stmt, server);
+      yield t.cpu(codeCost(t, "vio_write"), "sys:vio_write");
+      thd.command = "Sleep";
       yield t.sleep(costs.netOneWayNs);
       const done = t.now;
       if (done > warmup && done <= end) {
@@ -305,7 +330,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
     yield;
     result = kernel.run(end + 5 * SEC);
   }
-  opts.inspect?.({ kernel, machine, redo });
+  opts.inspect?.({ kernel, machine, redo, server });
   const a = s0 ?? snap();
   const b = s1 ?? snap();
   let p95 = 0;
@@ -327,6 +352,9 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   const waitCalls = b.waitCalls - a.waitCalls;
   const mean = (f: (u: SrvCpuUsage) => number): number => (samples.length ? samples.reduce((s, u) => s + f(u), 0) / samples.length : 0);
   const flushes = b.flushes - a.flushes;
+  const leaders = b.leaders - a.leaders;
+  const followers = b.followers - a.followers;
+  const frac = (x: number, y: number): number => (usage ? (x - y) / usage : 0);
   return {
     config: {
       threads,
@@ -335,6 +363,9 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       cpus: machine.ncpu,
       cpu_quota_pct: quotaPct,
       force_n_cpu: opts.forceNcpu ?? null,
+      host_cpus: machine.hostCpus,
+      pause_ns: machine.pauseNs,
+      log_bin: binlog !== null,
       sysvars: { ...(opts.sysvars ?? {}) },
       seed,
     },
@@ -363,8 +394,11 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       stime_pct: mean((u) => u.stime_pct),
     },
     spin: {
-      user_fraction: usage ? (b.userSpin - a.userSpin) / usage : 0,
-      log_threads_fraction: usage ? (b.logSpin - a.logSpin) / usage : 0,
+      spin_round_ns: redo.spinRoundNs,
+      user_fraction: frac(b.userSpin, a.userSpin),
+      log_writer_fraction: frac(b.writerSpin, a.writerSpin),
+      log_flusher_fraction: frac(b.flusherSpin, a.flusherSpin),
+      log_threads_fraction: frac(b.writerSpin + b.flusherSpin, a.writerSpin + a.flusherSpin),
       user_spin_us_per_txn: count ? (b.userSpin - a.userSpin) / count / US : 0,
       avg_max_spins: waitCalls ? (b.maxSpinsSum - a.maxSpinsSum) / waitCalls : 0,
       spin_hit_ratio: waitCalls ? (b.spinHits - a.spinHits) / waitCalls : 0,
@@ -377,6 +411,17 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       flush_avg_time_us: redo.flushAvgTimeUs,
       requests_interval_us: redo.requestsIntervalUs,
     },
+    commit: {
+      log_write_up_to_calls: b.ownFlushes - a.ownFlushes + (b.groupFlushes - a.groupFlushes),
+      leader_commits: leaders,
+      follower_commits: followers,
+      avg_group_size: leaders ? (leaders + followers) / leaders : 0,
+      binlog_fsyncs: b.binlogFsyncs - a.binlogFsyncs,
+    },
+    per_cpu: b.perCpu.map((c, i) => {
+      const c0 = a.perCpu[i]!;
+      return { cpu: machine.cpuIds[i]!, run_delay_ms_per_s: (c.runDelayNs - c0.runDelayNs) / MS / durS, busy: (c.busyNs - c0.busyNs) / duration, pulls: c.pulls - c0.pulls };
+    }),
     sim: { outcome: result.outcome, virtual_s: result.now / SEC, events: result.events, steps: result.steps, context_switches: machine.switches },
   };
 }
