@@ -56,12 +56,24 @@ const BACKUP_WAIT_STATES = ["Waiting for global read lock", "Waiting for table f
 
 /** "Waiting for table flush" -> "table_flush" (metric names) */
 export function waitStateSlug(state: string): string {
-  return state
-    .replace(/^Waiting for /, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "_")
-    .replace(/^_|_$/g, "");
+  let slug = SLUGS.get(state);
+  if (slug === undefined) {
+    slug = state
+      .replace(/^Waiting for /, "")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_|_$/g, "");
+    SLUGS.set(state, slug);
+  }
+  return slug;
 }
+/** waitStateSlug's answers (processlist states are a small fixed set) */
+const SLUGS = new Map<string, string>();
+
+/** No catalog table has a foreign key (most scenarios): the rule table gets this one empty list. */
+const NO_FOREIGN_KEYS: ForeignKeyDef[] = [];
+/** statements that release their transactional locks when they end (DDL) */
+const DDL_KINDS = new Set<Statement["kind"]>(["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables"]);
 
 /** Per-statement work costs (not calibrated: MDL scenarios are about order, not speed). */
 const OPEN_TABLE_NS = 20 * US;
@@ -149,7 +161,12 @@ export function installLocking(server: Server): void {
   const table = (r: TableRef, type: T, duration = D.MDL_TRANSACTION): MdlRequest => mdlRequest("TABLE", r.db, r.name, type, duration);
 
   /** Every foreign key of the catalog, as the rule table reads them. */
-  const foreignKeys = (): ForeignKeyDef[] =>
+  const foreignKeys = (): ForeignKeyDef[] => {
+    let any = false;
+    for (const t of server.tables.values()) if (t.parents.length > 0) any = true;
+    return any ? allForeignKeys() : NO_FOREIGN_KEYS;
+  };
+  const allForeignKeys = (): ForeignKeyDef[] =>
     [...server.tables.values()].flatMap((t) =>
       t.parents.map((p) => ({ child: { db: t.db, name: t.name }, parent: { db: p.db, name: p.name }, onDelete: (p.onDelete ?? "RESTRICT") as FkAction, onUpdate: (p.onUpdate ?? "RESTRICT") as FkAction })),
     );
@@ -704,7 +721,7 @@ export function installLocking(server: Server): void {
         }
       }
       s.ctx.release_statement_locks();
-      const ddl = ["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables"].includes(stmt.kind);
+      const ddl = DDL_KINDS.has(stmt.kind);
       if (!s.locked && (ddl || !thd.trx.explicit)) s.ctx.release_transactional_locks();
       yield t.yield();
     },

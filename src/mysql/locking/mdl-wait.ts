@@ -87,21 +87,23 @@ export interface AcquireOptions {
  */
 export function* acquireMdl(t: SimThread, s: MdlSession, sys: MdlSystem, req: MdlRequest, lockWaitTimeoutS: number, opts: AcquireOptions = {}): Generator<Effect, MdlTicket | null, unknown> {
   const r = s.ctx.acquire_lock(req);
-  traceMdl(t, "mdl.request", req.key, { type: MDL_TYPE_PFS_NAME[req.type], duration: MDL_DURATION_PFS_NAME[req.duration], status: r.status });
+  if (t.kernel.trace.enabled) traceMdl(t, "mdl.request", req.key, { type: MDL_TYPE_PFS_NAME[req.type], duration: MDL_DURATION_PFS_NAME[req.duration], status: r.status });
+  // granted at once (most requests): no waiting generator
+  if (r.status === "GRANTED") return r.ticket;
   return yield* settle(t, s, sys, r, req.key, lockWaitTimeoutS, opts);
 }
 
 /** MDL_context::upgrade_shared_lock from a simulated thread (SU->SNW->X, SNRW->X). */
 export function* upgradeMdl(t: SimThread, s: MdlSession, sys: MdlSystem, ticket: MdlTicket, type: number, lockWaitTimeoutS: number): Generator<Effect, MdlTicket, unknown> {
   const r = s.ctx.upgrade_shared_lock(ticket, type);
-  traceMdl(t, "mdl.upgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type], status: r.status });
+  if (t.kernel.trace.enabled) traceMdl(t, "mdl.upgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type], status: r.status });
   return (yield* settle(t, s, sys, r, ticket.lock.key, lockWaitTimeoutS, {}))!;
 }
 
 /** MDL_ticket::downgrade_lock() from a simulated thread (never waits). */
 export function downgradeMdl(t: SimThread, s: MdlSession, ticket: MdlTicket, type: number): void {
   s.ctx.downgrade_lock(ticket, type);
-  traceMdl(t, "mdl.downgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type] });
+  if (t.kernel.trace.enabled) traceMdl(t, "mdl.downgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type] });
 }
 
 function* settle(
@@ -131,7 +133,7 @@ function* settle(
   else status = s.ctx.m_wait_status === "GRANTED" ? "GRANTED" : sys.finishWait(s.ctx);
   s.thd.state = before;
   s.waited?.(state, t.kernel.now - since);
-  traceMdl(t, "mdl.wait_end", key, { status });
+  if (t.kernel.trace.enabled) traceMdl(t, "mdl.wait_end", key, { status });
   switch (status) {
     case "GRANTED":
       return s.slot.granted ?? r.ticket;

@@ -65,6 +65,8 @@ export class MdlTicket {
    */
   psiType: enum_mdl_type;
   psiDuration: enum_mdl_duration;
+  /** MdlSystem.checkLockInvariants' scratch: the number of the check that last saw this ticket */
+  checkMark = 0;
 
   constructor(
     readonly ctx: MdlContext,
