@@ -1,5 +1,5 @@
 import type { RunResult } from "../kernel/kernel.js";
-import { firstWords } from "../mysql/sql/parse.js";
+import { firstWords as firstWordsOf } from "../mysql/sql/parse.js";
 import type { Thd } from "../mysql/thd.js";
 import type { Scenario } from "./loader.js";
 import type { RunReport, StatementRecord } from "./run.js";
@@ -18,6 +18,18 @@ export interface RunFacts {
   thds: Thd[];
   result: RunResult;
   metrics: Record<string, number>;
+}
+
+/** firstWords, remembered: an exploration checks the same statement texts after every run */
+const FIRST_WORDS = new Map<string, string>();
+function firstWords(sql: string, n: number): string {
+  const k = `${n} ${sql}`;
+  let w = FIRST_WORDS.get(k);
+  if (w === undefined) {
+    w = firstWordsOf(sql, n);
+    if (FIRST_WORDS.size < 20_000) FIRST_WORDS.set(k, w);
+  }
+  return w;
 }
 
 /** Checks a scenario's `expect` list against what happened. */

@@ -163,6 +163,8 @@ class StatementTexts {
   private readonly parsed = new Map<string, Statement>();
   private readonly lines = new Map<string, string>();
   private readonly words = new Map<string, string>();
+  private readonly metrics = new Map<string, string>();
+  private readonly parts = new Map<string, string[] | null>();
 
   parse(sql: string): Statement {
     return StatementTexts.memo(this.parsed, sql, parseStatement);
@@ -174,6 +176,20 @@ class StatementTexts {
 
   word(sql: string): string {
     return StatementTexts.memo(this.words, sql, (s) => firstWords(s));
+  }
+
+  /** the statement_latency sample name of a text's statements: stmt:<first keyword> */
+  metric(sql: string): string {
+    return StatementTexts.memo(this.metrics, sql, (s) => `stmt:${this.word(s)}`);
+  }
+
+  /**
+   * A loop statement with `?` placeholders, as its one-line form cut at each `?`: a drawn text's
+   * one-line form is these parts joined by the drawn numbers (a number has no white space, so
+   * drawing then folding to one line gives the same text); null when its first keyword has a `?`.
+   */
+  lineParts(sql: string): string[] | null {
+    return StatementTexts.memo(this.parts, sql, (s) => (this.word(s).includes("?") ? null : oneLine(s).split("?")));
   }
 
   /** f(sql), remembered for the first MAX texts (a `?` in a loop statement makes many) */
@@ -318,10 +334,13 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     c.mailbox.poke(kernel);
   }
 
-  /** `template`: the loop statement a `?` statement was drawn from (its texts are cached, not each drawn text) */
-  function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement, template = sql): Generator<Effect, void, unknown> {
+  /**
+   * `template`: the loop statement a `?` statement was drawn from (its texts are cached, not each
+   * drawn text); `drawnLine`: the drawn statement's one-line form, when the caller built it
+   */
+  function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement, template = sql, drawnLine?: string): Generator<Effect, void, unknown> {
     const start = kernel.now;
-    const line = sql === template ? texts.line(sql) : oneLine(sql);
+    const line = sql === template ? texts.line(sql) : (drawnLine ?? oneLine(sql));
     const tracing = kernel.trace.enabled;
     thd.command = "Query";
     thd.info = line;
@@ -345,7 +364,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null });
     server.metrics.sample("statement_latency_ns", end - start);
     const word = texts.word(template);
-    server.metrics.sample(`stmt:${word.includes("?") ? firstWords(sql) : word}`, end - start);
+    server.metrics.sample(word.includes("?") ? `stmt:${firstWords(sql)}` : texts.metric(template), end - start);
     if (error) {
       server.metrics.add("statement_errors");
       server.metrics.add(`errors.${error.def.name}`);
@@ -475,8 +494,16 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
             if (item.kind === "sleep") yield t.sleep(item.ns);
             else if (item.kind === "think") yield t.sleep(Math.round(rng.exponential(item.meanNs)));
             else {
-              const sql = item.sql.includes("?") ? item.sql.replace(/\?/g, () => String(1 + rng.int(def.randomRange))) : item.sql;
-              yield* runOne(t, thd, sql, item.stmt, item.sql);
+              const parts = item.sql.includes("?") ? texts.lineParts(item.sql) : null;
+              if (parts !== null) {
+                // the drawn text is only ever shown in its one-line form: build that at once
+                let line = parts[0]!;
+                for (let p = 1; p < parts.length; p++) line += String(1 + rng.int(def.randomRange)) + parts[p]!;
+                yield* runOne(t, thd, line, item.stmt, item.sql, line);
+              } else {
+                const sql = item.sql.includes("?") ? item.sql.replace(/\?/g, () => String(1 + rng.int(def.randomRange))) : item.sql;
+                yield* runOne(t, thd, sql, item.stmt, item.sql);
+              }
               if (thd.error && thd.trx.active) yield* rollbackTransaction(t, thd, server);
             }
           }
@@ -518,6 +545,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     const since = result.waitFor.filter((n) => n.waitingOn && n.waitingOn.kind !== "mailbox").map((n) => n.since);
     if (since.length) metrics.stuck_since_s = Math.min(...since) / 1e9;
   }
+  let schedule: string | undefined;
   const report: RunReport = {
     scenario: sc.name,
     version: sc.version,
@@ -529,7 +557,14 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     expectations,
     metrics,
     connections,
-    schedule: encodeSchedule(result.choiceLog),
+    // the schedule string is built when read (JSON output, a failure's report): explore's runs
+    // mostly pass and nobody reads theirs
+    get schedule(): string {
+      return (schedule ??= encodeSchedule(result.choiceLog));
+    },
+    set schedule(v: string) {
+      schedule = v;
+    },
     steps: result.steps,
     ...(result.message ? { message: result.message } : {}),
     ...(result.waitFor ? { wait_for: result.waitFor } : {}),
