@@ -10,11 +10,12 @@ import { PROGRAMS } from "../mysql/programs/mysqldump.js";
 import { Server } from "../mysql/server.js";
 import { executeStatement, models, rollbackTransaction, setDebugSync } from "../mysql/sql/execute.js";
 import { firstWords, oneLine, parseStatement, type Statement } from "../mysql/sql/parse.js";
-import { checkValue, sysvar, type SysVarValue } from "../mysql/sysvars.js";
+import type { SysVarValue } from "../mysql/sysvars.js";
 import type { Thd } from "../mysql/thd.js";
 import { StreamingTrace, NO_TRACE, type TraceSink } from "../trace/sink.js";
 import { checkExpectations, type ExpectationResult } from "./expect.js";
 import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loader.js";
+import { applySetup, applyVariables, restoreSetup, restoreVariables, setupSnapshot } from "./setup-snapshot.js";
 import { snapshotTable, compareRows } from "./tables.js";
 import { quotaPercent, runSysbenchScenario } from "./workload.js";
 import { CpuMachine, systemdCpuQuota } from "../machine/cpu/index.js";
@@ -30,6 +31,12 @@ export interface RunOptions {
   traceFile?: string;
   /** keep this many trace records in memory for the narrative (default 200000) */
   keepRecords?: number;
+  /**
+   * apply the scenario's variables, --set values and setup statements in this run, instead of
+   * restoring the snapshot of them made once per scenario (src/scenario/setup-snapshot.ts); the
+   * result is the same (tests compare the two)
+   */
+  fromScratch?: boolean;
   /** no trace formatting at all (fastest; trace_sha256 is then empty) */
   noTrace?: boolean;
   /** stop the run after this many steps, with outcome `limit` (default 50 M) */
@@ -273,14 +280,10 @@ export function kernelTick(kernel: Kernel, opts: RunOptions): (() => "pause" | v
 
 function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed: number, opts: RunOptions): Generator<Paused, RunArtifacts, void> {
   const server = new Server(kernel, sc.version, versionFamily(sc.version));
-  for (const [n, v] of sc.variables) server.vars.set(n, v);
-  for (const [n, v] of opts.set ?? []) {
-    const def = sysvar(n);
-    if (!def) throw new Error(`unknown variable ${n}`);
-    const r = checkValue(def, v);
-    if ("error" in r) throw new Error(r.error);
-    server.vars.set(def.name, r.value);
-  }
+  // the state after `variables:`, --set and `setup`: kept with the scenario, restored here
+  const snap = opts.fromScratch ? null : setupSnapshot(sc, opts.set ?? []);
+  if (snap) restoreVariables(server, snap);
+  else applyVariables(server.vars, sc, opts.set ?? []);
   // the first trace record, before any model spawns its threads
   if (kernel.trace.enabled) kernel.trace.emit(0, "mysqltest", "scenario", sc.name, { version: sc.version, seed, variables: Object.fromEntries(server.vars.entries().filter(([n]) => sc.variables.some(([m]) => m === n) || opts.set?.some(([m]) => m === n))) });
   server.ext.machine = sc.machine;
@@ -288,7 +291,8 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   server.ext.cpu = machine;
   installCodePathCosts(kernel);
   installModels(server);
-  for (const { stmt } of sc.setup) applySetup(server, stmt);
+  if (snap) restoreSetup(server, snap);
+  else for (const { stmt } of sc.setup) applySetup(server, stmt);
 
   const texts = textsOf(sc);
   const statements: StatementRecord[] = [];
@@ -609,20 +613,6 @@ function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
     cpus: m.cpus ?? DEFAULT_CPUS,
     group: systemdCpuQuota("mysqld.scope", pct, period),
   }).install();
-}
-
-/** Setup statements change the catalog before time starts: no locks, no time. */
-function applySetup(server: Server, stmt: Statement): void {
-  if (stmt.kind === "create_table") {
-    server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
-  } else if (stmt.kind === "insert") {
-    const t = server.table(stmt.table.db, stmt.table.name);
-    if (!t) throw new Error(`setup: INSERT into ${stmt.table.db}.${stmt.table.name}, which setup has not created`);
-    t.rows.push(...stmt.rows);
-  } else if (stmt.kind === "set_var") {
-    const r = checkValue(sysvar(stmt.name)!, stmt.value);
-    if (!("error" in r)) server.vars.set(sysvar(stmt.name)!.name, r.value);
-  }
 }
 
 /**
