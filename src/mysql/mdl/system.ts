@@ -96,7 +96,6 @@ export function mdlRequest(
 
 /** checkLockInvariants' scratch: it never recurses, so one of each serves every call */
 const CONTEXTS: MdlContext[] = [];
-const HOLDERS = new Array<number>(MDL_TYPE_END).fill(0);
 /** numbers the checks (the marks they leave on tickets and contexts) */
 let checkNumber = 0;
 
@@ -365,8 +364,8 @@ export class MdlSystem {
     }
     // Granted tickets of different contexts are pairwise compatible. Checked per context against
     // the types the other contexts hold (O(tickets + contexts x types), not O(tickets^2): a GLOBAL
-    // lock can have every connection's IX on it). HOLDERS[b]: how many contexts hold type b.
-    const holders = HOLDERS.fill(0);
+    // lock can have every connection's IX on it). present: the types held; multi: the types held
+    // by more than one context.
     const ctxs = CONTEXTS;
     ctxs.length = 0;
     let present = 0;
@@ -380,7 +379,8 @@ export class MdlSystem {
       }
       const bit = 1 << t.type;
       if ((c.checkTypes & bit) !== 0) continue;
-      if (++holders[t.type]! > 1) multi |= bit;
+      // a second context holding the type
+      if ((present & bit) !== 0) multi |= bit;
       present |= bit;
       c.checkTypes |= bit;
     }
@@ -394,7 +394,7 @@ export class MdlSystem {
         }
         const bit = 1 << t.type;
         if ((c.checkTypes & bit) !== 0) continue;
-        if (++holders[t.type]! > 1) multi |= bit;
+        if ((present & bit) !== 0) multi |= bit;
         present |= bit;
         c.checkTypes |= bit;
       }
@@ -406,8 +406,8 @@ export class MdlSystem {
         const mine = ctx.checkTypes;
         // the types some other context holds
         const others = multi | (present & ~mine);
-        for (let a = 0; a < MDL_TYPE_END; a++) {
-          if ((mine & (1 << a)) === 0) continue;
+        for (let rest = mine; rest !== 0; rest &= rest - 1) {
+          const a = 31 - Math.clz32(rest & -rest);
           const clash = incompatible[a]! & others;
           if (clash === 0) continue;
           const b = 31 - Math.clz32(clash & -clash);
