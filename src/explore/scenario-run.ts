@@ -10,10 +10,10 @@ export function runFailed(r: RunReport): boolean {
   return r.expectations.some((e) => !e.ok) || (r.expectations.length === 0 && ["deadlock", "hang", "error"].includes(r.outcome));
 }
 
-/** The RunFn of a scenario: a run without a trace (the failing one is re-run with it for the report). */
+/** The RunFn of a scenario: a lean run without a trace (the failing one is re-run with it for the report). */
 export function scenarioRunFn(sc: Scenario, sets: [string, SysVarValue][] = [], opts: { maxSteps?: number } = {}): RunFn {
   return (scheduler, seed) => {
-    const { report, result } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}) });
+    const { report, result } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true, lean: true, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}) });
     // made only when asked for (a failure, the pct probe): most runs pass and nobody looks
     let decoded: Schedule | null = null;
     return {

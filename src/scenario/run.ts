@@ -37,6 +37,11 @@ export interface RunOptions {
    * result is the same (tests compare the two)
    */
   fromScratch?: boolean;
+  /**
+   * only what explore's verdict needs (outcome, expectations, steps, schedule): metrics only when
+   * an expectation reads them (then without the CPU model's), no per-connection report
+   */
+  lean?: boolean;
   /** no trace formatting at all (fastest; trace_sha256 is then empty) */
   noTrace?: boolean;
   /** stop the run after this many steps, with outcome `limit` (default 50 M) */
@@ -533,18 +538,22 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   kernel.stateHook = null;
   const outcome = mapOutcome(result, scriptDone);
   const finalState = (name: string): string => conns.get(name)?.thd.state ?? server.thds.find((d) => d.name === name)?.state ?? "";
-  const modelMetrics = metricsOf(server, kernel.now);
+  // a lean run computes the metrics only when an expectation reads them
+  const lean = opts.lean === true;
+  const modelMetrics = lean && !sc.expect.some((e) => "metric" in e) ? {} : metricsOf(server, kernel.now);
   const expectations = checkExpectations(sc, { outcome, statements, finalState, thds: server.thds, result, metrics: { ...modelMetrics } });
   for (const f of stepFailures) expectations.push({ text: f, ok: false });
-  const perConn = new Map<string, number>();
-  for (const s of statements) perConn.set(s.conn, (perConn.get(s.conn) ?? 0) + 1);
   const connections: Record<string, ConnectionReport> = {};
-  for (const thd of server.thds) {
-    connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: perConn.get(thd.name) ?? 0 };
+  if (!lean) {
+    const perConn = new Map<string, number>();
+    for (const s of statements) perConn.set(s.conn, (perConn.get(s.conn) ?? 0) + 1);
+    for (const thd of server.thds) {
+      connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: perConn.get(thd.name) ?? 0 };
+    }
   }
   const metrics = modelMetrics;
-  Object.assign(metrics, cpuMetrics(machine, kernel));
-  if (result.waitFor) {
+  if (!lean) Object.assign(metrics, cpuMetrics(machine, kernel));
+  if (result.waitFor && !lean) {
     // when the first thread of the hang or deadlock started waiting: "time to hang"
     const since = result.waitFor.filter((n) => n.waitingOn && n.waitingOn.kind !== "mailbox").map((n) => n.since);
     if (since.length) metrics.stuck_since_s = Math.min(...since) / 1e9;
