@@ -160,6 +160,8 @@ interface Connection {
   posted: string | null;
   mailbox: Watch;
   done: Watch;
+  /** what a reap waits for: the statement is over */
+  idle: () => boolean;
   busy: boolean;
   statements: number;
 }
@@ -313,10 +315,11 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   function makeConnection(name: string): Connection {
     const mailbox = new Watch(`mailbox ${name}`, "mailbox", () => null);
     let conn!: Connection;
+    const posted = (): boolean => conn.posted !== null;
     const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
       for (;;) {
         kernel.setDaemon(t, true);
-        yield t.acquire(mailbox, () => conn.posted !== null);
+        yield t.acquire(mailbox, posted);
         kernel.setDaemon(t, false);
         const sql = conn.posted!;
         conn.posted = null;
@@ -334,7 +337,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
       }
     }, { daemon: true });
     const thd = server.connect(name, thread);
-    conn = { name, thd, thread, posted: null, mailbox, done: new Watch(`result of ${name}`, "reap", () => (conn.busy ? thread : null)), busy: false, statements: 0 };
+    conn = { name, thd, thread, posted: null, mailbox, done: new Watch(`result of ${name}`, "reap", () => (conn.busy ? thread : null)), idle: () => !conn.busy, busy: false, statements: 0 };
     return conn;
   }
 
@@ -429,7 +432,9 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
         post(c, step.sql);
         if (step.send) return;
         yield* reap(t, c);
-        checkStepError(step, statements.slice(before).find((s) => s.conn === c.name)?.error ?? c.thd.error?.def.name ?? null);
+        let own: StatementRecord | undefined;
+        for (let i = before; i < statements.length && !own; i++) if (statements[i]!.conn === c.name) own = statements[i];
+        checkStepError(step, own?.error ?? c.thd.error?.def.name ?? null);
         return;
       }
       case "reap": {
@@ -478,7 +483,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   }
 
   function* reap(t: SimThread, c: Connection): Generator<Effect, void, unknown> {
-    if (c.busy) yield t.acquire(c.done, () => !c.busy);
+    if (c.busy) yield t.acquire(c.done, c.idle);
   }
 
   function checkStepError(step: Step & { error?: string | null }, got: string | null): void {

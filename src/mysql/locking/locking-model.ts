@@ -24,7 +24,7 @@ import { registerModel, rollbackTransaction, type StatementModel } from "../sql/
 import type { Statement, TableRef } from "../sql/parse.js";
 import { type Share, TableDefinitionCache } from "../tdc/table-cache.js";
 import type { Thd } from "../thd.js";
-import { acquireMdl, downgradeMdl, MdlWaitSlot, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
+import { acquireMdl, downgradeMdl, MdlWaitSlot, requestMdl, settleMdl, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
 
 /**
  * Locking as mysql_execute_command meets it (MySQL 8.0 sql_parse.cc / sql_base.cc / lock.cc,
@@ -181,7 +181,12 @@ export function installLocking(server: Server): void {
   /** MDL_context::acquire_locks(): the requests sorted by MDL_key (MDL_request_cmp), then one by one. */
   function* takeAll(t: SimThread, s: Session, reqs: MdlRequest[]): Generator<Effect, MdlTicket[], unknown> {
     const out: MdlTicket[] = [];
-    for (const r of sortLikeAcquireLocks(reqs)) out.push(yield* take(t, s, r));
+    for (const req of sortLikeAcquireLocks(reqs)) {
+      // take(), without a generator for a lock granted at once
+      const timeout = lwt();
+      const r = requestMdl(t, s, req);
+      out.push(r.status === "GRANTED" ? r.ticket : (yield* settleMdl(t, s, sys, r, req, timeout))!);
+    }
     return out;
   }
 
@@ -212,19 +217,22 @@ export function installLocking(server: Server): void {
         const preLocked = opts.names?.length ? yield* takeAll(t, s, opts.names) : [];
         for (const tk of preLocked) {
           if (tk.lock.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
-          yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
+          if (!openShareAtOnce(t, tk)) yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
         }
         for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c)]) {
           s.ctx.set_force_dml_deadlock_weight(canBackOff);
           let tk: MdlTicket;
           try {
-            tk = yield* take(t, s, r);
+            // take(), without a generator for a lock granted at once
+            const timeout = lwt();
+            const got = requestMdl(t, s, r);
+            tk = got.status === "GRANTED" ? got.ticket : (yield* settleMdl(t, s, sys, got, r, timeout))!;
           } finally {
             s.ctx.set_force_dml_deadlock_weight(false);
           }
           if (r.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
-          yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
+          if (!openShareAtOnce(t, tk)) yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
         }
         if (opened) yield t.cpu(OPEN_TABLE_NS * opened, "open_tables");
@@ -239,6 +247,14 @@ export function installLocking(server: Server): void {
       }
     }
     throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
+  }
+
+  /** openShare's common case, without a generator: no old version to wait for, the share is used at once */
+  function openShareAtOnce(t: SimThread, tk: MdlTicket): boolean {
+    const k = `${tk.lock.key.db}.${tk.lock.key.name}`.toLowerCase();
+    if (tdc.oldShare(k)) return false;
+    tdc.open(t, k);
+    return true;
   }
 
   /** open_table() from share_found: wait while the share has an old version, then use it. */

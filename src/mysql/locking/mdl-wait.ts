@@ -86,11 +86,27 @@ export interface AcquireOptions {
  * (MDL_key::get_wait_state_name), park until granted, chosen as victim, timed out or killed.
  */
 export function* acquireMdl(t: SimThread, s: MdlSession, sys: MdlSystem, req: MdlRequest, lockWaitTimeoutS: number, opts: AcquireOptions = {}): Generator<Effect, MdlTicket | null, unknown> {
-  const r = s.ctx.acquire_lock(req);
-  if (t.kernel.trace.enabled) traceMdl(t, "mdl.request", req.key, { type: MDL_TYPE_PFS_NAME[req.type], duration: MDL_DURATION_PFS_NAME[req.duration], status: r.status });
+  const r = requestMdl(t, s, req);
   // granted at once (most requests): no waiting generator
   if (r.status === "GRANTED") return r.ticket;
   return yield* settle(t, s, sys, r, req.key, lockWaitTimeoutS, opts);
+}
+
+/**
+ * acquireMdl in two halves, for callers on a hot path that take most locks at once: the request
+ * (MDL_context::acquire_lock's try), then, unless it was GRANTED, `settleMdl` waits for it.
+ */
+export function requestMdl(t: SimThread, s: MdlSession, req: MdlRequest): MdlAcquireResult {
+  const r = s.ctx.acquire_lock(req);
+  if (t.kernel.trace.enabled) traceMdl(t, "mdl.request", req.key, { type: MDL_TYPE_PFS_NAME[req.type], duration: MDL_DURATION_PFS_NAME[req.duration], status: r.status });
+  return r;
+}
+
+type MdlAcquireResult = ReturnType<MdlContext["acquire_lock"]>;
+
+/** The wait of a request that requestMdl did not get GRANTED at once. */
+export function settleMdl(t: SimThread, s: MdlSession, sys: MdlSystem, r: MdlAcquireResult, req: MdlRequest, lockWaitTimeoutS: number): Generator<Effect, MdlTicket | null, unknown> {
+  return settle(t, s, sys, r, req.key, lockWaitTimeoutS, {});
 }
 
 /** MDL_context::upgrade_shared_lock from a simulated thread (SU->SNW->X, SNRW->X). */
