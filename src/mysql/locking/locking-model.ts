@@ -72,6 +72,8 @@ const SLUGS = new Map<string, string>();
 
 /** No catalog table has a foreign key (most scenarios): the rule table gets this one empty list. */
 const NO_FOREIGN_KEYS: ForeignKeyDef[] = [];
+/** the statements whose work the locking model does (lockingWork) */
+const LOCKING_WORK = new Set<Statement["kind"]>(["create_table", "drop_table", "alter_table", "rename_table", "unlock_tables", "flush_tables", "handler", "get_lock", "release_lock", "lock_instance_for_backup", "unlock_instance"]);
 /** statements that release their transactional locks when they end (DDL) */
 const DDL_KINDS = new Set<Statement["kind"]>(["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables"]);
 
@@ -562,6 +564,84 @@ export function installLocking(server: Server): void {
     }
   }
 
+  /** the work of the statements in LOCKING_WORK (a case added here must be added there) */
+  function* lockingWork(t: SimThread, s: Session, stmt: Statement): Generator<Effect, boolean, unknown> {
+    switch (stmt.kind) {
+      case "create_table":
+      case "drop_table":
+        // the catalog change, unless the InnoDB files model (a scenario with a machine) owns it
+        if (filesModelActive(server.ext.machine as MachineSpec | undefined)) return false;
+        if (stmt.kind === "create_table") {
+          if (!server.table(stmt.table.db, stmt.table.name)) server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
+        } else for (const r of stmt.tables) server.tables.delete(`${r.db}.${r.name}`.toLowerCase());
+        yield t.cpu(DDL_NS, stmt.kind === "create_table" ? "create table" : "drop table");
+        return true;
+      case "alter_table":
+        yield* alterTable(t, s, stmt);
+        return true;
+      case "rename_table":
+        for (const [a, b] of stmt.pairs) renameInCatalog(a, b);
+        yield t.cpu(DDL_NS, "rename");
+        return true;
+      case "unlock_tables":
+        yield* unlockTables(t, s);
+        return true;
+      case "flush_tables":
+        yield* flushTables(t, s, stmt);
+        return true;
+      case "handler": {
+        // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE
+        const k = (stmt.alias ?? stmt.table.name).toLowerCase();
+        if (stmt.action === "open") {
+          if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+          const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [stmt.table])));
+          s.handlers.set(k, ticket!);
+          s.ctx.set_needs_thr_lock_abort(true);
+        } else if (stmt.action === "close") {
+          const ticket = s.handlers.get(k);
+          if (ticket) {
+            s.ctx.release_lock(ticket);
+            s.handlers.delete(k);
+          }
+        } else if (!s.handlers.has(k)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+        yield t.cpu(OPEN_TABLE_NS, "handler");
+        return true;
+      }
+      case "get_lock": {
+        const held = s.userLocks.get(stmt.name);
+        if (held) {
+          held.count++;
+          return true;
+        }
+        const timeoutNs = Math.max(0, stmt.timeoutS) * SEC;
+        const [req] = requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: stmt.name }));
+        const ticket = yield* acquireMdl(t, s, sys, req!, lwt(), { timeoutNs, timeoutIsNull: true });
+        if (ticket) s.userLocks.set(stmt.name, { ticket, count: 1 });
+        t.trace("user_lock", stmt.name, { result: ticket ? 1 : 0 });
+        return true;
+      }
+      case "release_lock": {
+        const held = s.userLocks.get(stmt.name);
+        if (held && --held.count === 0) {
+          s.ctx.release_lock(held.ticket);
+          s.userLocks.delete(stmt.name);
+        }
+        yield t.yield();
+        return true;
+      }
+      case "lock_instance_for_backup":
+        if (!s.backup) s.backup = (yield* takeAll(t, s, requestsAt("execute", ruleContext("LOCK_INSTANCE_FOR_BACKUP", []))))[0] ?? null;
+        return true;
+      case "unlock_instance":
+        if (s.backup) s.ctx.release_lock(s.backup);
+        s.backup = null;
+        yield t.yield();
+        return true;
+      default:
+        return false;
+    }
+  }
+
   const model: StatementModel = {
     name: "locking",
 
@@ -630,83 +710,11 @@ export function installLocking(server: Server): void {
       }
     },
 
-    *work(t, thd, stmt) {
-      const s = session(t, thd);
-      switch (stmt.kind) {
-        case "create_table":
-        case "drop_table":
-          // the catalog change, unless the InnoDB files model (a scenario with a machine) owns it
-          if (filesModelActive(server.ext.machine as MachineSpec | undefined)) return false;
-          if (stmt.kind === "create_table") {
-            if (!server.table(stmt.table.db, stmt.table.name)) server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
-          } else for (const r of stmt.tables) server.tables.delete(`${r.db}.${r.name}`.toLowerCase());
-          yield t.cpu(DDL_NS, stmt.kind === "create_table" ? "create table" : "drop table");
-          return true;
-        case "alter_table":
-          yield* alterTable(t, s, stmt);
-          return true;
-        case "rename_table":
-          for (const [a, b] of stmt.pairs) renameInCatalog(a, b);
-          yield t.cpu(DDL_NS, "rename");
-          return true;
-        case "unlock_tables":
-          yield* unlockTables(t, s);
-          return true;
-        case "flush_tables":
-          yield* flushTables(t, s, stmt);
-          return true;
-        case "handler": {
-          // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE
-          const k = (stmt.alias ?? stmt.table.name).toLowerCase();
-          if (stmt.action === "open") {
-            if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-            const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [stmt.table])));
-            s.handlers.set(k, ticket!);
-            s.ctx.set_needs_thr_lock_abort(true);
-          } else if (stmt.action === "close") {
-            const ticket = s.handlers.get(k);
-            if (ticket) {
-              s.ctx.release_lock(ticket);
-              s.handlers.delete(k);
-            }
-          } else if (!s.handlers.has(k)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-          yield t.cpu(OPEN_TABLE_NS, "handler");
-          return true;
-        }
-        case "get_lock": {
-          const held = s.userLocks.get(stmt.name);
-          if (held) {
-            held.count++;
-            return true;
-          }
-          const timeoutNs = Math.max(0, stmt.timeoutS) * SEC;
-          const [req] = requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: stmt.name }));
-          const ticket = yield* acquireMdl(t, s, sys, req!, lwt(), { timeoutNs, timeoutIsNull: true });
-          if (ticket) s.userLocks.set(stmt.name, { ticket, count: 1 });
-          t.trace("user_lock", stmt.name, { result: ticket ? 1 : 0 });
-          return true;
-        }
-        case "release_lock": {
-          const held = s.userLocks.get(stmt.name);
-          if (held && --held.count === 0) {
-            s.ctx.release_lock(held.ticket);
-            s.userLocks.delete(stmt.name);
-          }
-          yield t.yield();
-          return true;
-        }
-        case "lock_instance_for_backup":
-          if (!s.backup) s.backup = (yield* takeAll(t, s, requestsAt("execute", ruleContext("LOCK_INSTANCE_FOR_BACKUP", []))))[0] ?? null;
-          return true;
-        case "unlock_instance":
-          if (s.backup) s.ctx.release_lock(s.backup);
-          s.backup = null;
-          yield t.yield();
-          return true;
-        default:
-          return false;
-      }
+    work(t, thd, stmt) {
+      // not one of the statements whose work is locking's: no generator (before made the session)
+      return LOCKING_WORK.has(stmt.kind) ? lockingWork(t, session(t, thd), stmt) : false;
     },
+
 
     *commit(t, thd) {
       // ha_commit_trans: a read-write transaction takes COMMIT IX (explicit) for the commit
