@@ -131,7 +131,9 @@ export class MdlSystem {
   private depth = 0;
   private draining = false;
   private readonly queue: Notification[] = [];
-  private readonly dirty = new Set<MdlLock>();
+  /** the locks the current operation touched, in the order it first touched them (each once: MdlLock.touched) */
+  private readonly dirty: MdlLock[] = [];
+  private ndirty = 0;
   readonly deadlocks: DeadlockRecord[] = [];
 
   constructor(opts: MdlSystemOptions = {}) {
@@ -189,7 +191,9 @@ export class MdlSystem {
   }
 
   touch(lock: MdlLock): void {
-    this.dirty.add(lock);
+    if (lock.touched) return;
+    lock.touched = true;
+    this.dirty[this.ndirty++] = lock;
   }
 
   // ---------------------------------------------------------------- operations & notifications
@@ -203,11 +207,14 @@ export class MdlSystem {
       this.depth--;
     }
     if (this.depth === 0) {
-      // the checks only read (or throw): walk the set itself, no copy
+      // the checks only read (or throw); a list, not a Set: Set.clear() after every operation
+      // gives its table back and the next operation builds it again
+      const dirty = this.dirty;
       try {
-        for (const lock of this.dirty) this.checkLockInvariants(lock);
+        for (let i = 0; i < this.ndirty; i++) this.checkLockInvariants(dirty[i]!);
       } finally {
-        this.dirty.clear();
+        for (let i = 0; i < this.ndirty; i++) dirty[i]!.touched = false;
+        this.ndirty = 0;
       }
       if (this.queue.length > 0) this.drain();
     }
@@ -366,8 +373,10 @@ export class MdlSystem {
     // the types the other contexts hold (O(tickets + contexts x types), not O(tickets^2): a GLOBAL
     // lock can have every connection's IX on it). present: the types held; multi: the types held
     // by more than one context.
+    // the first nctx entries of CONTEXTS (never shortened, which would give its store back; the
+    // stale entries past nctx hold at most one earlier run's contexts)
     const ctxs = CONTEXTS;
-    ctxs.length = 0;
+    let nctx = 0;
     let present = 0;
     let multi = 0;
     for (const t of lock.m_granted.list) {
@@ -375,7 +384,7 @@ export class MdlSystem {
       if (c.checkMark !== mark) {
         c.checkMark = mark;
         c.checkTypes = 0;
-        ctxs.push(c);
+        ctxs[nctx++] = c;
       }
       const bit = 1 << t.type;
       if ((c.checkTypes & bit) !== 0) continue;
@@ -390,7 +399,7 @@ export class MdlSystem {
         if (c.checkMark !== mark) {
           c.checkMark = mark;
           c.checkTypes = 0;
-          ctxs.push(c);
+          ctxs[nctx++] = c;
         }
         const bit = 1 << t.type;
         if ((c.checkTypes & bit) !== 0) continue;
@@ -400,9 +409,10 @@ export class MdlSystem {
       }
     }
     // a lock held by one context (most of them) cannot have two incompatible holders
-    if (ctxs.length > 1) {
+    if (nctx > 1) {
       const incompatible = symmetricIncompatibility(lock.strategy);
-      for (const ctx of ctxs) {
+      for (let i = 0; i < nctx; i++) {
+        const ctx = ctxs[i]!;
         const mine = ctx.checkTypes;
         // the types some other context holds
         const others = multi | (present & ~mine);
@@ -418,7 +428,6 @@ export class MdlSystem {
         }
       }
     }
-    ctxs.length = 0;
     let obtrusive = 0;
     for (const t of lock.m_granted.list) if (lock.is_obtrusive_lock(t.type)) obtrusive++;
     for (const t of lock.m_waiting.list) if (lock.is_obtrusive_lock(t.type)) obtrusive++;
