@@ -72,6 +72,26 @@ const SLUGS = new Map<string, string>();
 
 /** No catalog table has a foreign key (most scenarios): the rule table gets this one empty list. */
 const NO_FOREIGN_KEYS: ForeignKeyDef[] = [];
+/**
+ * Lock plans, resolved once (issue 20): the requests lockRequests() gives for a point and a rule
+ * context that is a function of the statement alone (its kind, tables and LOW_PRIORITY, on a
+ * catalog without foreign keys), shared by every run. lockRequests is pure and its requests are
+ * never changed (every caller copies or reads them), so sharing them changes nothing.
+ */
+interface PlannedContext extends RuleContext {
+  /** the plan's key, null when the context depends on more than the statement */
+  plan?: string | null;
+}
+const PLANS = new Map<string, MdlRequest[]>();
+const MAX_PLANS = 20_000;
+function planKey(c: RuleContext, extra: Partial<RuleContext>): string | null {
+  if (c.foreignKeys !== NO_FOREIGN_KEYS) return null;
+  for (const k in extra) if (k !== "lowPriority") return null;
+  let key = `${c.line}\u0000${c.kind}\u0000${c.lowPriority === true}`;
+  for (const t of c.tables) key += `\u0000${t.db}\u0000${t.name}`;
+  return key;
+}
+
 /** the statements whose work the locking model does (lockingWork) */
 const LOCKING_WORK = new Set<Statement["kind"]>(["create_table", "drop_table", "alter_table", "rename_table", "unlock_tables", "flush_tables", "handler", "get_lock", "release_lock", "lock_instance_for_backup", "unlock_instance"]);
 /** statements that release their transactional locks when they end (DDL) */
@@ -172,9 +192,22 @@ export function installLocking(server: Server): void {
     [...server.tables.values()].flatMap((t) =>
       t.parents.map((p) => ({ child: { db: t.db, name: t.name }, parent: { db: p.db, name: p.name }, onDelete: (p.onDelete ?? "RESTRICT") as FkAction, onUpdate: (p.onUpdate ?? "RESTRICT") as FkAction })),
     );
-  const ruleContext = (kind: StatementKind, tables: TableRef[], extra: Partial<RuleContext> = {}): RuleContext => ({ line, kind, tables, foreignKeys: foreignKeys(), ...extra });
-  /** the requests of one point of the statement, from the rule table */
-  const requestsAt = (point: LockPoint, c: RuleContext): MdlRequest[] => lockRequests(point, c);
+  const ruleContext = (kind: StatementKind, tables: TableRef[], extra: Partial<RuleContext> = {}): PlannedContext => {
+    const c: PlannedContext = { line, kind, tables, foreignKeys: foreignKeys(), ...extra };
+    c.plan = planKey(c, extra);
+    return c;
+  };
+  /** the requests of one point of the statement, from the rule table (a plain statement's: resolved once) */
+  const requestsAt = (point: LockPoint, c: PlannedContext): MdlRequest[] => {
+    if (c.plan === null || c.plan === undefined) return lockRequests(point, c);
+    const k = `${point}\u0000${c.plan}`;
+    let plan = PLANS.get(k);
+    if (!plan) {
+      plan = lockRequests(point, c);
+      if (PLANS.size < MAX_PLANS) PLANS.set(k, plan);
+    }
+    return plan;
+  };
 
   function* take(t: SimThread, s: Session, req: MdlRequest): Generator<Effect, MdlTicket, unknown> {
     return (yield* acquireMdl(t, s, sys, req, lwt()))!;
