@@ -17,7 +17,7 @@ import { checkValue, sysvar, SystemVariables, type SysVarValue } from "../mysql/
 import { versionFamily, type Scenario } from "./loader.js";
 
 export interface SetupSnapshot {
-  /** every variable's value after `variables:` and `--set` */
+  /** the variables whose value after `variables:` and `--set` is not the version's default */
   vars: [string, SysVarValue][];
   /** the variables SET by `setup` statements, in order */
   setupVars: [string, SysVarValue][];
@@ -67,9 +67,11 @@ export function setupSnapshot(sc: Scenario, sets: readonly [string, SysVarValue]
 }
 
 function makeSnapshot(sc: Scenario, sets: readonly [string, SysVarValue][]): SetupSnapshot {
-  const vars = new SystemVariables(versionFamily(sc.version));
+  const family = versionFamily(sc.version);
+  const defaults = new Map(new SystemVariables(family).entries());
+  const vars = new SystemVariables(family);
   applyVariables(vars, sc, sets);
-  const before = vars.entries();
+  const before = vars.entries().filter(([n, v]) => defaults.get(n) !== v);
   // the setup statements on a catalog of their own: what they set and create
   const tables = new Map<string, TableDef>();
   const setupVars: [string, SysVarValue][] = [];
