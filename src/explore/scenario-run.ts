@@ -1,5 +1,5 @@
 /** One exploration run of a scenario: what explore, its worker threads and the CLI share. */
-import { decodeSchedule, type Schedule } from "../kernel/schedule-string.js";
+import type { Schedule } from "../kernel/schedule-string.js";
 import type { SysVarValue } from "../mysql/sysvars.js";
 import type { Scenario } from "../scenario/loader.js";
 import { runScenario, type RunReport } from "../scenario/run.js";
@@ -20,17 +20,17 @@ export function failureSignature(r: RunReport): string {
   return [r.outcome, ...failed].join("\n");
 }
 
-/** The RunFn of a scenario: a run without a trace (the failing one is re-run with it for the report). */
+/** The RunFn of a scenario: a lean run without a trace (the failing one is re-run with it for the report). */
 export function scenarioRunFn(sc: Scenario, sets: [string, SysVarValue][] = [], opts: { maxSteps?: number } = {}): RunFn {
   return (scheduler, seed) => {
-    const { report } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}) });
-    // decoded only when asked for (a failure, the pct probe): most runs pass and nobody looks
+    const { report, result } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true, lean: true, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}) });
+    // made only when asked for (a failure, the pct probe): most runs pass and nobody looks
     let decoded: Schedule | null = null;
     return {
       failed: runFailed(report),
       outcome: report.outcome,
       get schedule(): Schedule {
-        return (decoded ??= decodeSchedule(report.schedule));
+        return (decoded ??= result.choiceLog.toSchedule());
       },
       steps: report.steps,
       get signature(): string {

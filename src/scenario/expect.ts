@@ -1,5 +1,5 @@
 import type { RunResult } from "../kernel/kernel.js";
-import { firstWords } from "../mysql/sql/parse.js";
+import { firstWords as firstWordsOf } from "../mysql/sql/parse.js";
 import type { Thd } from "../mysql/thd.js";
 import type { Scenario } from "./loader.js";
 import type { RunReport, StatementRecord } from "./run.js";
@@ -20,20 +20,32 @@ export interface RunFacts {
   metrics: Record<string, number>;
 }
 
+/** firstWords, remembered: an exploration checks the same statement texts after every run */
+const FIRST_WORDS = new Map<string, string>();
+function firstWords(sql: string, n: number): string {
+  const k = `${n} ${sql}`;
+  let w = FIRST_WORDS.get(k);
+  if (w === undefined) {
+    w = firstWordsOf(sql, n);
+    if (FIRST_WORDS.size < 20_000) FIRST_WORDS.set(k, w);
+  }
+  return w;
+}
+
 /** Checks a scenario's `expect` list against what happened. */
 export function checkExpectations(sc: Scenario, f: RunFacts): ExpectationResult[] {
   return sc.expect.map((e): ExpectationResult => {
     if ("outcome" in e) return verdict(e.text, f.outcome === e.outcome, `outcome was ${f.outcome}`);
     if ("order" in e) {
       const times = e.order.map((label) => {
-        const [conn, ...words] = label.split(/\s+/);
-        const prefix = words.join(" ").toUpperCase();
-        const s = f.statements.find((x) => x.conn === conn && (prefix === "" || firstWords(x.sql, words.length) === prefix));
+        const { conn, n, prefix } = parseLabel(label);
+        const s = f.statements.find((x) => x.conn === conn && (prefix === "" || firstWords(x.sql, n) === prefix));
         return { label, end: s ? s.endNs : null };
       });
       const missing = times.filter((t) => t.end === null).map((t) => t.label);
       if (missing.length) return verdict(e.text, false, `never completed: ${missing.join(", ")}`);
       const ok = times.every((t, i) => i === 0 || t.end! > times[i - 1]!.end! || (t.end === times[i - 1]!.end && completionIndex(f, t.label) > completionIndex(f, times[i - 1]!.label)));
+      if (ok) return { text: e.text, ok };
       const actual = [...times].sort((a, b) => a.end! - b.end!).map((t) => t.label).join(" before ");
       return verdict(e.text, ok, `actual order: ${actual}`);
     }
@@ -88,9 +100,21 @@ export function checkExpectations(sc: Scenario, f: RunFacts): ExpectationResult[
 }
 
 function completionIndex(f: RunFacts, label: string): number {
-  const [conn, ...words] = label.split(/\s+/);
-  return f.statements.findIndex((x) => x.conn === conn && (words.length === 0 || firstWords(x.sql, words.length) === words.join(" ").toUpperCase()));
+  const { conn, n, prefix } = parseLabel(label);
+  return f.statements.findIndex((x) => x.conn === conn && (n === 0 || firstWords(x.sql, n) === prefix));
 }
+
+/** An `order` label "conn [FIRST WORDS]": the connection, how many words, the words in upper case (remembered) */
+function parseLabel(label: string): { conn: string | undefined; n: number; prefix: string } {
+  let p = LABELS.get(label);
+  if (!p) {
+    const [conn, ...words] = label.split(/\s+/);
+    p = { conn, n: words.length, prefix: words.join(" ").toUpperCase() };
+    if (LABELS.size < 20_000) LABELS.set(label, p);
+  }
+  return p;
+}
+const LABELS = new Map<string, { conn: string | undefined; n: number; prefix: string }>();
 
 function verdict(text: string, ok: boolean, actual: string): ExpectationResult {
   return ok ? { text, ok } : { text, ok, actual };

@@ -10,11 +10,12 @@ import { PROGRAMS } from "../mysql/programs/mysqldump.js";
 import { Server } from "../mysql/server.js";
 import { executeStatement, models, rollbackTransaction, setDebugSync } from "../mysql/sql/execute.js";
 import { firstWords, oneLine, parseStatement, type Statement } from "../mysql/sql/parse.js";
-import { checkValue, sysvar, type SysVarValue } from "../mysql/sysvars.js";
+import type { SysVarValue } from "../mysql/sysvars.js";
 import type { Thd } from "../mysql/thd.js";
 import { StreamingTrace, NO_TRACE, type TraceSink } from "../trace/sink.js";
 import { checkExpectations, type ExpectationResult } from "./expect.js";
 import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loader.js";
+import { applySetup, applyVariables, restoreSetup, restoreVariables, setupSnapshot } from "./setup-snapshot.js";
 import { snapshotTable, compareRows } from "./tables.js";
 import { quotaPercent, runSysbenchScenario } from "./workload.js";
 import { CpuMachine, systemdCpuQuota } from "../machine/cpu/index.js";
@@ -31,6 +32,17 @@ export interface RunOptions {
   traceFile?: string;
   /** keep this many trace records in memory for the narrative (default 200000) */
   keepRecords?: number;
+  /**
+   * apply the scenario's variables, --set values and setup statements in this run, instead of
+   * restoring the snapshot of them made once per scenario (src/scenario/setup-snapshot.ts); the
+   * result is the same (tests compare the two)
+   */
+  fromScratch?: boolean;
+  /**
+   * only what explore's verdict needs (outcome, expectations, steps, schedule): metrics only when
+   * an expectation reads them (then without the CPU model's), no per-connection report
+   */
+  lean?: boolean;
   /** no trace formatting at all (fastest; trace_sha256 is then empty) */
   noTrace?: boolean;
   /** stop the run after this many steps, with outcome `limit` (default 50 M) */
@@ -149,6 +161,8 @@ interface Connection {
   posted: string | null;
   mailbox: Watch;
   done: Watch;
+  /** what a reap waits for: the statement is over */
+  idle: () => boolean;
   busy: boolean;
   statements: number;
 }
@@ -164,6 +178,8 @@ class StatementTexts {
   private readonly parsed = new Map<string, Statement>();
   private readonly lines = new Map<string, string>();
   private readonly words = new Map<string, string>();
+  private readonly metrics = new Map<string, string>();
+  private readonly parts = new Map<string, string[] | null>();
 
   parse(sql: string): Statement {
     return StatementTexts.memo(this.parsed, sql, parseStatement);
@@ -175,6 +191,20 @@ class StatementTexts {
 
   word(sql: string): string {
     return StatementTexts.memo(this.words, sql, (s) => firstWords(s));
+  }
+
+  /** the statement_latency sample name of a text's statements: stmt:<first keyword> */
+  metric(sql: string): string {
+    return StatementTexts.memo(this.metrics, sql, (s) => `stmt:${this.word(s)}`);
+  }
+
+  /**
+   * A loop statement with `?` placeholders, as its one-line form cut at each `?`: a drawn text's
+   * one-line form is these parts joined by the drawn numbers (a number has no white space, so
+   * drawing then folding to one line gives the same text); null when its first keyword has a `?`.
+   */
+  lineParts(sql: string): string[] | null {
+    return StatementTexts.memo(this.parts, sql, (s) => (this.word(s).includes("?") ? null : oneLine(s).split("?")));
   }
 
   /** f(sql), remembered for the first MAX texts (a `?` in a loop statement makes many) */
@@ -258,14 +288,10 @@ export function kernelTick(kernel: Kernel, opts: RunOptions): (() => "pause" | v
 
 function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed: number, opts: RunOptions): Generator<Paused, RunArtifacts, void> {
   const server = new Server(kernel, sc.version, versionFamily(sc.version));
-  for (const [n, v] of sc.variables) server.vars.set(n, v);
-  for (const [n, v] of opts.set ?? []) {
-    const def = sysvar(n);
-    if (!def) throw new Error(`unknown variable ${n}`);
-    const r = checkValue(def, v);
-    if ("error" in r) throw new Error(r.error);
-    server.vars.set(def.name, r.value);
-  }
+  // the state after `variables:`, --set and `setup`: kept with the scenario, restored here
+  const snap = opts.fromScratch ? null : setupSnapshot(sc, opts.set ?? []);
+  if (snap) restoreVariables(server, snap);
+  else applyVariables(server.vars, sc, opts.set ?? []);
   // the first trace record, before any model spawns its threads
   if (kernel.trace.enabled) kernel.trace.emit(0, "mysqltest", "scenario", sc.name, { version: sc.version, seed, variables: Object.fromEntries(server.vars.entries().filter(([n]) => sc.variables.some(([m]) => m === n) || opts.set?.some(([m]) => m === n))) });
   server.ext.machine = sc.machine;
@@ -273,7 +299,8 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   server.ext.cpu = machine;
   installCodePathCosts(kernel);
   installModels(server);
-  for (const { stmt } of sc.setup) applySetup(server, stmt);
+  if (snap) restoreSetup(server, snap);
+  else for (const { stmt } of sc.setup) applySetup(server, stmt);
 
   const texts = textsOf(sc);
   const statements: StatementRecord[] = [];
@@ -289,10 +316,11 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   function makeConnection(name: string): Connection {
     const mailbox = new Watch(`mailbox ${name}`, "mailbox", () => null);
     let conn!: Connection;
+    const posted = (): boolean => conn.posted !== null;
     const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
       for (;;) {
         kernel.setDaemon(t, true);
-        yield t.acquire(mailbox, () => conn.posted !== null);
+        yield t.acquire(mailbox, posted);
         kernel.setDaemon(t, false);
         const sql = conn.posted!;
         conn.posted = null;
@@ -310,7 +338,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
       }
     }, { daemon: true });
     const thd = server.connect(name, thread);
-    conn = { name, thd, thread, posted: null, mailbox, done: new Watch(`result of ${name}`, "reap", () => (conn.busy ? thread : null)), busy: false, statements: 0 };
+    conn = { name, thd, thread, posted: null, mailbox, done: new Watch(`result of ${name}`, "reap", () => (conn.busy ? thread : null)), idle: () => !conn.busy, busy: false, statements: 0 };
     return conn;
   }
 
@@ -319,10 +347,13 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     c.mailbox.poke(kernel);
   }
 
-  /** `template`: the loop statement a `?` statement was drawn from (its texts are cached, not each drawn text) */
-  function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement, template = sql): Generator<Effect, void, unknown> {
+  /**
+   * `template`: the loop statement a `?` statement was drawn from (its texts are cached, not each
+   * drawn text); `drawnLine`: the drawn statement's one-line form, when the caller built it
+   */
+  function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement, template = sql, drawnLine?: string): Generator<Effect, void, unknown> {
     const start = kernel.now;
-    const line = sql === template ? texts.line(sql) : oneLine(sql);
+    const line = sql === template ? texts.line(sql) : (drawnLine ?? oneLine(sql));
     const tracing = kernel.trace.enabled;
     thd.command = "Query";
     thd.info = line;
@@ -346,7 +377,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null });
     server.metrics.sample("statement_latency_ns", end - start);
     const word = texts.word(template);
-    server.metrics.sample(`stmt:${word.includes("?") ? firstWords(sql) : word}`, end - start);
+    server.metrics.sample(word.includes("?") ? `stmt:${firstWords(sql)}` : texts.metric(template), end - start);
     if (error) {
       server.metrics.add("statement_errors");
       server.metrics.add(`errors.${error.def.name}`);
@@ -402,7 +433,9 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
         post(c, step.sql);
         if (step.send) return;
         yield* reap(t, c);
-        checkStepError(step, statements.slice(before).find((s) => s.conn === c.name)?.error ?? c.thd.error?.def.name ?? null);
+        let own: StatementRecord | undefined;
+        for (let i = before; i < statements.length && !own; i++) if (statements[i]!.conn === c.name) own = statements[i];
+        checkStepError(step, own?.error ?? c.thd.error?.def.name ?? null);
         return;
       }
       case "reap": {
@@ -451,7 +484,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   }
 
   function* reap(t: SimThread, c: Connection): Generator<Effect, void, unknown> {
-    if (c.busy) yield t.acquire(c.done, () => !c.busy);
+    if (c.busy) yield t.acquire(c.done, c.idle);
   }
 
   function checkStepError(step: Step & { error?: string | null }, got: string | null): void {
@@ -476,8 +509,16 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
             if (item.kind === "sleep") yield t.sleep(item.ns);
             else if (item.kind === "think") yield t.sleep(Math.round(rng.exponential(item.meanNs)));
             else {
-              const sql = item.sql.includes("?") ? item.sql.replace(/\?/g, () => String(1 + rng.int(def.randomRange))) : item.sql;
-              yield* runOne(t, thd, sql, item.stmt, item.sql);
+              const parts = item.sql.includes("?") ? texts.lineParts(item.sql) : null;
+              if (parts !== null) {
+                // the drawn text is only ever shown in its one-line form: build that at once
+                let line = parts[0]!;
+                for (let p = 1; p < parts.length; p++) line += String(1 + rng.int(def.randomRange)) + parts[p]!;
+                yield* runOne(t, thd, line, item.stmt, item.sql, line);
+              } else {
+                const sql = item.sql.includes("?") ? item.sql.replace(/\?/g, () => String(1 + rng.int(def.randomRange))) : item.sql;
+                yield* runOne(t, thd, sql, item.stmt, item.sql);
+              }
               if (thd.error && thd.trx.active) yield* rollbackTransaction(t, thd, server);
             }
           }
@@ -503,22 +544,27 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   kernel.stateHook = null;
   const outcome = mapOutcome(result, scriptDone);
   const finalState = (name: string): string => conns.get(name)?.thd.state ?? server.thds.find((d) => d.name === name)?.state ?? "";
-  const modelMetrics = metricsOf(server, kernel.now);
+  // a lean run computes the metrics only when an expectation reads them
+  const lean = opts.lean === true;
+  const modelMetrics = lean && !sc.expect.some((e) => "metric" in e) ? {} : metricsOf(server, kernel.now);
   const expectations = checkExpectations(sc, { outcome, statements, finalState, thds: server.thds, result, metrics: { ...modelMetrics } });
   for (const f of stepFailures) expectations.push({ text: f, ok: false });
-  const perConn = new Map<string, number>();
-  for (const s of statements) perConn.set(s.conn, (perConn.get(s.conn) ?? 0) + 1);
   const connections: Record<string, ConnectionReport> = {};
-  for (const thd of server.thds) {
-    connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: perConn.get(thd.name) ?? 0 };
+  if (!lean) {
+    const perConn = new Map<string, number>();
+    for (const s of statements) perConn.set(s.conn, (perConn.get(s.conn) ?? 0) + 1);
+    for (const thd of server.thds) {
+      connections[thd.name] = { state: thd.state, error: thd.error?.def.name ?? null, error_text: thd.error?.clientText ?? null, statements: perConn.get(thd.name) ?? 0 };
+    }
   }
   const metrics = modelMetrics;
-  Object.assign(metrics, cpuMetrics(machine, kernel));
-  if (result.waitFor) {
+  if (!lean) Object.assign(metrics, cpuMetrics(machine, kernel));
+  if (result.waitFor && !lean) {
     // when the first thread of the hang or deadlock started waiting: "time to hang"
     const since = result.waitFor.filter((n) => n.waitingOn && n.waitingOn.kind !== "mailbox").map((n) => n.since);
     if (since.length) metrics.stuck_since_s = Math.min(...since) / 1e9;
   }
+  let schedule: string | undefined;
   const report: RunReport = {
     scenario: sc.name,
     version: sc.version,
@@ -530,7 +576,14 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     expectations,
     metrics,
     connections,
-    schedule: encodeSchedule(result.choiceLog),
+    // the schedule string is built when read (JSON output, a failure's report): explore's runs
+    // mostly pass and nobody reads theirs
+    get schedule(): string {
+      return (schedule ??= encodeSchedule(result.choiceLog));
+    },
+    set schedule(v: string) {
+      schedule = v;
+    },
     steps: result.steps,
     ...(result.message ? { message: result.message } : {}),
     ...(result.waitFor ? { wait_for: result.waitFor } : {}),
@@ -577,20 +630,6 @@ function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
     pauseNs: m.pause_ns,
     group: systemdCpuQuota("mysqld.scope", pct, period),
   }).install();
-}
-
-/** Setup statements change the catalog before time starts: no locks, no time. */
-function applySetup(server: Server, stmt: Statement): void {
-  if (stmt.kind === "create_table") {
-    server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
-  } else if (stmt.kind === "insert") {
-    const t = server.table(stmt.table.db, stmt.table.name);
-    if (!t) throw new Error(`setup: INSERT into ${stmt.table.db}.${stmt.table.name}, which setup has not created`);
-    t.rows.push(...stmt.rows);
-  } else if (stmt.kind === "set_var") {
-    const r = checkValue(sysvar(stmt.name)!, stmt.value);
-    if (!("error" in r)) server.vars.set(sysvar(stmt.name)!.name, r.value);
-  }
 }
 
 /**

@@ -154,7 +154,7 @@ export class MysqlBinLog {
     const flushQueue = this.fetch_queue_for(Stage.FLUSH);
     const { totalBytes, doRotate } = yield* this.process_flush_stage_queue(t, flushQueue);
     yield* this.disk.write(t, totalBytes, "binlog flush_io_cache");
-    this.trace(t, "binlog.stage", { stage: "FLUSH", leader: thd.name, group_size: flushQueue.length, bytes: totalBytes });
+    if (this.kernel.trace.enabled) this.trace(t, "binlog.stage", { stage: "FLUSH", leader: thd.name, group_size: flushQueue.length, bytes: totalBytes });
     yield t.syncPoint("bgc_after_flush_stage_before_sync_stage");
 
     // Stage #2: syncing the binary log file to disk
@@ -164,7 +164,7 @@ export class MysqlBinLog {
     const finalQueue = this.fetch_queue_for(Stage.SYNC);
     this.stats.syncGroups++;
     yield* this.sync_binlog_file(t);
-    this.trace(t, "binlog.stage", { stage: "SYNC", leader: thd.name, group_size: finalQueue.length });
+    if (this.kernel.trace.enabled) this.trace(t, "binlog.stage", { stage: "SYNC", leader: thd.name, group_size: finalQueue.length });
 
     // Stage #3: committing the transactions in the storage engines
     if (this.vars.bool("binlog_order_commits")) {
@@ -172,7 +172,7 @@ export class MysqlBinLog {
       const commitQueue = this.fetch_queue_for(Stage.COMMIT);
       this.stats.commitGroups++;
       yield* this.process_commit_stage_queue(t, commitQueue);
-      this.trace(t, "binlog.stage", { stage: "COMMIT", leader: thd.name, group_size: commitQueue.length });
+      if (this.kernel.trace.enabled) this.trace(t, "binlog.stage", { stage: "COMMIT", leader: thd.name, group_size: commitQueue.length });
       yield t.release(this.LOCK_commit);
       yield* this.signal_done(t, commitQueue);
     } else {
@@ -205,7 +205,7 @@ export class MysqlBinLog {
     if (stage === Stage.FLUSH) yield t.syncPoint("bgc_after_enrolling_for_flush_stage");
     if (!leader) {
       if (stage === Stage.FLUSH) thd.state = this.waitState();
-      this.trace(t, "binlog.follower", { stage: STAGE_NAME[stage] });
+      if (this.kernel.trace.enabled) this.trace(t, "binlog.follower", { stage: STAGE_NAME[stage] });
       const trx = MysqlBinLog.trxOf(thd);
       yield t.acquire(this.LOCK_done);
       while (trx.pending) yield t.acquire(this.m_cond_done, this.LOCK_done);
@@ -237,7 +237,7 @@ export class MysqlBinLog {
       trx.xidWritten = true;
       yield t.cpu(codeCost(t, "inc_prep_xids"), "inc_prep_xids");
       this.m_prep_xids.add(1); // inc_prep_xids
-      this.trace(t, "binlog.prep_xids", { op: "inc", value: this.m_prep_xids.value, thd: head.name });
+      if (this.kernel.trace.enabled) this.trace(t, "binlog.prep_xids", { op: "inc", value: this.m_prep_xids.value, thd: head.name });
     }
     this.stats.bytes += totalBytes;
     return { totalBytes, doRotate: this.fileBytes >= this.vars.int("max_binlog_size") };
@@ -305,7 +305,7 @@ export class MysqlBinLog {
     yield t.cpu(codeCost(t, "dec_prep_xids"), "dec_prep_xids");
     const result = this.m_prep_xids.add(-1);
     MysqlBinLog.trxOf(thd).xidWritten = false;
-    this.trace(t, "binlog.prep_xids", { op: "dec", value: this.m_prep_xids.value, thd: thd.name });
+    if (this.kernel.trace.enabled) this.trace(t, "binlog.prep_xids", { op: "dec", value: this.m_prep_xids.value, thd: thd.name });
     if (result !== 1) return;
     if (this.rotationCheckAt >= 0) {
       this.rotationGapsNs.push(this.kernel.now - this.rotationCheckAt);
@@ -353,7 +353,7 @@ export class MysqlBinLog {
       if (this.rotationCheckAt < 0) this.rotationCheckAt = this.kernel.now;
       if (this.kernel.trace.enabled) {
         t.mark = `get_prep_xids() = ${prepared}`;
-        this.trace(t, "binlog.rotate_wait", { prep_xids: prepared, mutex: m.name });
+        if (this.kernel.trace.enabled) this.trace(t, "binlog.rotate_wait", { prep_xids: prepared, mutex: m.name });
       }
       yield t.syncPoint("before_rotate_binlog_file");
       // the window: from here until mysql_cond_wait has registered this thread as a waiter (its
@@ -368,7 +368,7 @@ export class MysqlBinLog {
     this.fileIndex++;
     this.fileBytes = FILE_HEADER_BYTES;
     this.stats.rotations++;
-    this.trace(t, "binlog.rotate", { file: `binlog.${String(this.fileIndex).padStart(6, "0")}`, by: thd.name });
+    if (this.kernel.trace.enabled) this.trace(t, "binlog.rotate", { file: `binlog.${String(this.fileIndex).padStart(6, "0")}`, by: thd.name });
     yield t.release(this.LOCK_index);
   }
 

@@ -5,6 +5,7 @@ import type { RedoLog } from "../innodb/redo.js";
 import { codeCost } from "../costs.js";
 import { REDO_COMMIT_BYTES, REDO_PREPARE_BYTES, RedoLog56 } from "../innodb/trx.js";
 import type { Server } from "../server.js";
+import type { Statement } from "../sql/parse.js";
 import { registerModel, type StatementModel } from "../sql/execute.js";
 import type { Thd } from "../thd.js";
 import { MysqlBinLog, type BinlogVersion, type EngineHooks } from "./binlog.js";
@@ -73,9 +74,19 @@ export function installBinlog(server: Server): MysqlBinLog | null {
     };
   });
 
+  function* binlogWork(t: SimThread, thd: Thd, stmt: Statement): Generator<Effect, boolean, unknown> {
+    if (stmt.kind === "flush_binary_logs") {
+      yield* binlog.flush_binary_logs(t, thd);
+      return true;
+    }
+    t.trace("binlog.status", undefined, { file: `binlog.${String(binlog.fileIndex).padStart(6, "0")}`, position: binlog.fileBytes });
+    yield t.yield();
+    return true;
+  }
+
   const model: StatementModel = {
     name: "binlog",
-    *before(_t, thd, stmt) {
+    before(_t, thd, stmt) {
       if (stmt.kind !== "insert" && stmt.kind !== "update" && stmt.kind !== "delete") return;
       const trx = MysqlBinLog.trxOf(thd);
       if (trx.cacheBytes === 0) trx.cacheBytes = GTID_AND_BEGIN_BYTES;
@@ -89,17 +100,9 @@ export function installBinlog(server: Server): MysqlBinLog | null {
       yield* binlog.commit(t, thd);
       thd.state = before;
     },
-    *work(t, thd, stmt) {
-      if (stmt.kind === "flush_binary_logs") {
-        yield* binlog.flush_binary_logs(t, thd);
-        return true;
-      }
-      if (stmt.kind === "show_master_status") {
-        t.trace("binlog.status", undefined, { file: `binlog.${String(binlog.fileIndex).padStart(6, "0")}`, position: binlog.fileBytes });
-        yield t.yield();
-        return true;
-      }
-      return false;
+    work(t, thd, stmt) {
+      if (stmt.kind !== "flush_binary_logs" && stmt.kind !== "show_master_status") return false;
+      return binlogWork(t, thd, stmt);
     },
   };
   registerModel(server, model);

@@ -24,7 +24,7 @@ import { registerModel, rollbackTransaction, type StatementModel } from "../sql/
 import type { Statement, TableRef } from "../sql/parse.js";
 import { type Share, TableDefinitionCache } from "../tdc/table-cache.js";
 import type { Thd } from "../thd.js";
-import { acquireMdl, downgradeMdl, MdlWaitSlot, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
+import { acquireMdl, downgradeMdl, MdlWaitSlot, requestMdl, settleMdl, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
 import { STAGE_ALTER_INPLACE, STAGE_ALTER_INPLACE_COMMIT, STAGE_COPY_TO_TMP_TABLE, STAGE_RENAME_RESULT_TABLE, STAGE_WAITING_FOR_TABLE_FLUSH } from "../thread-states.js";
 
 /**
@@ -57,12 +57,46 @@ const BACKUP_WAIT_STATES = ["Waiting for global read lock", "Waiting for table f
 
 /** "Waiting for table flush" -> "table_flush" (metric names) */
 export function waitStateSlug(state: string): string {
-  return state
-    .replace(/^Waiting for /, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "_")
-    .replace(/^_|_$/g, "");
+  let slug = SLUGS.get(state);
+  if (slug === undefined) {
+    slug = state
+      .replace(/^Waiting for /, "")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_|_$/g, "");
+    SLUGS.set(state, slug);
+  }
+  return slug;
 }
+/** waitStateSlug's answers (processlist states are a small fixed set) */
+const SLUGS = new Map<string, string>();
+
+/** No catalog table has a foreign key (most scenarios): the rule table gets this one empty list. */
+const NO_FOREIGN_KEYS: ForeignKeyDef[] = [];
+/**
+ * Lock plans, resolved once (issue 20): the requests lockRequests() gives for a point and a rule
+ * context that is a function of the statement alone (its kind, tables and LOW_PRIORITY, on a
+ * catalog without foreign keys), shared by every run. lockRequests is pure and its requests are
+ * never changed (every caller copies or reads them), so sharing them changes nothing.
+ */
+interface PlannedContext extends RuleContext {
+  /** the plan's key, null when the context depends on more than the statement */
+  plan?: string | null;
+}
+const PLANS = new Map<string, MdlRequest[]>();
+const MAX_PLANS = 20_000;
+function planKey(c: RuleContext, extra: Partial<RuleContext>): string | null {
+  if (c.foreignKeys !== NO_FOREIGN_KEYS) return null;
+  for (const k in extra) if (k !== "lowPriority") return null;
+  let key = `${c.line}\u0000${c.kind}\u0000${c.lowPriority === true}`;
+  for (const t of c.tables) key += `\u0000${t.db}\u0000${t.name}`;
+  return key;
+}
+
+/** the statements whose work the locking model does (lockingWork) */
+const LOCKING_WORK = new Set<Statement["kind"]>(["create_table", "drop_table", "alter_table", "rename_table", "unlock_tables", "flush_tables", "handler", "get_lock", "release_lock", "lock_instance_for_backup", "unlock_instance"]);
+/** statements that release their transactional locks when they end (DDL) */
+const DDL_KINDS = new Set<Statement["kind"]>(["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables"]);
 
 /** Per-statement work costs (not calibrated: MDL scenarios are about order, not speed). */
 const OPEN_TABLE_NS = 20 * US;
@@ -150,13 +184,31 @@ export function installLocking(server: Server): void {
   const table = (r: TableRef, type: T, duration = D.MDL_TRANSACTION): MdlRequest => mdlRequest("TABLE", r.db, r.name, type, duration);
 
   /** Every foreign key of the catalog, as the rule table reads them. */
-  const foreignKeys = (): ForeignKeyDef[] =>
+  const foreignKeys = (): ForeignKeyDef[] => {
+    let any = false;
+    for (const t of server.tables.values()) if (t.parents.length > 0) any = true;
+    return any ? allForeignKeys() : NO_FOREIGN_KEYS;
+  };
+  const allForeignKeys = (): ForeignKeyDef[] =>
     [...server.tables.values()].flatMap((t) =>
       t.parents.map((p) => ({ child: { db: t.db, name: t.name }, parent: { db: p.db, name: p.name }, onDelete: (p.onDelete ?? "RESTRICT") as FkAction, onUpdate: (p.onUpdate ?? "RESTRICT") as FkAction })),
     );
-  const ruleContext = (kind: StatementKind, tables: TableRef[], extra: Partial<RuleContext> = {}): RuleContext => ({ line, kind, tables, foreignKeys: foreignKeys(), ...extra });
-  /** the requests of one point of the statement, from the rule table */
-  const requestsAt = (point: LockPoint, c: RuleContext): MdlRequest[] => lockRequests(point, c);
+  const ruleContext = (kind: StatementKind, tables: TableRef[], extra: Partial<RuleContext> = {}): PlannedContext => {
+    const c: PlannedContext = { line, kind, tables, foreignKeys: foreignKeys(), ...extra };
+    c.plan = planKey(c, extra);
+    return c;
+  };
+  /** the requests of one point of the statement, from the rule table (a plain statement's: resolved once) */
+  const requestsAt = (point: LockPoint, c: PlannedContext): MdlRequest[] => {
+    if (c.plan === null || c.plan === undefined) return lockRequests(point, c);
+    const k = `${point}\u0000${c.plan}`;
+    let plan = PLANS.get(k);
+    if (!plan) {
+      plan = lockRequests(point, c);
+      if (PLANS.size < MAX_PLANS) PLANS.set(k, plan);
+    }
+    return plan;
+  };
 
   function* take(t: SimThread, s: Session, req: MdlRequest): Generator<Effect, MdlTicket, unknown> {
     return (yield* acquireMdl(t, s, sys, req, lwt()))!;
@@ -165,7 +217,12 @@ export function installLocking(server: Server): void {
   /** MDL_context::acquire_locks(): the requests sorted by MDL_key (MDL_request_cmp), then one by one. */
   function* takeAll(t: SimThread, s: Session, reqs: MdlRequest[]): Generator<Effect, MdlTicket[], unknown> {
     const out: MdlTicket[] = [];
-    for (const r of sortLikeAcquireLocks(reqs)) out.push(yield* take(t, s, r));
+    for (const req of sortLikeAcquireLocks(reqs)) {
+      // take(), without a generator for a lock granted at once
+      const timeout = lwt();
+      const r = requestMdl(t, s, req);
+      out.push(r.status === "GRANTED" ? r.ticket : (yield* settleMdl(t, s, sys, r, req, timeout))!);
+    }
     return out;
   }
 
@@ -196,19 +253,22 @@ export function installLocking(server: Server): void {
         const preLocked = opts.names?.length ? yield* takeAll(t, s, opts.names) : [];
         for (const tk of preLocked) {
           if (tk.lock.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
-          yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
+          if (!openShareAtOnce(t, tk)) yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
         }
         for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c)]) {
           s.ctx.set_force_dml_deadlock_weight(canBackOff);
           let tk: MdlTicket;
           try {
-            tk = yield* take(t, s, r);
+            // take(), without a generator for a lock granted at once
+            const timeout = lwt();
+            const got = requestMdl(t, s, r);
+            tk = got.status === "GRANTED" ? got.ticket : (yield* settleMdl(t, s, sys, got, r, timeout))!;
           } finally {
             s.ctx.set_force_dml_deadlock_weight(false);
           }
           if (r.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
-          yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
+          if (!openShareAtOnce(t, tk)) yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
         }
         if (opened) yield t.cpu(OPEN_TABLE_NS * opened, "open_tables");
@@ -223,6 +283,14 @@ export function installLocking(server: Server): void {
       }
     }
     throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
+  }
+
+  /** openShare's common case, without a generator: no old version to wait for, the share is used at once */
+  function openShareAtOnce(t: SimThread, tk: MdlTicket): boolean {
+    const k = `${tk.lock.key.db}.${tk.lock.key.name}`.toLowerCase();
+    if (tdc.oldShare(k)) return false;
+    tdc.open(t, k);
+    return true;
   }
 
   /** open_table() from share_found: wait while the share has an old version, then use it. */
@@ -530,6 +598,84 @@ export function installLocking(server: Server): void {
     }
   }
 
+  /** the work of the statements in LOCKING_WORK (a case added here must be added there) */
+  function* lockingWork(t: SimThread, s: Session, stmt: Statement): Generator<Effect, boolean, unknown> {
+    switch (stmt.kind) {
+      case "create_table":
+      case "drop_table":
+        // the catalog change, unless the InnoDB files model (a scenario with a machine) owns it
+        if (filesModelActive(server.ext.machine as MachineSpec | undefined)) return false;
+        if (stmt.kind === "create_table") {
+          if (!server.table(stmt.table.db, stmt.table.name)) server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
+        } else for (const r of stmt.tables) server.tables.delete(`${r.db}.${r.name}`.toLowerCase());
+        yield t.cpu(DDL_NS, stmt.kind === "create_table" ? "create table" : "drop table");
+        return true;
+      case "alter_table":
+        yield* alterTable(t, s, stmt);
+        return true;
+      case "rename_table":
+        for (const [a, b] of stmt.pairs) renameInCatalog(a, b);
+        yield t.cpu(DDL_NS, "rename");
+        return true;
+      case "unlock_tables":
+        yield* unlockTables(t, s);
+        return true;
+      case "flush_tables":
+        yield* flushTables(t, s, stmt);
+        return true;
+      case "handler": {
+        // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE
+        const k = (stmt.alias ?? stmt.table.name).toLowerCase();
+        if (stmt.action === "open") {
+          if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+          const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [stmt.table])));
+          s.handlers.set(k, ticket!);
+          s.ctx.set_needs_thr_lock_abort(true);
+        } else if (stmt.action === "close") {
+          const ticket = s.handlers.get(k);
+          if (ticket) {
+            s.ctx.release_lock(ticket);
+            s.handlers.delete(k);
+          }
+        } else if (!s.handlers.has(k)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+        yield t.cpu(OPEN_TABLE_NS, "handler");
+        return true;
+      }
+      case "get_lock": {
+        const held = s.userLocks.get(stmt.name);
+        if (held) {
+          held.count++;
+          return true;
+        }
+        const timeoutNs = Math.max(0, stmt.timeoutS) * SEC;
+        const [req] = requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: stmt.name }));
+        const ticket = yield* acquireMdl(t, s, sys, req!, lwt(), { timeoutNs, timeoutIsNull: true });
+        if (ticket) s.userLocks.set(stmt.name, { ticket, count: 1 });
+        t.trace("user_lock", stmt.name, { result: ticket ? 1 : 0 });
+        return true;
+      }
+      case "release_lock": {
+        const held = s.userLocks.get(stmt.name);
+        if (held && --held.count === 0) {
+          s.ctx.release_lock(held.ticket);
+          s.userLocks.delete(stmt.name);
+        }
+        yield t.yield();
+        return true;
+      }
+      case "lock_instance_for_backup":
+        if (!s.backup) s.backup = (yield* takeAll(t, s, requestsAt("execute", ruleContext("LOCK_INSTANCE_FOR_BACKUP", []))))[0] ?? null;
+        return true;
+      case "unlock_instance":
+        if (s.backup) s.ctx.release_lock(s.backup);
+        s.backup = null;
+        yield t.yield();
+        return true;
+      default:
+        return false;
+    }
+  }
+
   const model: StatementModel = {
     name: "locking",
 
@@ -598,83 +744,11 @@ export function installLocking(server: Server): void {
       }
     },
 
-    *work(t, thd, stmt) {
-      const s = session(t, thd);
-      switch (stmt.kind) {
-        case "create_table":
-        case "drop_table":
-          // the catalog change, unless the InnoDB files model (a scenario with a machine) owns it
-          if (filesModelActive(server.ext.machine as MachineSpec | undefined)) return false;
-          if (stmt.kind === "create_table") {
-            if (!server.table(stmt.table.db, stmt.table.name)) server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
-          } else for (const r of stmt.tables) server.tables.delete(`${r.db}.${r.name}`.toLowerCase());
-          yield t.cpu(DDL_NS, stmt.kind === "create_table" ? "create table" : "drop table");
-          return true;
-        case "alter_table":
-          yield* alterTable(t, s, stmt);
-          return true;
-        case "rename_table":
-          for (const [a, b] of stmt.pairs) renameInCatalog(a, b);
-          yield t.cpu(DDL_NS, "rename");
-          return true;
-        case "unlock_tables":
-          yield* unlockTables(t, s);
-          return true;
-        case "flush_tables":
-          yield* flushTables(t, s, stmt);
-          return true;
-        case "handler": {
-          // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE
-          const k = (stmt.alias ?? stmt.table.name).toLowerCase();
-          if (stmt.action === "open") {
-            if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-            const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [stmt.table])));
-            s.handlers.set(k, ticket!);
-            s.ctx.set_needs_thr_lock_abort(true);
-          } else if (stmt.action === "close") {
-            const ticket = s.handlers.get(k);
-            if (ticket) {
-              s.ctx.release_lock(ticket);
-              s.handlers.delete(k);
-            }
-          } else if (!s.handlers.has(k)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-          yield t.cpu(OPEN_TABLE_NS, "handler");
-          return true;
-        }
-        case "get_lock": {
-          const held = s.userLocks.get(stmt.name);
-          if (held) {
-            held.count++;
-            return true;
-          }
-          const timeoutNs = Math.max(0, stmt.timeoutS) * SEC;
-          const [req] = requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: stmt.name }));
-          const ticket = yield* acquireMdl(t, s, sys, req!, lwt(), { timeoutNs, timeoutIsNull: true });
-          if (ticket) s.userLocks.set(stmt.name, { ticket, count: 1 });
-          t.trace("user_lock", stmt.name, { result: ticket ? 1 : 0 });
-          return true;
-        }
-        case "release_lock": {
-          const held = s.userLocks.get(stmt.name);
-          if (held && --held.count === 0) {
-            s.ctx.release_lock(held.ticket);
-            s.userLocks.delete(stmt.name);
-          }
-          yield t.yield();
-          return true;
-        }
-        case "lock_instance_for_backup":
-          if (!s.backup) s.backup = (yield* takeAll(t, s, requestsAt("execute", ruleContext("LOCK_INSTANCE_FOR_BACKUP", []))))[0] ?? null;
-          return true;
-        case "unlock_instance":
-          if (s.backup) s.ctx.release_lock(s.backup);
-          s.backup = null;
-          yield t.yield();
-          return true;
-        default:
-          return false;
-      }
+    work(t, thd, stmt) {
+      // not one of the statements whose work is locking's: no generator (before made the session)
+      return LOCKING_WORK.has(stmt.kind) ? lockingWork(t, session(t, thd), stmt) : false;
     },
+
 
     *commit(t, thd) {
       // ha_commit_trans: a read-write transaction takes COMMIT IX (explicit) for the commit
@@ -705,7 +779,7 @@ export function installLocking(server: Server): void {
         }
       }
       s.ctx.release_statement_locks();
-      const ddl = ["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables"].includes(stmt.kind);
+      const ddl = DDL_KINDS.has(stmt.kind);
       if (!s.locked && (ddl || !thd.trx.explicit)) s.ctx.release_transactional_locks();
       yield t.yield();
     },

@@ -86,22 +86,40 @@ export interface AcquireOptions {
  * (MDL_key::get_wait_state_name), park until granted, chosen as victim, timed out or killed.
  */
 export function* acquireMdl(t: SimThread, s: MdlSession, sys: MdlSystem, req: MdlRequest, lockWaitTimeoutS: number, opts: AcquireOptions = {}): Generator<Effect, MdlTicket | null, unknown> {
-  const r = s.ctx.acquire_lock(req);
-  traceMdl(t, "mdl.request", req.key, { type: MDL_TYPE_PFS_NAME[req.type], duration: MDL_DURATION_PFS_NAME[req.duration], status: r.status });
+  const r = requestMdl(t, s, req);
+  // granted at once (most requests): no waiting generator
+  if (r.status === "GRANTED") return r.ticket;
   return yield* settle(t, s, sys, r, req.key, lockWaitTimeoutS, opts);
+}
+
+/**
+ * acquireMdl in two halves, for callers on a hot path that take most locks at once: the request
+ * (MDL_context::acquire_lock's try), then, unless it was GRANTED, `settleMdl` waits for it.
+ */
+export function requestMdl(t: SimThread, s: MdlSession, req: MdlRequest): MdlAcquireResult {
+  const r = s.ctx.acquire_lock(req);
+  if (t.kernel.trace.enabled) traceMdl(t, "mdl.request", req.key, { type: MDL_TYPE_PFS_NAME[req.type], duration: MDL_DURATION_PFS_NAME[req.duration], status: r.status });
+  return r;
+}
+
+type MdlAcquireResult = ReturnType<MdlContext["acquire_lock"]>;
+
+/** The wait of a request that requestMdl did not get GRANTED at once. */
+export function settleMdl(t: SimThread, s: MdlSession, sys: MdlSystem, r: MdlAcquireResult, req: MdlRequest, lockWaitTimeoutS: number): Generator<Effect, MdlTicket | null, unknown> {
+  return settle(t, s, sys, r, req.key, lockWaitTimeoutS, {});
 }
 
 /** MDL_context::upgrade_shared_lock from a simulated thread (SU->SNW->X, SNRW->X). */
 export function* upgradeMdl(t: SimThread, s: MdlSession, sys: MdlSystem, ticket: MdlTicket, type: number, lockWaitTimeoutS: number): Generator<Effect, MdlTicket, unknown> {
   const r = s.ctx.upgrade_shared_lock(ticket, type);
-  traceMdl(t, "mdl.upgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type], status: r.status });
+  if (t.kernel.trace.enabled) traceMdl(t, "mdl.upgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type], status: r.status });
   return (yield* settle(t, s, sys, r, ticket.lock.key, lockWaitTimeoutS, {}))!;
 }
 
 /** MDL_ticket::downgrade_lock() from a simulated thread (never waits). */
 export function downgradeMdl(t: SimThread, s: MdlSession, ticket: MdlTicket, type: number): void {
   s.ctx.downgrade_lock(ticket, type);
-  traceMdl(t, "mdl.downgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type] });
+  if (t.kernel.trace.enabled) traceMdl(t, "mdl.downgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type] });
 }
 
 function* settle(
@@ -131,7 +149,7 @@ function* settle(
   else status = s.ctx.m_wait_status === "GRANTED" ? "GRANTED" : sys.finishWait(s.ctx);
   s.thd.state = before;
   s.waited?.(state, t.kernel.now - since);
-  traceMdl(t, "mdl.wait_end", key, { status });
+  if (t.kernel.trace.enabled) traceMdl(t, "mdl.wait_end", key, { status });
   switch (status) {
     case "GRANTED":
       return s.slot.granted ?? r.ticket;

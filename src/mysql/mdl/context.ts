@@ -140,6 +140,9 @@ let nextContextId = 1;
 /** MDL_context */
 export class MdlContext {
   readonly id: number;
+  /** MdlSystem.checkLockInvariants' scratch: the check that last saw this context, and the types it saw it hold */
+  checkMark = 0;
+  checkTypes = 0;
   /**
    * m_ticket_store: per duration, NEWEST FIRST (MySQL push_front()s statement and transactional
    * tickets, and release_locks_stored_before() walks from the front).

@@ -65,6 +65,8 @@ export class MdlTicket {
    */
   psiType: enum_mdl_type;
   psiDuration: enum_mdl_duration;
+  /** MdlSystem.checkLockInvariants' scratch: the number of the check that last saw this ticket */
+  checkMark = 0;
 
   constructor(
     readonly ctx: MdlContext,
@@ -189,6 +191,8 @@ export class MdlLock {
   readonly m_waiting = new TicketList();
   /** Tickets granted on the "fast path" (the packed counters of m_fast_path_state), in grant order. */
   readonly fastPath = new Set<MdlTicket>();
+  /** in the list of locks the current MDL operation touched (MdlSystem.touch) */
+  touched = false;
   /** touches since the last full invariant scan (MdlSystem.checkLockInvariants) */
   checksSkipped = 0;
   /** m_obtrusive_locks_granted_waiting_count (slow-path obtrusive tickets, granted or waiting). */

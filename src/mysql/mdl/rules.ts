@@ -554,10 +554,14 @@ function complexAlterFkTables(c: RuleContext): TableRef[] {
   return dedupe([...parents, ...fkChildrenOf(c)].map((table) => ({ table }))).map((x) => x.table!);
 }
 
-/** The rules of a statement at one point, for one release line. */
-export function rulesAt(kind: StatementKind, point: LockPoint, line: MysqlLine): LockRule[] {
-  return LOCK_RULES.filter((r) => r.point === point && r.lines.includes(line) && r.statements.includes(kind));
+/** The rules of a statement at one point, for one release line (the table is constant: each answer is kept). */
+export function rulesAt(kind: StatementKind, point: LockPoint, line: MysqlLine): readonly LockRule[] {
+  const k = `${kind} ${point} ${line}`;
+  let rules = RULES_AT.get(k);
+  if (!rules) RULES_AT.set(k, (rules = LOCK_RULES.filter((r) => r.point === point && r.lines.includes(line) && r.statements.includes(kind))));
+  return rules;
 }
+const RULES_AT = new Map<string, readonly LockRule[]>();
 
 /** The MDL requests a statement makes at one point, in rule order (open_table order). */
 export function lockRequests(point: LockPoint, c: RuleContext): LockRequestSpec[] {

@@ -10,7 +10,7 @@
  */
 import { MdlContext, type MdlRequest, waitStatusError } from "./context.js";
 import { DEADLOCK_WEIGHTS_80, type DeadlockWeights, MdlLock, MdlTicket } from "./lock.js";
-import { isCompatibleGranted, waitStateName } from "./matrices.js";
+import { isCompatibleGranted, waitStateName, type MdlLockStrategy } from "./matrices.js";
 import {
   MDL_DURATION_PFS_NAME,
   MDL_TYPE_END,
@@ -95,9 +95,26 @@ export function mdlRequest(
 }
 
 /** checkLockInvariants' scratch: it never recurses, so one of each serves every call */
-const SEEN = new Set<MdlTicket>();
-const TYPES_OF = new Map<MdlContext, number>();
-const HOLDERS = new Array<number>(MDL_TYPE_END).fill(0);
+const CONTEXTS: MdlContext[] = [];
+/** numbers the checks (the marks they leave on tickets and contexts) */
+let checkNumber = 0;
+
+/**
+ * For each type a, the types b with a and b not compatible as granted locks in either direction
+ * (!isCompatibleGranted(a, b) || !isCompatibleGranted(b, a)); per strategy, computed once.
+ */
+const SYMMETRIC = new WeakMap<MdlLockStrategy, Uint32Array>();
+function symmetricIncompatibility(strategy: MdlLockStrategy): Uint32Array {
+  let m = SYMMETRIC.get(strategy);
+  if (!m) {
+    m = new Uint32Array(MDL_TYPE_END);
+    for (let a = 0; a < MDL_TYPE_END; a++) {
+      for (let b = 0; b < MDL_TYPE_END; b++) if (!isCompatibleGranted(strategy, a, b) || !isCompatibleGranted(strategy, b, a)) m[a]! |= 1 << b;
+    }
+    SYMMETRIC.set(strategy, m);
+  }
+  return m;
+}
 
 /** see checkLockInvariants */
 const FULL_CHECK_TICKETS = 32;
@@ -114,7 +131,9 @@ export class MdlSystem {
   private depth = 0;
   private draining = false;
   private readonly queue: Notification[] = [];
-  private readonly dirty = new Set<MdlLock>();
+  /** the locks the current operation touched, in the order it first touched them (each once: MdlLock.touched) */
+  private readonly dirty: MdlLock[] = [];
+  private ndirty = 0;
   readonly deadlocks: DeadlockRecord[] = [];
 
   constructor(opts: MdlSystemOptions = {}) {
@@ -172,7 +191,9 @@ export class MdlSystem {
   }
 
   touch(lock: MdlLock): void {
-    this.dirty.add(lock);
+    if (lock.touched) return;
+    lock.touched = true;
+    this.dirty[this.ndirty++] = lock;
   }
 
   // ---------------------------------------------------------------- operations & notifications
@@ -186,10 +207,16 @@ export class MdlSystem {
       this.depth--;
     }
     if (this.depth === 0) {
-      const dirty = [...this.dirty];
-      this.dirty.clear();
-      for (const lock of dirty) this.checkLockInvariants(lock);
-      this.drain();
+      // the checks only read (or throw); a list, not a Set: Set.clear() after every operation
+      // gives its table back and the next operation builds it again
+      const dirty = this.dirty;
+      try {
+        for (let i = 0; i < this.ndirty; i++) this.checkLockInvariants(dirty[i]!);
+      } finally {
+        for (let i = 0; i < this.ndirty; i++) dirty[i]!.touched = false;
+        this.ndirty = 0;
+      }
+      if (this.queue.length > 0) this.drain();
     }
     return result;
   }
@@ -328,59 +355,95 @@ export class MdlSystem {
     if (lock.m_granted.bitmap() !== lock.m_granted.computedBitmap()) this.fail(`granted bitmap out of sync on ${lock.toString()}`);
     if (lock.m_waiting.bitmap() !== lock.m_waiting.computedBitmap()) this.fail(`waiting bitmap out of sync on ${lock.toString()}`);
 
-    const granted = lock.allGranted();
-    // scratch collections reused across calls: the check runs after every MDL operation
-    const seen = SEEN;
-    seen.clear();
-    for (const t of granted) {
-      if (seen.has(t)) this.fail(`ticket ${t.toString()} granted twice on ${lock.toString()}`);
-      seen.add(t);
-      if (t.state !== "granted") this.fail(`ticket ${t.toString()} in granted list has state ${t.state}`);
-      if (t.lock !== lock) this.fail(`ticket ${t.toString()} granted on a foreign lock ${lock.toString()}`);
-      if (!t.ctx.tickets[t.duration].includes(t)) this.fail(`granted ticket ${t.toString()} missing from its context's ${enum_mdl_duration[t.duration]} list`);
-      if (!lock.strategy.legalType[t.type]) this.fail(`illegal type ${enum_mdl_type[t.type]} on ${lock.toString()}`);
-    }
+    // no allocation here (it runs after every MDL operation): which tickets and contexts this
+    // check has seen is marked on them with the check's number. The granted tickets are the
+    // slow-path list then the fast-path set, as allGranted() orders them.
+    const mark = ++checkNumber;
+    for (const t of lock.m_granted.list) this.checkGrantedTicket(lock, t, mark);
+    if (lock.fastPath.size > 0) for (const t of lock.fastPath) this.checkGrantedTicket(lock, t, mark);
     for (const t of lock.m_waiting.list) {
-      if (seen.has(t)) this.fail(`ticket ${t.toString()} is both waiting and granted on ${lock.toString()}`);
-      seen.add(t);
+      if (t.checkMark === mark) this.fail(`ticket ${t.toString()} is both waiting and granted on ${lock.toString()}`);
+      t.checkMark = mark;
       if (t.state !== "waiting") this.fail(`ticket ${t.toString()} in waiting list has state ${t.state}`);
       if (t.ctx.m_waiting_for !== t) this.fail(`waiting ticket ${t.toString()} is not what ${t.ctx.name} waits for`);
-      for (const d of t.ctx.tickets) if (d.includes(t)) this.fail(`waiting ticket ${t.toString()} is in its context's granted store`);
+      const d = t.ctx.tickets;
+      if (d[0].includes(t) || d[1].includes(t) || d[2].includes(t)) this.fail(`waiting ticket ${t.toString()} is in its context's granted store`);
     }
     // Granted tickets of different contexts are pairwise compatible. Checked per context against
-    // the union of the other contexts' types (O(tickets + contexts x types^2), not O(tickets^2):
-    // a GLOBAL lock can have every connection's IX on it).
-    const typesOf = TYPES_OF;
-    typesOf.clear();
-    const holders = HOLDERS.fill(0);
-    for (const t of granted) {
-      const bits = typesOf.get(t.ctx) ?? 0;
-      if ((bits & (1 << t.type)) === 0) holders[t.type]!++;
-      typesOf.set(t.ctx, bits | (1 << t.type));
+    // the types the other contexts hold (O(tickets + contexts x types), not O(tickets^2): a GLOBAL
+    // lock can have every connection's IX on it). present: the types held; multi: the types held
+    // by more than one context.
+    // the first nctx entries of CONTEXTS (never shortened, which would give its store back; the
+    // stale entries past nctx hold at most one earlier run's contexts)
+    const ctxs = CONTEXTS;
+    let nctx = 0;
+    let present = 0;
+    let multi = 0;
+    for (const t of lock.m_granted.list) {
+      const c = t.ctx;
+      if (c.checkMark !== mark) {
+        c.checkMark = mark;
+        c.checkTypes = 0;
+        ctxs[nctx++] = c;
+      }
+      const bit = 1 << t.type;
+      if ((c.checkTypes & bit) !== 0) continue;
+      // a second context holding the type
+      if ((present & bit) !== 0) multi |= bit;
+      present |= bit;
+      c.checkTypes |= bit;
     }
-    for (const [ctx, mine] of typesOf) {
-      for (let a = 0; a < MDL_TYPE_END; a++) {
-        if ((mine & (1 << a)) === 0) continue;
-        for (let b = 0; b < MDL_TYPE_END; b++) {
-          const others = holders[b]! - ((mine & (1 << b)) !== 0 ? 1 : 0);
-          if (others === 0) continue;
-          if (!isCompatibleGranted(lock.strategy, a, b) || !isCompatibleGranted(lock.strategy, b, a)) {
-            const other = granted.find((t) => t.ctx !== ctx && t.type === b)!;
-            const own = granted.find((t) => t.ctx === ctx && t.type === a)!;
-            this.fail(`incompatible granted tickets ${own.toString()} and ${other.toString()}`);
-          }
+    if (lock.fastPath.size > 0) {
+      for (const t of lock.fastPath) {
+        const c = t.ctx;
+        if (c.checkMark !== mark) {
+          c.checkMark = mark;
+          c.checkTypes = 0;
+          ctxs[nctx++] = c;
+        }
+        const bit = 1 << t.type;
+        if ((c.checkTypes & bit) !== 0) continue;
+        if ((present & bit) !== 0) multi |= bit;
+        present |= bit;
+        c.checkTypes |= bit;
+      }
+    }
+    // a lock held by one context (most of them) cannot have two incompatible holders
+    if (nctx > 1) {
+      const incompatible = symmetricIncompatibility(lock.strategy);
+      for (let i = 0; i < nctx; i++) {
+        const ctx = ctxs[i]!;
+        const mine = ctx.checkTypes;
+        // the types some other context holds
+        const others = multi | (present & ~mine);
+        for (let rest = mine; rest !== 0; rest &= rest - 1) {
+          const a = 31 - Math.clz32(rest & -rest);
+          const clash = incompatible[a]! & others;
+          if (clash === 0) continue;
+          const b = 31 - Math.clz32(clash & -clash);
+          const granted = lock.allGranted();
+          const other = granted.find((t) => t.ctx !== ctx && t.type === b)!;
+          const own = granted.find((t) => t.ctx === ctx && t.type === a)!;
+          this.fail(`incompatible granted tickets ${own.toString()} and ${other.toString()}`);
         }
       }
     }
     let obtrusive = 0;
     for (const t of lock.m_granted.list) if (lock.is_obtrusive_lock(t.type)) obtrusive++;
     for (const t of lock.m_waiting.list) if (lock.is_obtrusive_lock(t.type)) obtrusive++;
-    seen.clear();
-    typesOf.clear();
     if (obtrusive !== lock.m_obtrusive_locks_granted_waiting_count) {
       this.fail(`obtrusive count ${lock.m_obtrusive_locks_granted_waiting_count} != ${obtrusive} obtrusive tickets on ${lock.toString()}`);
     }
-    for (const t of lock.fastPath) if (lock.is_obtrusive_lock(t.type)) this.fail(`obtrusive ticket ${t.toString()} on the fast path`);
+    if (lock.fastPath.size > 0) for (const t of lock.fastPath) if (lock.is_obtrusive_lock(t.type)) this.fail(`obtrusive ticket ${t.toString()} on the fast path`);
+  }
+
+  private checkGrantedTicket(lock: MdlLock, t: MdlTicket, mark: number): void {
+    if (t.checkMark === mark) this.fail(`ticket ${t.toString()} granted twice on ${lock.toString()}`);
+    t.checkMark = mark;
+    if (t.state !== "granted") this.fail(`ticket ${t.toString()} in granted list has state ${t.state}`);
+    if (t.lock !== lock) this.fail(`ticket ${t.toString()} granted on a foreign lock ${lock.toString()}`);
+    if (!t.ctx.tickets[t.duration].includes(t)) this.fail(`granted ticket ${t.toString()} missing from its context's ${enum_mdl_duration[t.duration]} list`);
+    if (!lock.strategy.legalType[t.type]) this.fail(`illegal type ${enum_mdl_type[t.type]} on ${lock.toString()}`);
   }
 
   /** Checks every lock and context (tests call this; operations check touched locks only). */
