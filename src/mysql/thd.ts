@@ -1,6 +1,7 @@
 import type { SimThread } from "../kernel/thread.js";
 import type { Ns } from "../kernel/time.js";
 import type { MysqlError } from "./errors.js";
+import type { ResultSet, SqlWarning } from "./sql/result.js";
 
 /**
  * A client connection's server-side state (MySQL's THD), as far as the models need it. The
@@ -16,6 +17,16 @@ export class Thd {
   killed = false;
   /** the last statement's error */
   error: MysqlError | null = null;
+  /** the last statement's result set (SELECT, SHOW ...), null if it had none */
+  result: ResultSet | null = null;
+  /** the last statement's affected rows (INSERT/UPDATE/DELETE) */
+  affectedRows = 0;
+  /** the last statement's warnings (SHOW WARNINGS) */
+  warnings: SqlWarning[] = [];
+  /** DEBUG_SYNC HIT_LIMIT reached in this statement (ER_DEBUG_SYNC_HIT_LIMIT at its end) */
+  debugSyncHitLimit = false;
+  /** the current database (USE db) */
+  db = "test";
   /** session values of system variables (SET SESSION) */
   readonly sessionVars = new Map<string, number | string | boolean>();
   /** the transaction: open (BEGIN or autocommit=0), wrote something (needs binlog / COMMIT lock) */

@@ -1,30 +1,60 @@
 import type { Kernel } from "../kernel/kernel.js";
 import type { SimThread } from "../kernel/thread.js";
 import type { Ns } from "../kernel/time.js";
-import type { Waitable } from "../kernel/waitable.js";
+import type { Waitable, WakeReason } from "../kernel/waitable.js";
 
-/** One `SET DEBUG_SYNC='point SIGNAL s WAIT_FOR g'` action. */
+/** One `SET DEBUG_SYNC='point SIGNAL s WAIT_FOR g ...'` action (debug_sync.cc st_debug_sync_action). */
 export interface SyncAction {
+  /** signals to emit; MySQL splits SIGNAL's value on commas (`SIGNAL a,b`) */
   signal?: string;
   waitFor?: string;
-  /** how many hits the action lasts (EXECUTE n); default 1 */
+  /** how many hits the action is executed (EXECUTE n); default 1 */
   execute?: number;
+  /** HIT_LIMIT n: the n-th hit kills the query with ER_DEBUG_SYNC_HIT_LIMIT (0: none) */
+  hitLimit?: number;
   /** WAIT_FOR timeout; MySQL's default is debug_sync_timeout */
   timeoutNs?: Ns;
+  /** NO_CLEAR_EVENT: the awaited signal stays set after the wait (default: it is cleared) */
+  noClearEvent?: boolean;
   /** the thread whose session armed it (SET DEBUG_SYNC is per session); undefined: any thread */
   thread?: string;
 }
 
+interface ArmedAction extends SyncAction {
+  point: string;
+  execute: number;
+  hitLimit: number;
+  /** activation_count = max(execute, hit_limit): hits left before the action is removed */
+  activation: number;
+  /** hits so far (for the end-of-run report of points armed but never reached) */
+  hits: number;
+}
+
+/** What the SQL layer learns from the facility (warnings and errors go to the session). */
+export interface DebugSyncListener {
+  /** a WAIT_FOR timed out: MySQL pushes ER_DEBUG_SYNC_TIMEOUT "debug sync point wait timed out" */
+  timedOut?(t: SimThread, point: string): void;
+  /** HIT_LIMIT reached: MySQL sets thd->killed= KILL_QUERY and ER_DEBUG_SYNC_HIT_LIMIT */
+  hitLimit?(t: SimThread, point: string): void;
+}
+
 /**
- * MySQL's DEBUG_SYNC facility (sql/debug_sync.cc): actions armed on named sync points; a thread
- * reaching an armed point emits its signal, then parks until the awaited signal is present
- * (WAIT_FOR clears it, as MySQL does). A wait that times out goes on, as in MySQL, with a
- * warning in the trace.
+ * MySQL 5.7's DEBUG_SYNC facility (sql/debug_sync.cc). Actions are per session
+ * (thd->debug_sync_control) and keyed by sync point: a new SET on the same point replaces the old
+ * one (debug_sync_get_action). Signals form one global set (debug_sync_global.ds_signal_set):
+ * SIGNAL adds each comma-separated name and broadcasts; WAIT_FOR waits, in processlist state
+ * "debug sync point: <point>", until its name is in the set, then removes it (clear_event) unless
+ * NO_CLEAR_EVENT. A wait that times out goes on with a warning; a KILL ends it (debug_sync_execute).
+ * RESET removes the session's actions and clears every signal (debug_sync_reset).
  */
 export class DebugSync {
-  private readonly actions = new Map<string, SyncAction[]>();
+  private readonly actions = new Map<string, ArmedAction[]>();
   private readonly signals = new Set<string>();
   private readonly waits = new Map<string, SignalWait>();
+  /** actions removed unexecuted, or still armed at the end, that no thread ever reached */
+  private readonly everHit = new Set<ArmedAction>();
+  private readonly armedLog: ArmedAction[] = [];
+  listener: DebugSyncListener = {};
 
   constructor(
     readonly kernel: Kernel,
@@ -34,28 +64,38 @@ export class DebugSync {
   }
 
   arm(point: string, action: SyncAction): void {
+    this.disarm(point, action.thread);
+    const execute = action.execute ?? (action.signal || action.waitFor ? 1 : 0);
+    const hitLimit = action.hitLimit ?? 0;
+    const a: ArmedAction = { ...action, point, execute, hitLimit, activation: Math.max(execute, hitLimit), hits: 0 };
     const list = this.actions.get(point) ?? [];
-    list.push({ ...action, execute: action.execute ?? 1 });
+    list.push(a);
     this.actions.set(point, list);
+    this.armedLog.push(a);
   }
 
-  /** Drops the actions armed by one session (a new SET DEBUG_SYNC on the same point replaces them). */
+  /** Drops the action one session armed on a point (SET DEBUG_SYNC='point CLEAR', or a new SET on it). */
   disarm(point: string, thread?: string): void {
     const list = this.actions.get(point);
     if (list) this.actions.set(point, list.filter((a) => a.thread !== thread));
   }
 
-  /** `SET DEBUG_SYNC='RESET'` */
-  reset(): void {
-    this.actions.clear();
+  /** `SET DEBUG_SYNC='RESET'`: the session's actions (all, when no thread is given) and every signal. */
+  reset(thread?: string): void {
+    if (thread === undefined) this.actions.clear();
+    else for (const [p, list] of this.actions) this.actions.set(p, list.filter((a) => a.thread !== thread));
     this.signals.clear();
   }
 
-  /** `SET DEBUG_SYNC='now SIGNAL s'` */
-  signal(name: string, by: SimThread | null): void {
-    this.signals.add(name);
-    if (this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, by?.name ?? "kernel", "debug_sync_signal", name);
-    this.waits.get(name)?.wakeAll();
+  /** Emits signals (`SIGNAL a,b`: each name, trimmed) and wakes the threads waiting for them. */
+  signal(names: string, by: SimThread | null): void {
+    for (const raw of names.split(",")) {
+      const name = raw.trim();
+      if (!name) continue;
+      this.signals.add(name);
+      if (this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, by?.name ?? "kernel", "debug_sync_signal", name);
+      this.waits.get(name)?.wakeAll();
+    }
   }
 
   has(name: string): boolean {
@@ -74,48 +114,98 @@ export class DebugSync {
     return this.signals.delete(name);
   }
 
-  private hit(t: SimThread, point: string): boolean {
+  /**
+   * Actions armed (outside `now`) that no thread ever reached: the point is not on the path of
+   * any statement the session ran after arming it (a wrong point name, or a statement that does
+   * not go through that code). An armed point that nothing reaches would otherwise only show as
+   * a timeout somewhere else.
+   */
+  unreached(): { point: string; thread?: string }[] {
+    return this.armedLog.filter((a) => a.hits === 0 && !this.everHit.has(a)).map((a) => ({ point: a.point, ...(a.thread !== undefined ? { thread: a.thread } : {}) }));
+  }
+
+  /**
+   * Executes the point for thread t ("now" included): returns true if t goes on, false when it
+   * was parked on a WAIT_FOR (the kernel resumes it with "signaled", "timeout" or "killed").
+   */
+  hit(t: SimThread, point: string): boolean {
     const list = this.actions.get(point);
     if (!list || list.length === 0) return true;
     const i = list.findIndex((a) => a.thread === undefined || a.thread === t.name);
     if (i < 0) return true;
     const action = list[i]!;
-    if (--action.execute! <= 0) list.splice(i, 1);
-    if (action.signal) this.signal(action.signal, t);
-    if (!action.waitFor) return true;
-    const w = this.waitable(action.waitFor);
-    if (w.acquire(t, undefined)) return true;
-    this.kernel.park(t, w, action.timeoutNs ?? this.defaultTimeoutNs);
-    return false;
+    action.hits++;
+    this.everHit.add(action);
+    if (--action.activation <= 0) list.splice(i, 1);
+    let parked = false;
+    if (action.execute > 0) {
+      action.execute--;
+      if (action.signal) this.signal(action.signal, t);
+      if (action.waitFor) {
+        const w = this.waitable(action.waitFor) as SignalWait;
+        if (!w.tryTake(action)) {
+          w.enqueue(t, action, t.state);
+          t.setState(`debug sync point: ${point}`);
+          this.kernel.park(t, w, action.timeoutNs ?? this.defaultTimeoutNs);
+          parked = true;
+        }
+      }
+    }
+    if (action.hitLimit > 0 && --action.hitLimit === 0) this.listener.hitLimit?.(t, point);
+    return !parked;
   }
 }
 
 class SignalWait implements Waitable {
   readonly kind = "debug_sync";
-  readonly waiters: SimThread[] = [];
+  readonly waiters: { t: SimThread; action: ArmedAction | null; state: string }[] = [];
   constructor(
     private readonly ds: DebugSync,
     readonly name: string,
   ) {}
 
+  /** the signal is there: go on (clearing it unless NO_CLEAR_EVENT) */
+  tryTake(action: ArmedAction | null): boolean {
+    if (!this.ds.has(this.name)) return false;
+    if (!action?.noClearEvent) this.ds.take(this.name);
+    return true;
+  }
+
+  enqueue(t: SimThread, action: ArmedAction | null, state: string): void {
+    this.waiters.push({ t, action, state });
+  }
+
+  /** `now WAIT_FOR` through t.acquire */
   acquire(t: SimThread): boolean {
-    if (this.ds.take(this.name)) return true;
-    this.waiters.push(t);
+    if (this.tryTake(null)) return true;
+    this.enqueue(t, null, t.state);
     return false;
   }
 
+  /** a signal arrived: every waiter sees it (broadcast); the first that clears it ends it for the rest */
   wakeAll(): void {
-    while (this.waiters.length > 0 && this.ds.take(this.name)) {
+    while (this.waiters.length > 0 && this.ds.has(this.name)) {
       const w = this.waiters.shift()!;
-      this.ds.kernel.wake(w, "signaled");
+      this.tryTake(w.action);
+      this.finish(w, "signaled");
     }
+  }
+
+  private finish(w: { t: SimThread; action: ArmedAction | null; state: string }, reason: WakeReason): void {
+    if (w.action) w.t.setState(w.state);
+    if (reason === "signaled") this.ds.kernel.wake(w.t, reason);
   }
 
   release(): void {}
 
-  cancel(t: SimThread): boolean {
-    const i = this.waiters.indexOf(t);
-    if (i >= 0) this.waiters.splice(i, 1);
+  cancel(t: SimThread, reason?: WakeReason): boolean {
+    const i = this.waiters.findIndex((w) => w.t === t);
+    if (i >= 0) {
+      const [w] = this.waiters.splice(i, 1);
+      this.finish(w!, reason ?? "timeout");
+      // a timed-out wait at an armed point: the statement goes on with MySQL's warning
+      if (reason === "timeout" && w!.action) this.ds.listener.timedOut?.(t, w!.action.point);
+    }
     return true;
   }
 

@@ -24,6 +24,8 @@ import { registerModel, rollbackTransaction, type StatementModel } from "../sql/
 import type { Statement, TableRef } from "../sql/parse.js";
 import { type Share, TableDefinitionCache } from "../tdc/table-cache.js";
 import type { Thd } from "../thd.js";
+import { bodyTables } from "../sql/parse.js";
+import { isTemporary, sessionTable, tempTables } from "../sql/query.js";
 import { acquireMdl, downgradeMdl, MdlWaitSlot, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
 
 /**
@@ -158,6 +160,8 @@ export function installLocking(server: Server): void {
   const requestsAt = (point: LockPoint, c: RuleContext): MdlRequest[] => lockRequests(point, c);
 
   function* take(t: SimThread, s: Session, req: MdlRequest): Generator<Effect, MdlTicket, unknown> {
+    // Global_read_lock::can_acquire_protection(): a session holding FTWRL cannot take GLOBAL IX
+    if (s.grl && req.key.namespace === MdlNamespace.GLOBAL && req.type === T.MDL_INTENTION_EXCLUSIVE) throw mysqlError("ER_CANT_UPDATE_WITH_READLOCK");
     return (yield* acquireMdl(t, s, sys, req, lwt()))!;
   }
 
@@ -172,6 +176,41 @@ export function installLocking(server: Server): void {
 
   function refuseUnderOwnReadLock(s: Session): void {
     if (s.grl) throw mysqlError("ER_CANT_UPDATE_WITH_READLOCK");
+  }
+
+  /** lock_schema_name() / lock_object_name(): not allowed under LOCK TABLES */
+  function refuseUnderLockTables(s: Session): void {
+    if (s.locked) throw mysqlError("ER_LOCK_OR_ACTIVE_TRANSACTION");
+  }
+
+  /**
+   * CREATE / ALTER / DROP DATABASE (sql_db.cc mysql_create_db, mysql_alter_db, mysql_rm_db,
+   * mysql_upgrade_db): lock_schema_name() (GLOBAL IX, SCHEMA X), DEBUG_SYNC
+   * after_wait_locked_schema_name, then the existence check under the lock; DROP also locks every
+   * table of the schema X (lock_table_names) before removing them.
+   */
+  function* schemaDdl(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "schema_ddl" }>): Generator<Effect, void, unknown> {
+    refuseUnderLockTables(s);
+    const db = stmt.db;
+    const kind: StatementKind = stmt.op === "create" ? "CREATE_SCHEMA" : stmt.op === "drop" ? "DROP_SCHEMA" : "ALTER_SCHEMA";
+    yield* takeAll(t, s, requestsAt("lock_schema_name", ruleContext(kind, [], { object: { type: "FUNCTION", db, name: "" } })));
+    yield t.syncPoint("after_wait_locked_schema_name");
+    const exists = server.databases.has(db);
+    if (stmt.op === "create") {
+      if (exists) {
+        if (stmt.ifNotExists) return;
+        throw mysqlError("ER_DB_CREATE_EXISTS", db);
+      }
+      return;
+    }
+    if (!exists) {
+      if (stmt.op === "drop" && stmt.ifExists) return;
+      throw mysqlError(stmt.op === "drop" ? "ER_DB_DROP_EXISTS" : "ER_BAD_DB_ERROR", db);
+    }
+    if (stmt.op === "drop") {
+      const inDb = [...server.tables.values()].filter((d) => d.db === db).map((d) => ({ db: d.db, name: d.name }));
+      if (inDb.length) yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_SCHEMA", inDb)));
+    }
   }
 
   /**
@@ -197,6 +236,7 @@ export function installLocking(server: Server): void {
           if (tk.lock.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
           yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
+          yield t.syncPoint("open_tables_after_open_and_process_table");
         }
         for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c)]) {
           s.ctx.set_force_dml_deadlock_weight(canBackOff);
@@ -206,9 +246,14 @@ export function installLocking(server: Server): void {
           } finally {
             s.ctx.set_force_dml_deadlock_weight(false);
           }
-          if (r.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
+          if (r.key.namespace !== MdlNamespace.TABLE) continue;
+          // sql_base.cc open_table(): right after open_table_get_mdl_lock(), for every table
+          yield t.syncPoint("after_open_table_mdl_shared");
+          if (!opts.shares) continue;
           yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
+          // open_tables(): after open_and_process_table() for each table of the list
+          yield t.syncPoint("open_tables_after_open_and_process_table");
         }
         if (opened) yield t.cpu(OPEN_TABLE_NS * opened, "open_tables");
         return;
@@ -276,8 +321,71 @@ export function installLocking(server: Server): void {
     }
   }
 
+  /**
+   * The prelocking set of a statement (sql_base.cc open_tables() with DML_prelocking_strategy):
+   * its own base tables, the tables of the views it reads (the view name itself is opened SR
+   * too), of the stored functions it calls (sp_get_prelocking_info: each routine's tables with
+   * their lock types, transitively) and of the triggers on the tables it writes. Temporary
+   * tables are opened by open_temporary_tables() and take no metadata lock.
+   */
+  function prelocking(thd: Thd, written: TableRef[], read: TableRef[], calls: string[], events: string[] = []): { tables: TableRef[]; reads: TableRef[]; prelockWrites: TableRef[]; routines: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[] } {
+    const base = (r: TableRef): boolean => !isTemporary(thd, r.db, r.name);
+    const has = (xs: TableRef[], r: TableRef): boolean => xs.some((x) => key(x) === key(r));
+    const tables = written.filter(base);
+    const reads: TableRef[] = [];
+    const prelockWrites: TableRef[] = [];
+    const routines: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[] = [];
+    const addRead = (r: TableRef): void => {
+      if (!base(r) || has(tables, r) || has(reads, r) || has(prelockWrites, r)) return;
+      const view = server.views.get(key(r));
+      reads.push(r);
+      if (view) for (const u of view.uses) addRead(u);
+    };
+    const addWrite = (r: TableRef): void => {
+      if (!base(r) || has(tables, r) || has(prelockWrites, r)) return;
+      const i = reads.findIndex((x) => key(x) === key(r));
+      if (i >= 0) reads.splice(i, 1);
+      prelockWrites.push(r);
+      triggersOf(r);
+    };
+    const triggersOf = (r: TableRef): void => {
+      for (const tr of server.triggers.values()) {
+        if (key(tr.table) !== key(r) || (events.length && !events.some((e) => tr.event.endsWith(e)))) continue;
+        for (const u of tr.uses) (u.write ? addWrite : addRead)(u);
+      }
+    };
+    const visit = (type: "FUNCTION" | "PROCEDURE", name: string, depth: number): void => {
+      const db = thd.db;
+      const fn = server.routines.get(`${type.toLowerCase()}:${db}.${name}`.toLowerCase());
+      if (!fn || depth > 16 || routines.some((x) => x.type === type && x.name === fn.name)) return;
+      routines.push({ type, db: fn.db, name: fn.name });
+      for (const u of fn.uses) (u.write ? addWrite : addRead)(u);
+      for (const c of fn.calls) visit("FUNCTION", c, depth + 1);
+    };
+    for (const r of tables) triggersOf(r);
+    for (const r of read) addRead(r);
+    for (const c of calls) visit("FUNCTION", c, 0);
+    return { tables, reads, prelockWrites, routines };
+  }
+
+  /** CALL p(): the procedure is one more routine of the prelocking set. */
+  function procedureSet(thd: Thd, name: TableRef, calls: string[], read: TableRef[]): ReturnType<typeof prelocking> {
+    const pre = prelocking(thd, [], read, calls);
+    const p = server.routines.get(`procedure:${name.db}.${name.name}`.toLowerCase());
+    if (!p) throw mysqlError("ER_SP_DOES_NOT_EXIST", "PROCEDURE", `${name.db}.${name.name}`);
+    const inner = prelocking(thd, [], p.uses.filter((u) => !u.write), [...p.calls]);
+    const writes = p.uses.filter((u) => u.write && !isTemporary(thd, u.db, u.name));
+    return {
+      tables: [],
+      reads: [...pre.reads, ...inner.reads.filter((r) => !pre.reads.some((x) => key(x) === key(r)))],
+      prelockWrites: [...pre.prelockWrites, ...inner.prelockWrites, ...writes],
+      routines: [{ type: "PROCEDURE", db: p.db, name: p.name }, ...pre.routines, ...inner.routines],
+    };
+  }
+
   function checkLocked(s: Session, tables: TableRef[], write: boolean): void {
     for (const r of tables) {
+      if (isTemporary(s.thd, r.db, r.name)) continue;
       const l = s.locked!.get(key(r));
       if (!l) throw mysqlError("ER_TABLE_NOT_LOCKED", r.name);
       if (write && l.mode !== "WRITE") throw mysqlError("ER_TABLE_NOT_LOCKED_FOR_WRITE", r.name);
@@ -334,6 +442,13 @@ export function installLocking(server: Server): void {
   }
 
   function* alterTable(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>): Generator<Effect, void, unknown> {
+    const temp = tempTables(s.thd).get(key(stmt.table));
+    if (temp) {
+      // a temporary table: no metadata lock, no other session can see it
+      yield t.cpu(DDL_NS, "alter temporary table");
+      alterColumnsInCatalog(temp, stmt, s.thd.info ?? "");
+      return;
+    }
     const def = server.table(stmt.table.db, stmt.table.name);
     const c = alterContext(stmt, s.locked !== null);
     let ticket: MdlTicket;
@@ -420,13 +535,31 @@ export function installLocking(server: Server): void {
     // 8.0: X on the parents of added/dropped FKs and on every child of the altered table
     const beforeCommit = requestsAt("alter_before_commit", c);
     if (beforeCommit.length) yield* takeAll(t, s, beforeCommit);
-    if (stmt.addsColumn) {
-      const col = /ADD\s+(?:COLUMN\s+)?`?(\w+)`?/i.exec(s.thd.info ?? "")?.[1]?.toLowerCase();
-      if (col && !def.columns.includes(col)) def.columns.push(col);
-    }
+    alterColumnsInCatalog(def, stmt, s.thd.info ?? "");
     alterForeignKeysInCatalog(def, stmt);
     if (stmt.renameTo) renameInCatalog(stmt.table, stmt.renameTo);
     yield t.cpu(DDL_NS, "alter commit");
+  }
+
+  /** ADD / DROP COLUMN, ADD PRIMARY KEY / UNIQUE: the catalog's columns and keys. */
+  function alterColumnsInCatalog(def: TableDef, stmt: Extract<Statement, { kind: "alter_table" }>, info: string): void {
+    if (stmt.addsColumn) {
+      const col = /ADD\s+(?:COLUMN\s+)?`?(\w+)`?/i.exec(info)?.[1]?.toLowerCase();
+      if (col && !def.columns.includes(col)) {
+        def.columns.push(col);
+        for (const r of def.rows) r.push("NULL");
+      }
+    }
+    for (const m of info.matchAll(/DROP\s+(?:COLUMN\s+)?`?(\w+)`?/gi)) {
+      const col = m[1]!.toLowerCase();
+      if (["index", "key", "primary", "foreign", "constraint"].includes(col)) continue;
+      const i = def.columns.indexOf(col);
+      if (i >= 0) {
+        def.columns.splice(i, 1);
+        for (const r of def.rows) r.splice(i, 1);
+      }
+    }
+    if (stmt.addPrimaryKey.length) def.keys = [...(def.keys ?? []).filter((k) => k.name !== "PRIMARY"), { name: "PRIMARY", columns: stmt.addPrimaryKey }];
   }
 
   /** An FK's constraint name, lower case: its own, or InnoDB's <table>_ibfk_<n> for an unnamed one. */
@@ -542,18 +675,93 @@ export function installLocking(server: Server): void {
           if (s.locked) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
           const kind: StatementKind = stmt.infoSchema ? "SELECT_IS" : stmt.lock === "for_update" ? "SELECT_FOR_UPDATE" : stmt.lock === "for_share" ? "SELECT_FOR_SHARE" : "SELECT";
           if (stmt.lock === "for_update") refuseUnderOwnReadLock(s);
-          yield* openTables(t, s, ruleContext(kind, stmt.tables), { shares: !stmt.infoSchema });
-          if (stmt.infoSchema) yield t.syncPoint("after_open_table_mdl_shared");
+          const pre = prelocking(thd, [], stmt.tables, stmt.calls ?? []);
+          if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
+          yield* openTables(t, s, ruleContext(kind, pre.reads, { prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: !stmt.infoSchema });
           return;
         }
         case "insert":
         case "update":
         case "delete": {
-          if (s.locked) return checkLocked(s, [stmt.table], true);
-          refuseUnderOwnReadLock(s);
-          if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+          const written = [stmt.table, ...(stmt.targets ?? [])];
+          if (s.locked) return checkLocked(s, written, true), checkLocked(s, stmt.reads ?? [], false);
           const kind: StatementKind = stmt.kind === "insert" ? "INSERT" : stmt.kind === "update" ? "UPDATE" : "DELETE";
-          yield* openTables(t, s, ruleContext(kind, [stmt.table], { lowPriority: stmt.lowPriority }), { shares: true });
+          const pre = prelocking(thd, written, stmt.reads ?? [], stmt.calls ?? [], [kind]);
+          if (pre.tables.length || pre.prelockWrites.length) refuseUnderOwnReadLock(s);
+          yield* openTables(t, s, ruleContext(kind, pre.tables, { lowPriority: stmt.lowPriority, reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
+          // the share is opened under the MDL: a table dropped or renamed meanwhile is not found
+          for (const r of [...written, ...(stmt.reads ?? [])]) if (!sessionTable(server, thd, r.db, r.name) && !server.views.has(key(r))) throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
+          return;
+        }
+        case "call":
+        case "do":
+        case "set_user_var": {
+          const pre = stmt.kind === "call" ? procedureSet(thd, stmt.name, stmt.calls, stmt.reads) : prelocking(thd, [], stmt.reads, stmt.calls);
+          if (s.locked) return checkLocked(s, [...pre.reads, ...pre.prelockWrites], false);
+          if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
+          yield* openTables(t, s, ruleContext("CALL", [], { reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
+          return;
+        }
+        case "acl": {
+          // open_grant_tables(): the grant tables opened for write (5.7: MyISAM tables in mysql)
+          const grant = ["user", "db", "tables_priv", "columns_priv", "procs_priv", "proxies_priv"].map((name) => ({ db: "mysql", name }));
+          yield* openTables(t, s, ruleContext("ACL", grant), { shares: false });
+          return;
+        }
+        case "admin": {
+          const write = stmt.op === "OPTIMIZE" || stmt.op === "REPAIR";
+          const base = stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
+          if (s.locked) return checkLocked(s, base, write);
+          if (write) {
+            const c = ruleContext("ADMIN_WRITE", base);
+            if (base.length) refuseUnderOwnReadLock(s);
+            yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
+          } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+          return;
+        }
+        case "show":
+          if ((stmt.what === "create_table" || stmt.what === "fields") && stmt.table && !isTemporary(thd, stmt.table.db, stmt.table.name)) {
+            // mysqld_show_create() / mysqld_list_fields(): open_tables with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL (SH)
+            yield* openTables(t, s, ruleContext("SELECT_IS", [stmt.table]), { shares: false });
+            yield t.syncPoint("after_open_table_ignore_flush");
+          }
+          return;
+        case "schema_ddl":
+          yield* schemaDdl(t, s, stmt);
+          return;
+        case "routine_ddl": {
+          refuseUnderLockTables(s);
+          const object = { type: stmt.type, db: stmt.name.db, name: stmt.name.name };
+          yield* takeAll(t, s, requestsAt("lock_object_name", ruleContext(stmt.op === "drop" ? "DROP_ROUTINE" : "CREATE_ROUTINE", [], { object })));
+          return;
+        }
+        case "view_ddl": {
+          refuseUnderLockTables(s);
+          const c = ruleContext(stmt.op === "drop" ? "DROP_VIEW" : "CREATE_VIEW", stmt.views, { reads: stmt.reads.filter((r) => !isTemporary(thd, r.db, r.name)) });
+          yield* takeAll(t, s, requestsAt("lock_table_names", c));
+          // the view's SELECT: its tables opened SR (open_tables)
+          if (c.reads!.length) yield* openTables(t, s, ruleContext("SELECT", c.reads!), { shares: true });
+          return;
+        }
+        case "trigger_ddl": {
+          const def = stmt.op === "drop" ? server.triggers.get(key(stmt.trigger)) : null;
+          const tbl = stmt.table ?? (def ? def.table : null);
+          if (!tbl) {
+            if (stmt.ifExists) return;
+            throw mysqlError("ER_TRG_DOES_NOT_EXIST");
+          }
+          if (isTemporary(thd, tbl.db, tbl.name) && stmt.op === "create") throw mysqlError("ER_TRG_ON_VIEW_OR_TEMP_TABLE", tbl.name);
+          let ticket: MdlTicket | undefined;
+          if (s.locked) {
+            checkLocked(s, [tbl], true);
+            ticket = s.locked.get(key(tbl))?.ticket;
+          } else {
+            const tickets = yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext(stmt.op === "drop" ? "DROP_TRIGGER" : "CREATE_TRIGGER", [tbl])));
+            ticket = tickets.find((tk) => sameTable(tk, tbl));
+          }
+          if (!server.table(tbl.db, tbl.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${tbl.db}.${tbl.name}`);
+          // wait_while_table_is_used(): SNW -> X
+          if (ticket) yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
           return;
         }
         case "lock_tables": {
@@ -570,19 +778,46 @@ export function installLocking(server: Server): void {
           return;
         }
         case "create_table": {
+          const source = [...(stmt.like ? [stmt.like] : []), ...(stmt.reads ?? [])];
+          if (stmt.temporary) {
+            // a temporary table takes no metadata lock (mysql_create_table_no_lock); LIKE / SELECT sources are opened SR
+            if (tempTables(thd).has(key(stmt.table)) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
+            if (s.locked) checkLocked(s, source, false);
+            else if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
+            return;
+          }
           refuseUnderOwnReadLock(s);
           yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("CREATE_TABLE", [stmt.table])));
-          if (server.table(stmt.table.db, stmt.table.name) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
+          if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
+          if ((server.table(stmt.table.db, stmt.table.name) || server.views.has(key(stmt.table))) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
+          if (stmt.like && !sessionTable(server, thd, stmt.like.db, stmt.like.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.like.db}.${stmt.like.name}`);
+          if (!server.databases.has(stmt.table.db.toLowerCase()) && !server.databases.has(stmt.table.db)) throw mysqlError("ER_BAD_DB_ERROR", stmt.table.db);
           return;
         }
         case "drop_table": {
-          refuseUnderOwnReadLock(s);
-          yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", stmt.tables)));
-          const missing = stmt.tables.filter((r) => !server.table(r.db, r.name));
+          // temporary tables are dropped first and take no lock (lock_table_names() skips them)
+          const temp = stmt.tables.filter((r) => isTemporary(thd, r.db, r.name));
+          const baseTables = stmt.temporary ? [] : stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
+          if (baseTables.length) {
+            if (s.locked) checkLocked(s, baseTables, true);
+            else yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", baseTables)));
+          }
+          const missing = stmt.temporary ? stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name)) : baseTables.filter((r) => !server.table(r.db, r.name));
           if (missing.length && !stmt.ifExists) throw mysqlError("ER_BAD_TABLE_ERROR", missing.map((r) => `${r.db}.${r.name}`).join(","));
+          void temp;
           return;
         }
         case "truncate_table":
+          if (isTemporary(thd, stmt.table.db, stmt.table.name)) return;
+          if (s.locked) {
+            // Sql_cmd_truncate_table::lock_table(): under LOCK TABLES ... WRITE the SNRW is upgraded to X, and back after
+            checkLocked(s, [stmt.table], true);
+            const tk = s.locked.get(key(stmt.table))!.ticket;
+            yield t.syncPoint("upgrade_lock_for_truncate");
+            yield* upgradeMdl(t, s, sys, tk, T.MDL_EXCLUSIVE, lwt());
+            s.ctx.downgrade_lock(tk, T.MDL_SHARED_NO_READ_WRITE);
+            return;
+          }
           refuseUnderOwnReadLock(s);
           yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("TRUNCATE_TABLE", [stmt.table])));
           if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
@@ -605,9 +840,103 @@ export function installLocking(server: Server): void {
           // the catalog change, unless the InnoDB files model (a scenario with a machine) owns it
           if (filesModelActive(server.ext.machine as MachineSpec | undefined)) return false;
           if (stmt.kind === "create_table") {
-            if (!server.table(stmt.table.db, stmt.table.name)) server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
-          } else for (const r of stmt.tables) server.tables.delete(`${r.db}.${r.name}`.toLowerCase());
+            const like = stmt.like ? sessionTable(server, thd, stmt.like.db, stmt.like.name) : undefined;
+            const def: TableDef = {
+              db: stmt.table.db,
+              name: stmt.table.name,
+              columns: like ? [...like.columns] : stmt.columns,
+              parents: stmt.parents,
+              rows: stmt.reads?.length || !stmt.columns.length || !/\bSELECT\b/i.test(thd.info ?? "") ? [] : [stmt.columns.map(() => "1")],
+              ...(stmt.engine ?? like?.engine ? { engine: stmt.engine ?? like!.engine! } : {}),
+              keys: like?.keys ?? stmt.keys ?? [],
+              ...(stmt.temporary ? { temporary: true } : {}),
+            };
+            // CREATE TABLE ... SELECT <constants>: one row
+            if (/\bSELECT\b/i.test(thd.info ?? "") && !stmt.reads?.length && stmt.columns.length) def.rows = [stmt.columns.map(() => "1")];
+            else def.rows = [];
+            if (stmt.temporary) {
+              if (!tempTables(thd).has(key(stmt.table))) tempTables(thd).set(key(stmt.table), def);
+            } else if (!server.table(stmt.table.db, stmt.table.name)) server.addTable(def);
+          } else {
+            for (const r of stmt.tables) {
+              if (tempTables(thd).delete(key(r))) continue;
+              if (!stmt.temporary) {
+                server.tables.delete(key(r));
+                for (const [k, tr] of server.triggers) if (key(tr.table) === key(r)) server.triggers.delete(k);
+              }
+            }
+          }
           yield t.cpu(DDL_NS, stmt.kind === "create_table" ? "create table" : "drop table");
+          return true;
+        case "schema_ddl": {
+          const db = stmt.db;
+          if (stmt.op === "create") server.databases.add(db);
+          else if (stmt.op === "drop") {
+            for (const [k, d] of server.tables) if (d.db === db) server.tables.delete(k);
+            for (const [k, r] of server.routines) if (r.db === db) server.routines.delete(k);
+            for (const [k, v] of server.views) if (v.db === db) server.views.delete(k);
+            server.databases.delete(db);
+          } else if (/UPGRADE\s+DATA\s+DIRECTORY\s+NAME/i.test(thd.info ?? "") && db.startsWith("#mysql50#")) {
+            server.databases.delete(db);
+            server.databases.add(db.slice("#mysql50#".length));
+          }
+          yield t.cpu(DDL_NS, "schema ddl");
+          return true;
+        }
+        case "routine_ddl": {
+          const k = `${stmt.type.toLowerCase()}:${stmt.name.db}.${stmt.name.name}`.toLowerCase();
+          const exists = stmt.type === "EVENT" ? server.events.has(k) : server.routines.has(k);
+          const what = stmt.type;
+          if (stmt.op === "create" && exists) throw mysqlError("ER_SP_ALREADY_EXISTS", what, stmt.name.name);
+          if (stmt.op !== "create" && !exists) {
+            if (stmt.op === "drop" && stmt.ifExists) return true;
+            throw mysqlError("ER_SP_DOES_NOT_EXIST", what, `${stmt.name.db}.${stmt.name.name}`);
+          }
+          if (stmt.op === "create") {
+            if (stmt.type === "EVENT") server.events.add(k);
+            else {
+              const uses = bodyTables(stmt.body, stmt.name.db);
+              const calls = [...stmt.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!.toLowerCase()).filter((n) => server.routines.has(`function:${stmt.name.db}.${n}`));
+              server.routines.set(k, { type: stmt.type, db: stmt.name.db, name: stmt.name.name, params: stmt.params, body: stmt.body, uses, calls });
+            }
+          } else if (stmt.op === "drop") {
+            server.events.delete(k);
+            server.routines.delete(k);
+          }
+          yield t.cpu(DDL_NS, "routine ddl");
+          return true;
+        }
+        case "view_ddl":
+          for (const v of stmt.views) {
+            const exists = server.views.has(key(v));
+            if (stmt.op === "drop") {
+              if (!exists) {
+                if (stmt.ifExists) continue;
+                throw mysqlError("ER_BAD_TABLE_ERROR", `${v.db}.${v.name}`);
+              }
+              server.views.delete(key(v));
+            } else {
+              if (stmt.op === "create" && (exists || server.table(v.db, v.name)) && !/^CREATE\s+OR\s+REPLACE/i.test(thd.info ?? "")) throw mysqlError("ER_TABLE_EXISTS_ERROR", v.name);
+              server.views.set(key(v), { db: v.db, name: v.name, select: stmt.select, uses: stmt.reads });
+            }
+          }
+          yield t.cpu(DDL_NS, "view ddl");
+          return true;
+        case "trigger_ddl": {
+          const k = key(stmt.trigger);
+          if (stmt.op === "create") {
+            if (server.triggers.has(k)) throw mysqlError("ER_TRG_ALREADY_EXISTS");
+            server.triggers.set(k, { db: stmt.trigger.db, name: stmt.trigger.name, table: stmt.table!, event: stmt.event, uses: bodyTables(stmt.body, stmt.trigger.db) });
+          } else server.triggers.delete(k);
+          yield t.cpu(DDL_NS, "trigger ddl");
+          return true;
+        }
+        case "acl":
+          for (const u of stmt.users) {
+            if (stmt.op === "CREATE USER") server.users.add(u);
+            if (stmt.op === "DROP USER") server.users.delete(u);
+          }
+          yield t.cpu(DDL_NS, "acl");
           return true;
         case "alter_table":
           yield* alterTable(t, s, stmt);
