@@ -96,6 +96,8 @@ export class Server {
   readonly tables = new Map<string, TableDef>();
   /** schemas (CREATE DATABASE); test and the system schemas exist from the start */
   readonly databases = new Set<string>(["test", "mysql", "information_schema", "performance_schema"]);
+  /** schemas DROP DATABASE removed (tables are created in any other schema a scenario names) */
+  readonly droppedDatabases = new Set<string>();
   /** stored routines by "function:db.name" / "procedure:db.name" (lower case) */
   readonly routines = new Map<string, RoutineDef>();
   /** views and triggers by db.name (lower case); events and users by name */
@@ -146,6 +148,7 @@ export class Server {
 
   addTable(def: TableDef): void {
     this.tables.set(`${def.db}.${def.name}`.toLowerCase(), def);
+    this.databases.add(def.db);
   }
 
   /** The tables whose foreign keys reference db.name (its children). */
@@ -160,11 +163,11 @@ export class Server {
   }
 
   processlist(now: Ns): ProcesslistRow[] {
-    return this.thds.map((thd) => ({
+    return this.thds.filter((thd) => !thd.ext.gone).map((thd) => ({
       ID: thd.id,
       USER: "root",
       HOST: "localhost",
-      DB: "test",
+      DB: thd.db,
       COMMAND: thd.command,
       TIME: Math.floor((now - thd.commandStart) / SEC),
       STATE: thd.state,

@@ -290,6 +290,8 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     let conn!: Connection;
     const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
       for (;;) {
+        // do_command(): DEBUG_SYNC before reading the next command from the client
+        if (!conn.thd.ext.disconnected && conn.posted === null) yield t.syncPoint("before_do_command_net_read");
         kernel.setDaemon(t, true);
         yield t.acquire(mailbox, () => conn.posted !== null);
         kernel.setDaemon(t, false);
@@ -331,8 +333,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     if (tracing) t.trace("stmt", undefined, { sql: line, conn: thd.name });
     let error: MysqlError | null = null;
     try {
-      if (stmt.kind === "kill") yield* killStatement(t, stmt.target, stmt.query);
-      else yield* executeStatement(t, thd, stmt, server);
+      yield* executeStatement(t, thd, stmt, server);
     } catch (e) {
       if (!(e instanceof MysqlError)) throw e;
       error = e;
@@ -353,12 +354,13 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     if (tracing) t.trace("stmt_end", undefined, { sql: line, conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
   }
 
-  function* killStatement(t: SimThread, target: string, query: boolean): Generator<Effect, void, unknown> {
+  // KILL [QUERY] id from a statement or a stored function (sql_parse.cc sql_kill -> kill_one_thread)
+  server.kill = (by, target, query) => {
     const victim = [...conns.values()].find((c) => c.name === target || String(c.thd.id) === target);
-    if (!victim) throw mysqlError("ER_NO_SUCH_TABLE", `thread ${target}`);
-    kill(victim, query, t);
-    yield t.yield();
-  }
+    if (!victim) return false;
+    kill(victim, query, by.thread);
+    return true;
+  };
 
   /** KILL [QUERY]: interrupt the statement's wait; KILL CONNECTION also closes the session (releasing all its locks). */
   function kill(victim: Connection, query: boolean, by: SimThread): void {
@@ -378,6 +380,9 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     if (thd.trx.active) yield* rollbackTransaction(t, thd, server);
     for (const m of models(server)) if (m.disconnect) yield* m.disconnect(t, thd, server);
     thd.command = "Killed";
+    // debug_sync_end_thread(): the last point of a THD's life
+    yield t.syncPoint("thread_end");
+    thd.ext.gone = true;
   }
 
   // ---- the test script (mysqltest)

@@ -791,7 +791,7 @@ export function installLocking(server: Server): void {
           if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
           if ((server.table(stmt.table.db, stmt.table.name) || server.views.has(key(stmt.table))) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
           if (stmt.like && !sessionTable(server, thd, stmt.like.db, stmt.like.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.like.db}.${stmt.like.name}`);
-          if (!server.databases.has(stmt.table.db.toLowerCase()) && !server.databases.has(stmt.table.db)) throw mysqlError("ER_BAD_DB_ERROR", stmt.table.db);
+          if (server.droppedDatabases.has(stmt.table.db)) throw mysqlError("ER_BAD_DB_ERROR", stmt.table.db);
           return;
         }
         case "drop_table": {
@@ -870,12 +870,16 @@ export function installLocking(server: Server): void {
           return true;
         case "schema_ddl": {
           const db = stmt.db;
-          if (stmt.op === "create") server.databases.add(db);
+          if (stmt.op === "create") {
+            server.databases.add(db);
+            server.droppedDatabases.delete(db);
+          }
           else if (stmt.op === "drop") {
             for (const [k, d] of server.tables) if (d.db === db) server.tables.delete(k);
             for (const [k, r] of server.routines) if (r.db === db) server.routines.delete(k);
             for (const [k, v] of server.views) if (v.db === db) server.views.delete(k);
             server.databases.delete(db);
+            server.droppedDatabases.add(db);
           } else if (/UPGRADE\s+DATA\s+DIRECTORY\s+NAME/i.test(thd.info ?? "") && db.startsWith("#mysql50#")) {
             server.databases.delete(db);
             server.databases.add(db.slice("#mysql50#".length));

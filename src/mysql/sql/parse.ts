@@ -153,7 +153,7 @@ export function parseStatement(sql: string, defaultDb = "test"): Statement {
     const targets = written.length ? written : list.slice(0, 1);
     return { kind: "update", table: targets[0]!, lowPriority: !!m[1], rows: [], targets: targets.slice(1), reads: [...list.filter((t) => !targets.some((w) => sameRef(w, t))), ...fromTables(assigns, defaultDb)], calls: callsOf(assigns), sql: text };
   }
-  if ((m = /^DELETE(?:\s+(LOW_PRIORITY))?(?:\s+QUICK)?(?:\s+IGNORE)?\s+(?!FROM\b)([\s\S]+?)\s+FROM\s+([\s\S]+?)(?:\s+WHERE\s+[\s\S]*)?$/i.exec(text))) {
+  if ((m = /^DELETE(?:\s+(LOW_PRIORITY))?(?:\s+QUICK)?(?:\s+IGNORE)?\s+(?!FROM\b|LOW_PRIORITY\b|QUICK\b|IGNORE\b)([\s\S]+?)\s+FROM\s+([\s\S]+?)(?:\s+WHERE\s+[\s\S]*)?$/i.exec(text))) {
     // DELETE t1 FROM t1, t2 WHERE ...: t1 written, the other FROM tables read
     const targets = splitTop(m[2]!).map((x) => table(x.trim()));
     const all = splitTop(m[3]!).map((x) => table(x.trim().split(/\s+/)[0]!));
