@@ -26,6 +26,7 @@ import { type Share, TableDefinitionCache } from "../tdc/table-cache.js";
 import type { Thd } from "../thd.js";
 import { bodyTables } from "../sql/parse.js";
 import { isTemporary, sessionTable, tempTables } from "../sql/query.js";
+import { resultSet } from "../sql/result.js";
 import { acquireMdl, downgradeMdl, MdlWaitSlot, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
 
 /**
@@ -42,8 +43,8 @@ interface Session extends MdlSession {
   locked: Map<string, { mode: "READ" | "WRITE"; ticket: MdlTicket }> | null;
   /** every ticket LOCK TABLES took (scoped locks too), explicit until UNLOCK TABLES */
   lockedTickets: MdlTicket[];
-  /** open HANDLERs by alias (the table name unless HANDLER t OPEN AS a) */
-  handlers: Map<string, MdlTicket>;
+  /** open HANDLERs by alias (the table name unless HANDLER t OPEN AS a); ticket null: closed by mysql_ha_flush, reopened by HANDLER READ */
+  handlers: Map<string, { table: TableRef; ticket: MdlTicket | null }>;
   userLocks: Map<string, { ticket: MdlTicket; count: number }>;
   /** FTWRL (Global_read_lock): GLOBAL S and COMMIT S, held until UNLOCK TABLES; since = GLOBAL S granted */
   grl: { global: MdlTicket; commit: MdlTicket | null; since: number } | null;
@@ -225,6 +226,7 @@ export function installLocking(server: Server): void {
    * transaction is rolled back (request_backoff_action, MDL_deadlock_handler).
    */
   function* openTables(t: SimThread, s: Session, c: RuleContext, opts: { names?: MdlRequest[]; shares: boolean }): Generator<Effect, void, unknown> {
+    haFlush(t, s);
     const canBackOff = !s.ctx.has_locks();
     const weights = sys.deadlockWeights;
     for (let attempt = 0; attempt < 1000; attempt++) {
@@ -256,6 +258,12 @@ export function installLocking(server: Server): void {
           yield t.syncPoint("open_tables_after_open_and_process_table");
         }
         if (opened) yield t.cpu(OPEN_TABLE_NS * opened, "open_tables");
+        if (opts.shares && opened && !s.locked) {
+          // sql_base.cc lock_tables() -> mysql_lock_tables() -> thr_multi_lock(): the table-level locks
+          yield t.syncPoint("before_lock_tables_takes_lock");
+          for (let i = 0; i < opened; i++) yield t.syncPoint("thr_multi_lock_after_thr_lock");
+          yield t.syncPoint("after_lock_tables_takes_lock");
+        }
         return;
       } catch (e) {
         if (!(canBackOff && s.victim && e instanceof MysqlError && e.def.name === "ER_LOCK_DEADLOCK")) throw e;
@@ -381,6 +389,28 @@ export function installLocking(server: Server): void {
       prelockWrites: [...pre.prelockWrites, ...inner.prelockWrites, ...writes],
       routines: [{ type: "PROCEDURE", db: p.db, name: p.name }, ...pre.routines, ...inner.routines],
     };
+  }
+
+  /**
+   * sql_handler.cc mysql_ha_flush(), at the start of open_tables() and in close_cached_tables():
+   * HANDLERs whose table has a pending conflicting lock (a DDL waits for the HANDLER's S) or an
+   * old share (FLUSH TABLES) are closed, their MDL released; the next HANDLER READ reopens them.
+   */
+  function haFlush(t: SimThread, s: Session): void {
+    for (const [alias, h] of s.handlers) {
+      if (!h.ticket) continue;
+      const k = key(h.table);
+      if (!h.ticket.lock.has_pending_conflicting_lock(h.ticket.type) && !tdc.oldShare(k)) continue;
+      t.trace("handler.flush", alias, { table: k });
+      s.ctx.release_lock(h.ticket);
+      h.ticket = null;
+    }
+  }
+
+  /** sql_show.cc fill_schema_table_by_open(): the table opened ignoring flush, then its rows made (COLUMNS: get_schema_column_record). */
+  function* fillSchemaTableByOpen(t: SimThread, sql: string): Generator<Effect, void, unknown> {
+    yield t.syncPoint("after_open_table_ignore_flush");
+    if (/information_schema\s*\.\s*`?columns\b/i.test(sql)) yield t.syncPoint("get_schema_column");
   }
 
   function checkLocked(s: Session, tables: TableRef[], write: boolean): void {
@@ -614,6 +644,7 @@ export function installLocking(server: Server): void {
       // FLUSH TABLES t1 WITH READ LOCK: like LOCK TABLES t1 READ, after flushing t1 (SNW while flushing)
       before = new Set(s.ctx.allTickets());
       yield* takeAll(t, s, stmt.tables.map((r) => table(r, T.MDL_SHARED_NO_WRITE)));
+      yield t.syncPoint("flush_tables_with_read_lock_after_acquire_locks");
     }
     // close_cached_tables: bump the version, then wait for the old shares one at a time
     // (TABLE_SHARE::wait_for_old_version with DEADLOCK_WEIGHT_DDL) until lock_wait_timeout
@@ -624,7 +655,14 @@ export function installLocking(server: Server): void {
     const deadline = since + lwt() * SEC;
     let flushError: MysqlError | null = null;
     try {
-      for (let share = tdc.firstBusyOld(t, keys); share; share = tdc.firstBusyOld(t, keys)) yield* waitForOldShare(t, s, share, sys.deadlockWeights.DDL, deadline, false);
+      // close_cached_tables(): mysql_ha_flush() and DEBUG_SYNC after_flush_unlock before each look for old shares
+      haFlush(t, s);
+      yield t.syncPoint("after_flush_unlock");
+      for (let share = tdc.firstBusyOld(t, keys); share; share = tdc.firstBusyOld(t, keys)) {
+        yield* waitForOldShare(t, s, share, sys.deadlockWeights.DDL, deadline, false);
+        haFlush(t, s);
+        yield t.syncPoint("after_flush_unlock");
+      }
     } catch (e) {
       if (!(e instanceof MysqlError)) throw e;
       flushError = e;
@@ -678,6 +716,7 @@ export function installLocking(server: Server): void {
           const pre = prelocking(thd, [], stmt.tables, stmt.calls ?? []);
           if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
           yield* openTables(t, s, ruleContext(kind, pre.reads, { prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: !stmt.infoSchema });
+          if (stmt.infoSchema) yield* fillSchemaTableByOpen(t, stmt.sql ?? "");
           return;
         }
         case "insert":
@@ -717,13 +756,22 @@ export function installLocking(server: Server): void {
             if (base.length) refuseUnderOwnReadLock(s);
             yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
           } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+          if (stmt.op === "OPTIMIZE" && base.some((r) => (server.table(r.db, r.name)?.engine ?? "InnoDB").toLowerCase() === "innodb")) {
+            // mysql_admin_table(): InnoDB has no optimize, so mysql_recreate_table(), commit, release the
+            // locks, DEBUG_SYNC ha_admin_open_ltable, then reopen SR for the analyze part
+            s.ctx.release_transactional_locks();
+            yield t.syncPoint("ha_admin_open_ltable");
+            yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+          }
           return;
         }
         case "show":
           if ((stmt.what === "create_table" || stmt.what === "fields") && stmt.table && !isTemporary(thd, stmt.table.db, stmt.table.name)) {
-            // mysqld_show_create() / mysqld_list_fields(): open_tables with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL (SH)
+            // mysqld_show_create(): open with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL (SH); SHOW FIELDS is an
+            // information_schema.COLUMNS query (fill_schema_table_by_open, then get_schema_column_record)
             yield* openTables(t, s, ruleContext("SELECT_IS", [stmt.table]), { shares: false });
-            yield t.syncPoint("after_open_table_ignore_flush");
+            if (stmt.what === "fields") yield* fillSchemaTableByOpen(t, "information_schema.columns");
+            if (!sessionTable(server, thd, stmt.table.db, stmt.table.name) && !server.views.has(key(stmt.table))) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
           }
           return;
         case "schema_ddl":
@@ -767,14 +815,20 @@ export function installLocking(server: Server): void {
         case "lock_tables": {
           // LOCK TABLES ends an earlier LOCK TABLES (not FTWRL: only UNLOCK TABLES ends that)
           unlockLockedTables(t, s);
-          const writes = stmt.items.filter((i) => i.mode.endsWith("WRITE"));
+          // temporary tables are allowed in LOCK TABLES and take no metadata lock (open_temporary_tables)
+          const items = stmt.items.filter((i) => !isTemporary(thd, i.table.db, i.table.name));
+          const writes = items.filter((i) => i.mode.endsWith("WRITE"));
           if (writes.length) refuseUnderOwnReadLock(s);
           const before = new Set(s.ctx.allTickets());
-          const c = ruleContext(writes.length ? "LOCK_TABLES_WRITE" : "LOCK_TABLES_READ", stmt.items.map((i) => i.table), { lockItems: stmt.items, executingLockTables: true });
+          const c = ruleContext(writes.length ? "LOCK_TABLES_WRITE" : "LOCK_TABLES_READ", items.map((i) => i.table), { lockItems: items, executingLockTables: true });
           // lock_table_names() for SRO/SNRW (not forced: DDL weight), open_table() for READ LOCAL's SR
           yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
           // the locks (GLOBAL IX and SCHEMA IX of WRITE too: PFS-01 marker 8) now last until UNLOCK TABLES
-          enterLockedTables(s, before, stmt.items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
+          for (const i of items) if (!server.table(i.table.db, i.table.name) && !server.views.has(key(i.table))) {
+            s.ctx.rollback_to_savepoint({ stmtTicket: null, transTicket: null });
+            throw mysqlError("ER_NO_SUCH_TABLE", `${i.table.db}.${i.table.name}`);
+          }
+          enterLockedTables(s, before, items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
           return;
         }
         case "create_table": {
@@ -956,44 +1010,73 @@ export function installLocking(server: Server): void {
           yield* flushTables(t, s, stmt);
           return true;
         case "handler": {
-          // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE
+          // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE (sql_handler.cc)
           const k = (stmt.alias ?? stmt.table.name).toLowerCase();
+          const open = function* (r: TableRef): Generator<Effect, MdlTicket, unknown> {
+            // mysql_ha_open(): open_tables() first runs mysql_ha_flush for the session's other HANDLERs
+            haFlush(t, s);
+            const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [r])));
+            if (!sessionTable(server, thd, r.db, r.name)) {
+              s.ctx.release_lock(ticket!);
+              throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
+            }
+            return ticket!;
+          };
           if (stmt.action === "open") {
-            if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-            const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [stmt.table])));
-            s.handlers.set(k, ticket!);
+            if (s.handlers.has(k)) throw mysqlError("ER_NONUNIQ_TABLE", k);
+            if (isTemporary(thd, stmt.table.db, stmt.table.name)) s.handlers.set(k, { table: stmt.table, ticket: null });
+            else s.handlers.set(k, { table: stmt.table, ticket: yield* open(stmt.table) });
             s.ctx.set_needs_thr_lock_abort(true);
           } else if (stmt.action === "close") {
-            const ticket = s.handlers.get(k);
-            if (ticket) {
-              s.ctx.release_lock(ticket);
-              s.handlers.delete(k);
-            }
-          } else if (!s.handlers.has(k)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+            const h = s.handlers.get(k);
+            if (!h) throw mysqlError("ER_UNKNOWN_TABLE", k, "HANDLER");
+            if (h.ticket) s.ctx.release_lock(h.ticket);
+            s.handlers.delete(k);
+          } else {
+            const h = s.handlers.get(k);
+            if (!h) throw mysqlError("ER_UNKNOWN_TABLE", k, "HANDLER");
+            // mysql_ha_read(): a HANDLER closed by mysql_ha_flush is reopened (its MDL taken again)
+            if (!h.ticket && !isTemporary(thd, h.table.db, h.table.name)) h.ticket = yield* open(h.table);
+            const def = sessionTable(server, thd, h.table.db, h.table.name);
+            if (def) thd.result = resultSet(def.columns, def.rows.slice(0, 1));
+          }
           yield t.cpu(OPEN_TABLE_NS, "handler");
           return true;
         }
         case "get_lock": {
           const held = s.userLocks.get(stmt.name);
+          const column = /^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? `GET_LOCK('${stmt.name}', ${stmt.timeoutS})`;
           if (held) {
             held.count++;
+            thd.result = resultSet([column], [[1]]);
             return true;
           }
           const timeoutNs = Math.max(0, stmt.timeoutS) * SEC;
           const [req] = requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: stmt.name }));
           const ticket = yield* acquireMdl(t, s, sys, req!, lwt(), { timeoutNs, timeoutIsNull: true });
           if (ticket) s.userLocks.set(stmt.name, { ticket, count: 1 });
+          thd.result = resultSet([column], [[ticket ? 1 : 0]]);
           t.trace("user_lock", stmt.name, { result: ticket ? 1 : 0 });
           return true;
         }
         case "release_lock": {
           const held = s.userLocks.get(stmt.name);
+          thd.result = resultSet([/^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? `RELEASE_LOCK('${stmt.name}')`], [[held ? 1 : null]]);
           if (held && --held.count === 0) {
             s.ctx.release_lock(held.ticket);
             s.userLocks.delete(stmt.name);
           }
           yield t.yield();
           return true;
+        }
+        case "xa": {
+          const xa = thd.ext.xa as { xid: string; state: string } | undefined;
+          if (stmt.action !== "commit" || !xa || xa.xid !== stmt.xid || xa.state !== "PREPARED" || s.commitLock) return false;
+          // xa.cc trans_xa_commit(): a prepared XA transaction takes the COMMIT lock itself (not through ha_commit_trans)
+          const [tk] = yield* takeAll(t, s, requestsAt("trans_xa_commit", ruleContext("XA_COMMIT", [])));
+          s.commitLock = tk ?? null;
+          yield t.syncPoint("trans_xa_commit_after_acquire_commit_lock");
+          return false;
         }
         case "lock_instance_for_backup":
           if (!s.backup) s.backup = (yield* takeAll(t, s, requestsAt("execute", ruleContext("LOCK_INSTANCE_FOR_BACKUP", []))))[0] ?? null;
@@ -1037,7 +1120,8 @@ export function installLocking(server: Server): void {
         }
       }
       s.ctx.release_statement_locks();
-      const ddl = ["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables"].includes(stmt.kind);
+      // CF_AUTO_COMMIT_TRANS statements end with trans_commit_implicit() + release_transactional_locks()
+      const ddl = ["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "admin"].includes(stmt.kind) && !((stmt.kind === "create_table" || stmt.kind === "drop_table") && stmt.temporary);
       if (!s.locked && (ddl || !thd.trx.explicit)) s.ctx.release_transactional_locks();
       yield t.yield();
     },
@@ -1058,7 +1142,7 @@ export function installLocking(server: Server): void {
       const s = session(t, thd);
       s.current = null;
       yield* unlockTables(t, s);
-      for (const tk of s.handlers.values()) s.ctx.release_lock(tk);
+      for (const h of s.handlers.values()) if (h.ticket) s.ctx.release_lock(h.ticket);
       for (const u of s.userLocks.values()) s.ctx.release_lock(u.ticket);
       if (s.backup) s.ctx.release_lock(s.backup);
       if (s.commitLock) s.ctx.release_lock(s.commitLock);

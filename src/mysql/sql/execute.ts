@@ -10,7 +10,7 @@ import { applyRows } from "./rows.js";
 import { evalExpr, selectResult, sessionTable, tempTables } from "./query.js";
 import { resultSet } from "./result.js";
 import { ExprParser, evaluate } from "./expr.js";
-import { splitTop } from "./parse.js";
+import { parseStatement, splitTop, SqlError } from "./parse.js";
 import { evalEnv } from "./query.js";
 
 /**
@@ -54,6 +54,21 @@ export const SET_OPTION = new Set<Statement["kind"]>(["set_var", "set_debug_sync
  * Errors are thrown as MysqlError.
  */
 export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, server: Server): Generator<Effect, void, unknown> {
+  if (stmt.kind === "prepare" || stmt.kind === "execute") {
+    // PREPARE keeps the text (its metadata check opens tables with shared MDL only); EXECUTE runs it as a statement
+    const prepared = ((thd.ext.prepared as Map<string, string> | undefined) ??= new Map());
+    if (stmt.kind === "prepare") {
+      parsePrepared(stmt.text, thd.db);
+      prepared.set(stmt.name, stmt.text);
+      thd.result = null;
+      thd.warnings = [];
+      yield t.cpu(codeCost(t, "dispatch_command"), "dispatch_command");
+      return;
+    }
+    const text = prepared.get(stmt.name);
+    if (text === undefined) throw mysqlError("ER_UNKNOWN_STMT_HANDLER", stmt.name, "EXECUTE");
+    stmt = parsePrepared(text, thd.db);
+  }
   const ms = models(server);
   const autocommit = server.sessionVar(thd, "autocommit") === true;
   thd.result = null;
@@ -79,6 +94,16 @@ export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, serve
     thd.state = failed ? thd.state : "";
     for (const m of ms) if (m.after) yield* m.after(t, thd, stmt, server, failed);
     if (failed && autocommit && !thd.trx.explicit && thd.trx.active) yield* rollbackTransaction(t, thd, server);
+  }
+}
+
+/** A prepared statement's text as a statement; outside the modelled subset it is a parse error for the client. */
+function parsePrepared(text: string, db: string): Statement {
+  try {
+    return parseStatement(text, db);
+  } catch (e) {
+    if (e instanceof SqlError) throw mysqlError("ER_PARSE_ERROR", e.message);
+    throw e;
   }
 }
 
@@ -221,14 +246,56 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
         yield t.sleep(stmt.sleepS * SEC);
       } else {
         thd.state = "executing";
+        // sql_optimizer.cc JOIN::optimize(); item_func.cc Item_func_acos::val_real()
+        if (stmt.tables.length) yield t.syncPoint("before_join_optimize");
         if (/\bACOS\s*\(/i.test(stmt.sql ?? "")) yield t.syncPoint("before_acos_function");
         yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
+        yield* examineRows(t, thd, rowsExamined(server, thd, stmt.sql ?? ""));
       }
       if (stmt.sql) thd.result = selectResult(server, thd, stmt.sql, t.kernel.now);
       return;
     default:
       thd.state = "executing";
       yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
+  }
+}
+
+/** CPU time per row a join examines (not calibrated; a join of millions of rows takes seconds). */
+const ROW_NS = 50;
+const CHUNK_NS = 1_000_000;
+
+/**
+ * The rows a SELECT's joins examine: the product of the row counts of every table reference
+ * (t2 a, t2 b counts t2 twice), each FROM list on its own, summed (subqueries too).
+ */
+function rowsExamined(server: Server, thd: Thd, sql: string): number {
+  let total = 0;
+  for (const m of sql.matchAll(/\bFROM\s+([\s\S]*?)(?=\bWHERE\b|\bGROUP\b|\bORDER\b|\bHAVING\b|\bLIMIT\b|\)|$)/gi)) {
+    let product = 1;
+    for (const ref of splitTop(m[1]!)) {
+      const name = ref.trim().split(/\s+/)[0]!.replace(/`/g, "");
+      const [db, tbl] = name.includes(".") ? name.split(".") : [thd.db, name];
+      const def = sessionTable(server, thd, db!, tbl!);
+      product *= Math.max(1, def?.rows.length ?? 1);
+    }
+    total += product;
+  }
+  return total;
+}
+
+/**
+ * The join loop: CPU in chunks, checking thd->killed between them as the executor does, so KILL
+ * [QUERY] ends a long SELECT with ER_QUERY_INTERRUPTED.
+ */
+function* examineRows(t: SimThread, thd: Thd, rows: number): Generator<Effect, void, unknown> {
+  let left = Math.min(rows * ROW_NS, 3600 * SEC);
+  if (left < CHUNK_NS) return;
+  thd.state = "Sending data";
+  while (left > 0) {
+    const ns = Math.min(left, Math.max(CHUNK_NS, left / 1000));
+    yield t.cpu(ns, "join");
+    left -= ns;
+    if (thd.killed) throw mysqlError("ER_QUERY_INTERRUPTED");
   }
 }
 

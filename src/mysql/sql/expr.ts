@@ -622,6 +622,9 @@ export function evaluate(e: Expr, env: EvalEnv, row: Row | null = null, group: R
   }
 }
 
+/** Joins are evaluated as cross products; bigger ones are not evaluated (the statement still runs, taking its time). */
+export const MAX_JOIN_ROWS = 100_000;
+
 /** Runs a SELECT over the environment's tables: a result set of printable values. */
 export function runSelect(q: SelectQuery, env: EvalEnv): { columns: string[]; rows: Value[][] } {
   let rows: Row[] = [new Map()];
@@ -630,6 +633,7 @@ export function runSelect(q: SelectQuery, env: EvalEnv): { columns: string[]; ro
     const t = env.rows(f.db, f.name);
     allCols.push(...t.columns);
     const alias = (f.alias ?? f.name).toLowerCase();
+    if (rows.length * t.rows.length > MAX_JOIN_ROWS) throw new ExprError(`a join of more than ${MAX_JOIN_ROWS} rows is not evaluated`);
     const next: Row[] = [];
     for (const base of rows) {
       for (const r of t.rows) {

@@ -76,6 +76,8 @@ export type Statement =
   | { kind: "reset_master" }
   /** SET debug= '+d,keyword' (DBUG keywords some lock tests set) */
   | { kind: "set_debug"; scope: "GLOBAL" | "SESSION"; value: string }
+  | { kind: "prepare"; name: string; text: string }
+  | { kind: "execute"; name: string }
   /** statements that take no lock the models care about (PREPARE, DEALLOCATE, HELP, SIGNAL, SAVEPOINT, FLUSH PRIVILEGES ...) */
   | { kind: "other"; what: string; reads: TableRef[] };
 
@@ -512,6 +514,8 @@ function parseObjects(text: string, u: string, defaultDb: string): Statement | n
   if ((m = /^USE\s+`?(\w+)`?$/i.exec(text))) return { kind: "use", db: m[1]! };
   if (/^RESET\s+MASTER$/i.test(text)) return { kind: "reset_master" };
   if ((m = /^SET\s+(?:(GLOBAL|SESSION)\s+|@@(GLOBAL|SESSION)\.)?DEBUG\s*=\s*('[^']*'|"[^"]*")$/i.exec(text))) return { kind: "set_debug", scope: (m[1] ?? m[2] ?? "SESSION").toUpperCase() as "GLOBAL", value: unquote(m[3]!) };
+  if ((m = /^PREPARE\s+`?(\w+)`?\s+FROM\s+('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")$/i.exec(text))) return { kind: "prepare", name: m[1]!.toLowerCase(), text: unquote(m[2]!) };
+  if ((m = /^EXECUTE\s+`?(\w+)`?(?:\s+USING\b.*)?$/i.exec(text))) return { kind: "execute", name: m[1]!.toLowerCase() };
   if ((m = /^(PREPARE|DEALLOCATE\s+PREPARE|DROP\s+PREPARE|EXECUTE|HELP|SIGNAL|RESIGNAL|SAVEPOINT|RELEASE\s+SAVEPOINT|ROLLBACK\s+(?:WORK\s+)?TO|FLUSH\s+(?:PRIVILEGES|STATUS|HOSTS|USER_RESOURCES|QUERY\s+CACHE|LOGS|ERROR\s+LOGS|ENGINE\s+LOGS|GENERAL\s+LOGS|SLOW\s+LOGS|RELAY\s+LOGS|OPTIMIZER_COSTS|DES_KEY_FILE))\b/i.exec(text))) {
     if (/^FLUSH\s+(NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?BINARY\s+LOGS/i.test(text)) return null;
     return { kind: "other", what: m[1]!.toUpperCase().replace(/\s+/g, " "), reads: [] };
