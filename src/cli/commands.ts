@@ -127,6 +127,7 @@ export function printSummary(r: RunReport, quiet = false): void {
   // per-thread context switches (one metric per preempted thread) are in --json, not on this line
   const shown = Object.entries(r.metrics).filter(([k]) => !k.startsWith("statement_latency_p50") && !k.startsWith("nonvoluntary_ctxt_switches."));
   if (shown.length && !quiet) out(`metrics: ${shown.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  for (const u of r.debug_sync_unreached ?? []) out(colour.red(`  warning: DEBUG_SYNC point "${u.point}"${u.thread ? ` armed by ${u.thread}` : ""} was never reached`));
   out(ok ? colour.green("all expectations hold") : colour.red(`${r.expectations.filter((e) => !e.ok).length} expectation(s) failed`));
 }
 

@@ -12,6 +12,7 @@ import { executeStatement, models, rollbackTransaction, setDebugSync } from "../
 import { firstWords, oneLine, parseStatement, type Statement } from "../mysql/sql/parse.js";
 import { checkValue, sysvar, type SysVarValue } from "../mysql/sysvars.js";
 import type { Thd } from "../mysql/thd.js";
+import type { ResultSet, SqlWarning } from "../mysql/sql/result.js";
 import { StreamingTrace, NO_TRACE, type TraceSink } from "../trace/sink.js";
 import { checkExpectations, type ExpectationResult } from "./expect.js";
 import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loader.js";
@@ -59,6 +60,10 @@ export interface StatementRecord {
   startNs: number;
   endNs: number;
   error: string | null;
+  /** the result set the client got, if any (not in the trace) */
+  result?: ResultSet | null;
+  /** the warnings the statement left (SHOW WARNINGS), if any */
+  warnings?: SqlWarning[];
 }
 
 export interface ConnectionReport {
@@ -84,6 +89,8 @@ export interface RunReport {
   schedule: string;
   steps: number;
   message?: string;
+  /** DEBUG_SYNC points armed (SET DEBUG_SYNC) that no thread reached before the run ended */
+  debug_sync_unreached?: { point: string; thread?: string }[];
   wait_for?: WaitForNode[];
   cycle?: string[];
 }
@@ -343,7 +350,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     thd.info = null;
     thd.state = "";
     const end = kernel.now;
-    statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null });
+    statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null, ...(thd.result ? { result: thd.result } : {}), ...(thd.warnings.length ? { warnings: thd.warnings } : {}) });
     server.metrics.sample("statement_latency_ns", end - start);
     const word = texts.word(template);
     server.metrics.sample(`stmt:${word.includes("?") ? firstWords(sql) : word}`, end - start);
@@ -537,6 +544,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     schedule: encodeSchedule(result.choiceLog),
     steps: result.steps,
     ...(result.message ? { message: result.message } : {}),
+    ...(server.debugSync.unreached().length ? { debug_sync_unreached: server.debugSync.unreached() } : {}),
     ...(result.waitFor ? { wait_for: result.waitFor } : {}),
     ...(result.cycle ? { cycle: result.cycle } : {}),
   };

@@ -1129,7 +1129,8 @@ export function installLocking(server: Server): void {
     *endTransaction(t, thd) {
       const s = session(t, thd);
       if (s.commitLock) {
-        s.ctx.release_lock(s.commitLock);
+        // COMMIT IX: explicit in ha_commit_trans(), statement duration in trans_xa_commit()
+        s.ctx.release_ticket(s.commitLock);
         s.commitLock = null;
       }
       // an autocommitted statement keeps its locks until the statement ends (after)
@@ -1145,7 +1146,7 @@ export function installLocking(server: Server): void {
       for (const h of s.handlers.values()) if (h.ticket) s.ctx.release_lock(h.ticket);
       for (const u of s.userLocks.values()) s.ctx.release_lock(u.ticket);
       if (s.backup) s.ctx.release_lock(s.backup);
-      if (s.commitLock) s.ctx.release_lock(s.commitLock);
+      if (s.commitLock) s.ctx.release_ticket(s.commitLock);
       s.handlers.clear();
       s.userLocks.clear();
       s.backup = null;
