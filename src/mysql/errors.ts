@@ -45,6 +45,7 @@ export const ERRORS: readonly ErrorDef[] = [
   { name: "ER_LOCK_DEADLOCK", code: 1213, sqlstate: "40001", format: "Deadlock found when trying to get lock; try restarting transaction" },
   { name: "ER_CANT_UPDATE_WITH_READLOCK", code: 1223, sqlstate: "HY000", format: "Can't execute the query because you have a conflicting read lock" },
   { name: "ER_WRONG_VALUE_FOR_VAR", code: 1231, sqlstate: "42000", format: "Variable '%s' can't be set to the value of '%s'" },
+  { name: "ER_NOT_SUPPORTED_YET", code: 1235, sqlstate: "42000", format: "This version of MySQL doesn't yet support '%s'" },
   { name: "ER_UNKNOWN_STMT_HANDLER", code: 1243, sqlstate: "HY000", format: "Unknown prepared statement handler (%s) given to %s" },
   { name: "ER_SP_DOES_NOT_EXIST", code: 1305, sqlstate: "42000", format: "%s %s does not exist" },
   { name: "ER_QUERY_INTERRUPTED", code: 1317, sqlstate: "70100", format: "Query execution was interrupted" },

@@ -185,6 +185,9 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
     }
     case "kill": {
       let target = stmt.target;
+      // sql_yacc.yy kill: an expression with a subquery or a stored function is refused (ER_NOT_SUPPORTED_YET)
+      const storedCall = [...target.matchAll(/\b(\w+)\s*\(/g)].some((m) => server.routines.has(`function:${thd.db}.${m[1]}`.toLowerCase()));
+      if (/\bSELECT\b/i.test(target) || storedCall) throw mysqlError("ER_NOT_SUPPORTED_YET", "Usage of subqueries or stored function calls as part of this statement");
       if (/^[@(]/.test(target) || /^\d+$/.test(target) === false) {
         try {
           const v = evalExpr(server, thd, target, t.kernel.now);

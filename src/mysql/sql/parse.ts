@@ -250,7 +250,7 @@ export function parseStatement(sql: string, defaultDb = "test"): Statement {
   }
   if (/^SHOW (MASTER|BINARY LOG) STATUS$/.test(u)) return { kind: "show_master_status" };
   if (/^SHOW (FULL )?PROCESSLIST$/.test(u)) return { kind: "show_processlist" };
-  if ((m = /^KILL\s+(QUERY\s+|CONNECTION\s+)?(\S+)$/i.exec(text))) return { kind: "kill", query: /QUERY/i.test(m[1] ?? ""), target: m[2]! };
+  if ((m = /^KILL\s+(QUERY\s+|CONNECTION\s+)?(\S+|\([\s\S]*\))$/i.exec(text))) return { kind: "kill", query: /QUERY/i.test(m[1] ?? ""), target: m[2]! };
   throw new SqlError(`statement not in the modelled subset: "${oneLine(sql)}"; supported: ${SUPPORTED_STATEMENTS.join("; ")}`);
 }
 
@@ -513,6 +513,7 @@ function parseObjects(text: string, u: string, defaultDb: string): Statement | n
   if ((m = /^SET\s+@(?!@)([\s\S]+)$/i.exec(text))) return { kind: "set_user_var", sql: text, calls: callsOf(m[1]!), reads: fromTables(m[1]!, defaultDb) };
   if ((m = /^USE\s+`?(\w+)`?$/i.exec(text))) return { kind: "use", db: m[1]! };
   if (/^RESET\s+MASTER$/i.test(text)) return { kind: "reset_master" };
+  if ((m = /^BINLOG\s+'([\s\S]*)'$/i.exec(text))) return binlogStatement(m[1]!, text);
   if ((m = /^SET\s+(?:(GLOBAL|SESSION)\s+|@@(GLOBAL|SESSION)\.)?DEBUG\s*=\s*('[^']*'|"[^"]*")$/i.exec(text))) return { kind: "set_debug", scope: (m[1] ?? m[2] ?? "SESSION").toUpperCase() as "GLOBAL", value: unquote(m[3]!) };
   if ((m = /^PREPARE\s+`?(\w+)`?\s+FROM\s+('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")$/i.exec(text))) return { kind: "prepare", name: m[1]!.toLowerCase(), text: unquote(m[2]!) };
   if ((m = /^EXECUTE\s+`?(\w+)`?(?:\s+USING\b.*)?$/i.exec(text))) return { kind: "execute", name: m[1]!.toLowerCase() };
@@ -520,7 +521,7 @@ function parseObjects(text: string, u: string, defaultDb: string): Statement | n
     if (/^FLUSH\s+(NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?BINARY\s+LOGS/i.test(text)) return null;
     return { kind: "other", what: m[1]!.toUpperCase().replace(/\s+/g, " "), reads: [] };
   }
-  if (/^SET\s+(GLOBAL\s+|SESSION\s+)?SQL_MODE\s*=|^SET\s+NAMES\b|^SET\s+CHARACTER\s+SET\b|^SET\s+(GLOBAL\s+)?(read_only|sql_log_bin|foreign_key_checks|unique_checks|sql_notes|sql_warnings|optimizer_switch|default_storage_engine|storage_engine|big_tables|sql_select_limit|timestamp|sql_auto_is_null|max_join_size|sql_big_selects|sql_safe_updates|session_track\w*|low_priority_updates|concurrent_insert|innodb_\w+|binlog_format|general_log|slow_query_log|log_output)\s*=/i.test(text)) {
+  if (/^SET\s+(GLOBAL\s+|SESSION\s+)?SQL_MODE\s*=|^SET\s+NAMES\b|^SET\s+CHARACTER\s+SET\b|^SET\s+(GLOBAL\s+)?(read_only|sql_log_bin|foreign_key_checks|unique_checks|sql_notes|sql_warnings|optimizer_switch|default_storage_engine|storage_engine|big_tables|sql_select_limit|timestamp|sql_auto_is_null|max_join_size|sql_big_selects|sql_safe_updates|session_track\w*|optimizer_search_depth|sql_log_off|sql_buffer_result|profiling|max_execution_time|low_priority_updates|concurrent_insert|innodb_\w+|binlog_format|general_log|slow_query_log|log_output)\s*=/i.test(text)) {
     return { kind: "other", what: "SET", reads: [] };
   }
   void u;
@@ -547,4 +548,35 @@ function bodyOf(type: string, rest: string): string {
     r = r.slice(c[0].length);
   }
   return r;
+}
+
+/**
+ * BINLOG 'base64': the events mysqlbinlog prints, applied as the replica applier would. Only what
+ * locks depend on is read: a Table_map event names the table, a Write/Update/Delete_rows event
+ * makes the statement a write of it (an INSERT/UPDATE/DELETE for the locks); a Format_description
+ * event alone changes nothing.
+ */
+function binlogStatement(b64: string, text: string): Statement {
+  const buf = Buffer.from(b64.replace(/\s+/g, ""), "base64");
+  let table: TableRef | null = null;
+  let kind: "insert" | "update" | "delete" | null = null;
+  for (let at = 0; at + 19 <= buf.length; ) {
+    const type = buf[at + 4]!;
+    const size = buf.readUInt32LE(at + 9);
+    if (size < 19 || at + size > buf.length) break;
+    const body = at + 19;
+    if (type === 19) {
+      // TABLE_MAP_EVENT: table_id (6), flags (2), db length, db, NUL, table length, table, NUL
+      const dbLen = buf[body + 8]!;
+      const db = buf.toString("latin1", body + 9, body + 9 + dbLen);
+      const tLen = buf[body + 9 + dbLen + 1]!;
+      const name = buf.toString("latin1", body + 9 + dbLen + 2, body + 9 + dbLen + 2 + tLen);
+      table = { db, name };
+    } else if (type === 23 || type === 30) kind = "insert";
+    else if (type === 24 || type === 31) kind = "update";
+    else if (type === 25 || type === 32) kind = "delete";
+    at += size;
+  }
+  if (table && kind) return { kind, table, lowPriority: false, rows: [], reads: [], calls: [], sql: text };
+  return { kind: "other", what: "BINLOG", reads: [] };
 }
