@@ -1,3 +1,4 @@
+import { debugSync } from "../sync/debug-sync.js";
 import { Kernel, type RunResult, type WaitForNode } from "../kernel/kernel.js";
 import type { Scheduler } from "../kernel/scheduler.js";
 import { encodeSchedule } from "../kernel/schedule-string.js";
@@ -298,7 +299,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
       for (;;) {
         // do_command(): DEBUG_SYNC before reading the next command from the client
-        if (!conn.thd.ext.disconnected && conn.posted === null) yield t.syncPoint("before_do_command_net_read");
+        if (!conn.thd.ext.disconnected && conn.posted === null) yield* debugSync(t, "before_do_command_net_read");
         kernel.setDaemon(t, true);
         yield t.acquire(mailbox, () => conn.posted !== null);
         kernel.setDaemon(t, false);
@@ -388,7 +389,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     for (const m of models(server)) if (m.disconnect) yield* m.disconnect(t, thd, server);
     thd.command = "Killed";
     // debug_sync_end_thread(): the last point of a THD's life
-    yield t.syncPoint("thread_end");
+    yield* debugSync(t, "thread_end");
     thd.ext.gone = true;
   }
 
@@ -479,6 +480,8 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
       const name = def.count === 1 ? def.name : `${def.name}${i}`;
       const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
         const thd = server.connect(name, thread);
+        // a load generator: its `?` values are placeholders, so its rows are not kept (no row counts, no duplicate keys)
+        thd.ext.loadClient = true;
         const rng = t.rng(`workload/${name}`);
         if (def.startNs > 0) yield t.sleep(def.startNs);
         for (let it = 0; it < def.iterations; it++) {
@@ -592,7 +595,7 @@ function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
 /** Setup statements change the catalog before time starts: no locks, no time. */
 function applySetup(server: Server, stmt: Statement): void {
   if (stmt.kind === "create_table") {
-    server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
+    server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [], keys: stmt.keys ?? [], engine: stmt.engine ?? String(server.vars.get("default_storage_engine")) });
   } else if (stmt.kind === "insert") {
     const t = server.table(stmt.table.db, stmt.table.name);
     if (!t) throw new Error(`setup: INSERT into ${stmt.table.db}.${stmt.table.name}, which setup has not created`);

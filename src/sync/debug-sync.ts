@@ -1,5 +1,5 @@
 import type { Kernel } from "../kernel/kernel.js";
-import type { SimThread } from "../kernel/thread.js";
+import type { Effect, SimThread } from "../kernel/thread.js";
 import type { Ns } from "../kernel/time.js";
 import type { Waitable, WakeReason } from "../kernel/waitable.js";
 
@@ -47,6 +47,17 @@ export interface DebugSyncListener {
  * NO_CLEAR_EVENT. A wait that times out goes on with a warning; a KILL ends it (debug_sync_execute).
  * RESET removes the session's actions and clears every signal (debug_sync_reset).
  */
+const BY_KERNEL = new WeakMap<Kernel, DebugSync>();
+
+/**
+ * A DEBUG_SYNC point on a statement's path that is not a scheduling point of its own: it yields
+ * the kernel's sync point effect only when a session armed an action there (in MySQL an unarmed
+ * DEBUG_SYNC() does nothing). `yield* debugSync(t, "point")`.
+ */
+export function* debugSync(t: SimThread, point: string): Generator<Effect, void, unknown> {
+  if (BY_KERNEL.get(t.kernel)?.armed(point, t)) yield t.syncPoint(point);
+}
+
 export class DebugSync {
   private readonly actions = new Map<string, ArmedAction[]>();
   private readonly signals = new Set<string>();
@@ -61,6 +72,13 @@ export class DebugSync {
     readonly defaultTimeoutNs: Ns,
   ) {
     kernel.syncHook = (t, point) => this.hit(t, point);
+    BY_KERNEL.set(kernel, this);
+  }
+
+  /** whether an action for thread t waits at the point */
+  armed(point: string, t: SimThread): boolean {
+    const list = this.actions.get(point);
+    return !!list && list.some((a) => a.thread === undefined || a.thread === t.name);
   }
 
   arm(point: string, action: SyncAction): void {

@@ -2,6 +2,10 @@
 // invariant checks) must not change any result: every sampled bundled scenario and seed gives the
 // same outcome, schedule, steps, virtual time and trace hash as before them. The fixture was
 // recorded from the code before the fast paths (RECORD=1 rewrites it; never do that to make this pass).
+// Re-recorded once for issue 19, which changed the model, not a fast path: rows are kept (an ALTER's
+// copy time follows them), the code-path cost stream draws per effect, and a session waiting at a
+// sync point shows "debug sync point: <point>"; every sampled run's outcome and failed expectations
+// were checked equal to the old fixture first.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { explore, schedulerFor, type RunFn } from "../../src/explore/explore.js";

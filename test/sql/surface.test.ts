@@ -382,3 +382,50 @@ describe("validate: a DEBUG_SYNC point the connection's statements cannot reach"
     expect(() => loadScenario(`name: x\nconnections: [con1]\nsteps:\n  - con1: SET DEBUG_SYNC='after_wait_locked_schema_name SIGNAL s'\n  - con1: CREATE DATABASE d\n`, "x.yaml")).not.toThrow();
   });
 });
+
+describe("thr_lock table-level locks (MyISAM)", () => {
+  it("READ LOCAL lets a concurrent INSERT in, keeps an UPDATE waiting in 'Waiting for table level lock'; InnoDB takes none", () => {
+    const art = run(`
+connections: [default, con1]
+setup:
+  - CREATE TABLE t1 (i INT) ENGINE=MyISAM
+  - CREATE TABLE t2 (i INT) ENGINE=InnoDB
+steps:
+  - con1: LOCK TABLE t1 READ LOCAL, t2 READ LOCAL
+  - default: INSERT INTO t1 VALUES (1)
+  - default: UPDATE t2 SET i = 2
+  - default: { send: UPDATE t1 SET i = 2 }
+  - wait_state: { default: Waiting for table level lock }
+  - con1: UNLOCK TABLES
+  - reap: default
+expect:
+  - outcome: completed
+`);
+    expect(failed(art)).toEqual([]);
+  });
+
+  it("a HANDLER owner waiting for a table level lock is aborted by a DDL that needs its table: ER_LOCK_ABORTED", () => {
+    const art = run(`
+variables: { default_storage_engine: MyISAM }
+connections: [default, handler_con1, handler_con2]
+setup:
+  - CREATE TABLE t1 (i INT)
+  - CREATE TABLE t2 (j INT)
+steps:
+  - default: HANDLER t1 OPEN
+  - handler_con1: LOCK TABLE t1 WRITE, t2 READ LOCAL
+  - default: { send: UPDATE t2 SET j=3 }
+  - wait_state: { default: Waiting for table level lock }
+  - handler_con1: { send: ALTER TABLE t1 ADD COLUMN j INT }
+  - wait_state: { handler_con1: Waiting for table metadata lock }
+  - reap: default
+    error: ER_LOCK_ABORTED
+  - default: HANDLER t1 CLOSE
+  - reap: handler_con1
+  - handler_con1: UNLOCK TABLES
+expect:
+  - outcome: completed
+`);
+    expect(failed(art)).toEqual([]);
+  });
+});

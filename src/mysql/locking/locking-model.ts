@@ -1,3 +1,4 @@
+import { debugSync } from "../../sync/debug-sync.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US } from "../../kernel/time.js";
 import { MysqlError, mysqlError } from "../errors.js";
@@ -27,6 +28,7 @@ import type { Thd } from "../thd.js";
 import { bodyTables } from "../sql/parse.js";
 import { isTemporary, sessionTable, tempTables } from "../sql/query.js";
 import { resultSet } from "../sql/result.js";
+import { ThrLock, ThrLocks, type ThrLockType } from "./thr-lock.js";
 import { acquireMdl, downgradeMdl, MdlWaitSlot, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
 
 /**
@@ -52,6 +54,9 @@ interface Session extends MdlSession {
   commitLock: MdlTicket | null;
   /** the statement being executed (null between statements) */
   current: Statement["kind"] | null;
+  /** THR_LOCKs of the statement (mysql_lock_tables; released by close_thread_tables) and of LOCK TABLES */
+  thrStmt: ThrLock[];
+  thrLocked: ThrLock[];
 }
 
 /** Processlist states whose waits every backup-related scenario reports (0 when nobody waited). */
@@ -84,8 +89,14 @@ export function installLocking(server: Server): void {
     listener: {
       granted: (ctx, ticket) => wakeWaiter(kernel, byCtx.get(ctx), "granted", ticket),
       victim: (ctx) => wakeWaiter(kernel, byCtx.get(ctx), "victim"),
+      // MDL_context_owner::notify_shared_lock() -> mysql_lock_abort_for_thread(): a HANDLER owner's thr_lock wait ends
+      notify_shared_lock: (owner, _requester, abort) => {
+        const th = byCtx.get(owner)?.thread;
+        if (abort && th) thr.abortWaitsOf(th);
+      },
     },
   });
+  const thr = new ThrLocks(kernel);
   // every release is traced, so renderers show metadata_locks as it was, not inferred
   sys.onReleased = (ctx, ticket) => {
     const th = byCtx.get(ctx)?.thread;
@@ -140,6 +151,8 @@ export function installLocking(server: Server): void {
         backup: null,
         commitLock: null,
         current: null,
+        thrStmt: [],
+        thrLocked: [],
       };
       sessions.set(thd, s);
       byCtx.set(ctx, s);
@@ -195,7 +208,7 @@ export function installLocking(server: Server): void {
     const db = stmt.db;
     const kind: StatementKind = stmt.op === "create" ? "CREATE_SCHEMA" : stmt.op === "drop" ? "DROP_SCHEMA" : "ALTER_SCHEMA";
     yield* takeAll(t, s, requestsAt("lock_schema_name", ruleContext(kind, [], { object: { type: "FUNCTION", db, name: "" } })));
-    yield t.syncPoint("after_wait_locked_schema_name");
+    yield* debugSync(t, "after_wait_locked_schema_name");
     const exists = server.databases.has(db);
     if (stmt.op === "create") {
       if (exists) {
@@ -238,7 +251,7 @@ export function installLocking(server: Server): void {
           if (tk.lock.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
           yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
-          yield t.syncPoint("open_tables_after_open_and_process_table");
+          yield* debugSync(t, "open_tables_after_open_and_process_table");
         }
         for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c)]) {
           s.ctx.set_force_dml_deadlock_weight(canBackOff);
@@ -250,19 +263,22 @@ export function installLocking(server: Server): void {
           }
           if (r.key.namespace !== MdlNamespace.TABLE) continue;
           // sql_base.cc open_table(): right after open_table_get_mdl_lock(), for every table
-          yield t.syncPoint("after_open_table_mdl_shared");
+          yield* debugSync(t, "after_open_table_mdl_shared");
           if (!opts.shares) continue;
           yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
           // open_tables(): after open_and_process_table() for each table of the list
-          yield t.syncPoint("open_tables_after_open_and_process_table");
+          yield* debugSync(t, "open_tables_after_open_and_process_table");
         }
         if (opened) yield t.cpu(OPEN_TABLE_NS * opened, "open_tables");
         if (opts.shares && opened && !s.locked) {
           // sql_base.cc lock_tables() -> mysql_lock_tables() -> thr_multi_lock(): the table-level locks
-          yield t.syncPoint("before_lock_tables_takes_lock");
-          for (let i = 0; i < opened; i++) yield t.syncPoint("thr_multi_lock_after_thr_lock");
-          yield t.syncPoint("after_lock_tables_takes_lock");
+          yield* debugSync(t, "before_lock_tables_takes_lock");
+          for (const [k, type] of thrRequests(c)) {
+            yield* thrLock(t, s, k, type);
+            yield* debugSync(t, "thr_multi_lock_after_thr_lock");
+          }
+          yield* debugSync(t, "after_lock_tables_takes_lock");
         }
         return;
       } catch (e) {
@@ -407,10 +423,79 @@ export function installLocking(server: Server): void {
     }
   }
 
+  /** An engine as SHOW CREATE TABLE spells it. */
+  const engineName = (e: string): string => ({ innodb: "InnoDB", myisam: "MyISAM", memory: "MEMORY", heap: "MEMORY", csv: "CSV", mrg_myisam: "MRG_MYISAM", merge: "MRG_MYISAM", archive: "ARCHIVE", blackhole: "BLACKHOLE" })[e.toLowerCase()] ?? e;
+
+  /** Engines that use THR_LOCK (InnoDB does not: ha_innobase::lock_count() is 0). */
+  const THR_ENGINES = new Set(["myisam", "merge", "mrg_myisam", "memory", "heap", "csv", "archive"]);
+  const usesThrLock = (r: TableRef): boolean => THR_ENGINES.has((server.table(r.db, r.name)?.engine ?? "innodb").toLowerCase());
+
+  /** The thr_lock_type of each table of the statement (the parser's lock types, sql_yacc.yy), in key order. */
+  function thrRequests(c: RuleContext): [string, ThrLockType][] {
+    const out = new Map<string, ThrLockType>();
+    const put = (r: TableRef, type: ThrLockType): void => {
+      if (!usesThrLock(r)) return;
+      const k = key(r);
+      const o = out.get(k);
+      if (!o || (o.startsWith("TL_READ") && !type.startsWith("TL_READ"))) out.set(k, type);
+    };
+    const insertType = (): ThrLockType => (c.lowPriority ? "TL_WRITE_LOW_PRIORITY" : String(server.vars.get("concurrent_insert")) === "NEVER" ? "TL_WRITE" : "TL_WRITE_CONCURRENT_INSERT");
+    switch (c.kind) {
+      case "LOCK_TABLES_READ":
+      case "LOCK_TABLES_WRITE":
+        for (const i of c.lockItems ?? []) put(i.table, i.mode === "READ" ? "TL_READ_NO_INSERT" : i.mode === "READ LOCAL" ? "TL_READ" : i.mode === "LOW_PRIORITY WRITE" ? "TL_WRITE_LOW_PRIORITY" : "TL_WRITE");
+        break;
+      case "INSERT":
+        for (const r of c.tables) put(r, insertType());
+        break;
+      case "UPDATE":
+      case "DELETE":
+      case "ADMIN_WRITE":
+      case "SELECT_FOR_UPDATE":
+        for (const r of c.tables) put(r, c.lowPriority ? "TL_WRITE_LOW_PRIORITY" : c.kind === "SELECT_FOR_UPDATE" ? "TL_WRITE" : "TL_WRITE");
+        break;
+      case "SELECT_IS":
+        return [];
+      default:
+        for (const r of c.tables) put(r, "TL_READ");
+    }
+    // INSERT ... SELECT, multi-table DML: the sources TL_READ_NO_INSERT (statement binlog); SELECT's own TL_READ
+    for (const r of c.reads ?? []) put(r, ["INSERT", "UPDATE", "DELETE"].includes(c.kind) ? "TL_READ_NO_INSERT" : "TL_READ");
+    for (const r of c.prelockWrites ?? []) put(r, "TL_WRITE");
+    return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** thr_lock() from a session: at once, or "Waiting for table level lock" until granted, aborted, killed or lock_wait_timeout. */
+  function* thrLock(t: SimThread, s: Session, k: string, type: ThrLockType): Generator<Effect, void, unknown> {
+    const l = thr.of(k);
+    if (l.holds(t) && s.thrStmt.includes(l)) return;
+    const before = s.thd.state;
+    const since = t.kernel.now;
+    let woke: unknown = "granted";
+    if (l.wouldGrant(t, type)) l.acquire(t, type);
+    else {
+      // thr_lock.c wait_for_lock(): stage_waiting_for_table_level_lock while queued
+      s.thd.state = "Waiting for table level lock";
+      woke = yield t.acquire(l, type, lwt() * SEC);
+      s.thd.state = before;
+      waited("Waiting for table level lock", t.kernel.now - since);
+    }
+    if (woke === "victim") throw mysqlError("ER_LOCK_ABORTED");
+    if (woke === "killed") throw mysqlError("ER_QUERY_INTERRUPTED");
+    if (woke === "timeout") throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
+    s.thrStmt.push(l);
+  }
+
+  /** mysql_unlock_tables(): the statement's THR_LOCKs go */
+  function thrUnlock(t: SimThread, list: ThrLock[]): void {
+    for (const l of new Set(list)) l.release(t);
+    list.length = 0;
+  }
+
   /** sql_show.cc fill_schema_table_by_open(): the table opened ignoring flush, then its rows made (COLUMNS: get_schema_column_record). */
   function* fillSchemaTableByOpen(t: SimThread, sql: string): Generator<Effect, void, unknown> {
-    yield t.syncPoint("after_open_table_ignore_flush");
-    if (/information_schema\s*\.\s*`?columns\b/i.test(sql)) yield t.syncPoint("get_schema_column");
+    yield* debugSync(t, "after_open_table_ignore_flush");
+    if (/information_schema\s*\.\s*`?columns\b/i.test(sql)) yield* debugSync(t, "get_schema_column");
   }
 
   function checkLocked(s: Session, tables: TableRef[], write: boolean): void {
@@ -437,6 +522,7 @@ export function installLocking(server: Server): void {
     if (!s.locked) return;
     for (const k of s.locked.keys()) tdc.close(t, k);
     s.locked = null;
+    thrUnlock(t, s.thrLocked);
     for (const tk of s.lockedTickets) s.ctx.release_ticket(tk);
     s.lockedTickets = [];
   }
@@ -644,7 +730,7 @@ export function installLocking(server: Server): void {
       // FLUSH TABLES t1 WITH READ LOCK: like LOCK TABLES t1 READ, after flushing t1 (SNW while flushing)
       before = new Set(s.ctx.allTickets());
       yield* takeAll(t, s, stmt.tables.map((r) => table(r, T.MDL_SHARED_NO_WRITE)));
-      yield t.syncPoint("flush_tables_with_read_lock_after_acquire_locks");
+      yield* debugSync(t, "flush_tables_with_read_lock_after_acquire_locks");
     }
     // close_cached_tables: bump the version, then wait for the old shares one at a time
     // (TABLE_SHARE::wait_for_old_version with DEADLOCK_WEIGHT_DDL) until lock_wait_timeout
@@ -657,11 +743,11 @@ export function installLocking(server: Server): void {
     try {
       // close_cached_tables(): mysql_ha_flush() and DEBUG_SYNC after_flush_unlock before each look for old shares
       haFlush(t, s);
-      yield t.syncPoint("after_flush_unlock");
+      yield* debugSync(t, "after_flush_unlock");
       for (let share = tdc.firstBusyOld(t, keys); share; share = tdc.firstBusyOld(t, keys)) {
         yield* waitForOldShare(t, s, share, sys.deadlockWeights.DDL, deadline, false);
         haFlush(t, s);
-        yield t.syncPoint("after_flush_unlock");
+        yield* debugSync(t, "after_flush_unlock");
       }
     } catch (e) {
       if (!(e instanceof MysqlError)) throw e;
@@ -760,7 +846,7 @@ export function installLocking(server: Server): void {
             // mysql_admin_table(): InnoDB has no optimize, so mysql_recreate_table(), commit, release the
             // locks, DEBUG_SYNC ha_admin_open_ltable, then reopen SR for the analyze part
             s.ctx.release_transactional_locks();
-            yield t.syncPoint("ha_admin_open_ltable");
+            yield* debugSync(t, "ha_admin_open_ltable");
             yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
           }
           return;
@@ -829,6 +915,9 @@ export function installLocking(server: Server): void {
             throw mysqlError("ER_NO_SUCH_TABLE", `${i.table.db}.${i.table.name}`);
           }
           enterLockedTables(s, before, items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
+          // the THR_LOCKs of LOCK TABLES last until UNLOCK TABLES
+          s.thrLocked = s.thrStmt;
+          s.thrStmt = [];
           return;
         }
         case "create_table": {
@@ -867,7 +956,7 @@ export function installLocking(server: Server): void {
             // Sql_cmd_truncate_table::lock_table(): under LOCK TABLES ... WRITE the SNRW is upgraded to X, and back after
             checkLocked(s, [stmt.table], true);
             const tk = s.locked.get(key(stmt.table))!.ticket;
-            yield t.syncPoint("upgrade_lock_for_truncate");
+            yield* debugSync(t, "upgrade_lock_for_truncate");
             yield* upgradeMdl(t, s, sys, tk, T.MDL_EXCLUSIVE, lwt());
             s.ctx.downgrade_lock(tk, T.MDL_SHARED_NO_READ_WRITE);
             return;
@@ -900,8 +989,8 @@ export function installLocking(server: Server): void {
               name: stmt.table.name,
               columns: like ? [...like.columns] : stmt.columns,
               parents: stmt.parents,
-              rows: stmt.reads?.length || !stmt.columns.length || !/\bSELECT\b/i.test(thd.info ?? "") ? [] : [stmt.columns.map(() => "1")],
-              ...(stmt.engine ?? like?.engine ? { engine: stmt.engine ?? like!.engine! } : {}),
+              rows: [],
+              engine: engineName(stmt.engine ?? like?.engine ?? String(server.sessionVar(thd, stmt.temporary ? "default_tmp_storage_engine" : "default_storage_engine"))),
               keys: like?.keys ?? stmt.keys ?? [],
               ...(stmt.temporary ? { temporary: true } : {}),
             };
@@ -1075,7 +1164,7 @@ export function installLocking(server: Server): void {
           // xa.cc trans_xa_commit(): a prepared XA transaction takes the COMMIT lock itself (not through ha_commit_trans)
           const [tk] = yield* takeAll(t, s, requestsAt("trans_xa_commit", ruleContext("XA_COMMIT", [])));
           s.commitLock = tk ?? null;
-          yield t.syncPoint("trans_xa_commit_after_acquire_commit_lock");
+          yield* debugSync(t, "trans_xa_commit_after_acquire_commit_lock");
           return false;
         }
         case "lock_instance_for_backup":
@@ -1110,6 +1199,7 @@ export function installLocking(server: Server): void {
     *after(t, thd, stmt) {
       const s = session(t, thd);
       if (!s.locked) tdc.closeAll(t);
+      thrUnlock(t, s.thrStmt);
       if (stmt.kind !== "set_var" && stmt.kind !== "set_debug_sync" && stmt.kind !== "set_isolation") yield t.syncPoint("execute_command_after_close_tables");
       s.current = null;
       if (s.victim) {
@@ -1154,6 +1244,8 @@ export function installLocking(server: Server): void {
       s.ctx.release_transactional_locks();
       s.ctx.release_statement_locks();
       tdc.closeAll(t);
+      thrUnlock(t, s.thrStmt);
+      thrUnlock(t, s.thrLocked);
     },
   };
   registerModel(server, model);

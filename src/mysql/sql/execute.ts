@@ -1,3 +1,4 @@
+import { debugSync } from "../../sync/debug-sync.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { SEC } from "../../kernel/time.js";
 import { codeCost } from "../costs.js";
@@ -78,7 +79,7 @@ export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, serve
   yield t.cpu(codeCost(t, "dispatch_command"), "dispatch_command");
   // stmt_causes_implicit_commit(CF_IMPLICIT_COMMIT_BEGIN): trans_commit_implicit() -> ha_commit_trans (COMMIT lock)
   if (isImplicitCommit(stmt) && thd.trx.active) yield* commitTransaction(t, thd, server);
-  if (!SET_OPTION.has(stmt.kind) && !(stmt.kind === "other" && stmt.what === "SET")) yield t.syncPoint("before_execute_sql_command");
+  if (!SET_OPTION.has(stmt.kind) && !(stmt.kind === "other" && stmt.what === "SET")) yield* debugSync(t, "before_execute_sql_command");
   let failed = true;
   try {
     if (TABLE_STATEMENTS.has(stmt.kind)) yield t.cpu(codeCost(t, "open_and_lock_tables"), "open_and_lock_tables");
@@ -153,7 +154,8 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       yield* rollbackTransaction(t, thd, server);
       return;
     case "set_var": {
-      const def = sysvar(stmt.name)!;
+      const def = sysvar(stmt.name);
+      if (!def) throw mysqlError("ER_UNKNOWN_SYSTEM_VARIABLE", stmt.name);
       const r = checkValue(def, stmt.value);
       if ("error" in r) throw mysqlError("ER_WRONG_VALUE_FOR_VAR", stmt.name, stmt.value);
       // SET autocommit=1 in a transaction commits it (sys_var autocommit: trans_commit_implicit -> ha_commit_trans)
@@ -169,7 +171,7 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
     case "insert":
     case "update":
     case "delete":
-      thd.state = "updating";
+      thd.state = "executing";
       yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
       applyRows(server, thd, stmt, t.kernel.now);
       return;
@@ -250,12 +252,12 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       } else {
         thd.state = "executing";
         // sql_optimizer.cc JOIN::optimize(); item_func.cc Item_func_acos::val_real()
-        if (stmt.tables.length) yield t.syncPoint("before_join_optimize");
-        if (/\bACOS\s*\(/i.test(stmt.sql ?? "")) yield t.syncPoint("before_acos_function");
+        if (stmt.tables.length) yield* debugSync(t, "before_join_optimize");
+        if (/\bACOS\s*\(/i.test(stmt.sql ?? "")) yield* debugSync(t, "before_acos_function");
         yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
         yield* examineRows(t, thd, rowsExamined(server, thd, stmt.sql ?? ""));
       }
-      if (stmt.sql) thd.result = selectResult(server, thd, stmt.sql, t.kernel.now);
+      if (stmt.sql && !thd.ext.loadClient) thd.result = selectResult(server, thd, stmt.sql, t.kernel.now);
       return;
     default:
       thd.state = "executing";
@@ -398,7 +400,7 @@ export function* setDebugSync(t: SimThread, thd: Thd | null, action: string, ser
   }
   if (a.kind !== "set") {
     if (a.kind === "clear") ds.disarm(a.point, t.name);
-    else ds.hit(t, a.point);
+    else yield t.syncPoint(a.point);
     return;
   }
   const timeoutNs = a.timeoutS !== undefined ? a.timeoutS * SEC : ds.defaultTimeoutNs;
@@ -408,10 +410,11 @@ export function* setDebugSync(t: SimThread, thd: Thd | null, action: string, ser
     for (let i = 0; i < reps; i++) {
       if (a.signal) ds.signal(a.signal, t);
       if (a.waitFor) {
+        // debug_sync_execute(): the session's proc_info while it waits (the scenario script has no session)
         const before = t.state;
-        t.setState("debug sync point: now");
+        if (thd) t.setState("debug sync point: now");
         const r = yield t.acquire(ds.waitable(a.waitFor), undefined, timeoutNs);
-        t.setState(before);
+        if (thd) t.setState(before);
         if (r === "timeout") debugSyncTimedOut(t, "now");
         else if (r === "killed") throw mysqlError("ER_QUERY_INTERRUPTED");
       }

@@ -5,6 +5,8 @@
  * and the table names are pulled out; anything else is an error naming what is supported.
  */
 
+import { sysvar } from "../sysvars.js";
+
 export interface TableRef {
   db: string;
   name: string;
@@ -357,6 +359,8 @@ function valuesOf(text: string): string[][] {
   return [...m[1]!.matchAll(/\(([^()]*)\)/g)].map((r) => r[1]!.split(",").map((v) => v.trim().replace(/^'(.*)'$/, "$1")));
 }
 
+const UNMODELLED_SETTINGS = /^(sql_mode|read_only|super_read_only|sql_log_bin|foreign_key_checks|unique_checks|sql_notes|sql_warnings|optimizer_switch|storage_engine|big_tables|sql_select_limit|timestamp|sql_auto_is_null|max_join_size|sql_big_selects|sql_safe_updates|session_track\w*|optimizer_search_depth|sql_log_off|sql_buffer_result|profiling|max_execution_time|low_priority_updates|binlog_format|general_log|slow_query_log|log_output|innodb_table_locks|innodb_strict_mode|innodb_stats_\w+|query_cache_type|character_set_\w+|collation_\w+|time_zone|net_\w+|wait_timeout|interactive_timeout|max_allowed_packet|sort_buffer_size|join_buffer_size|tmp_table_size|max_heap_table_size|div_precision_increment|old_alter_table|keep_files_on_create|lc_messages|group_concat_max_len|show_compatibility_56|transaction_isolation|tx_isolation|transaction_read_only|tx_read_only|completion_type|sql_quote_show_create|explicit_defaults_for_timestamp|eq_range_index_dive_limit|range_optimizer_max_mem_size|optimizer_trace\w*)$/i;
+
 const SYSTEM_SCHEMAS = new Set(["information_schema", "performance_schema"]);
 
 const sameRef = (a: TableRef, b: TableRef): boolean => a.db.toLowerCase() === b.db.toLowerCase() && a.name.toLowerCase() === b.name.toLowerCase();
@@ -521,7 +525,9 @@ function parseObjects(text: string, u: string, defaultDb: string): Statement | n
     if (/^FLUSH\s+(NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?BINARY\s+LOGS/i.test(text)) return null;
     return { kind: "other", what: m[1]!.toUpperCase().replace(/\s+/g, " "), reads: [] };
   }
-  if (/^SET\s+(GLOBAL\s+|SESSION\s+)?SQL_MODE\s*=|^SET\s+NAMES\b|^SET\s+CHARACTER\s+SET\b|^SET\s+(GLOBAL\s+)?(read_only|sql_log_bin|foreign_key_checks|unique_checks|sql_notes|sql_warnings|optimizer_switch|default_storage_engine|storage_engine|big_tables|sql_select_limit|timestamp|sql_auto_is_null|max_join_size|sql_big_selects|sql_safe_updates|session_track\w*|optimizer_search_depth|sql_log_off|sql_buffer_result|profiling|max_execution_time|low_priority_updates|concurrent_insert|innodb_\w+|binlog_format|general_log|slow_query_log|log_output)\s*=/i.test(text)) {
+  // session settings the models do not read (a modelled variable goes on to set_var below)
+  const setName = /^SET\s+(?:GLOBAL\s+|SESSION\s+|LOCAL\s+|@@(?:GLOBAL|SESSION|LOCAL)\.)?(\w+)\s*=/i.exec(text)?.[1];
+  if (/^SET\s+NAMES\b|^SET\s+CHARACTER\s+SET\b/i.test(text) || (setName && !sysvar(setName) && UNMODELLED_SETTINGS.test(setName))) {
     return { kind: "other", what: "SET", reads: [] };
   }
   void u;

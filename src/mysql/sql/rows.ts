@@ -12,7 +12,7 @@ import { evalEnv, sessionTable } from "./query.js";
  */
 export function applyRows(server: Server, thd: Thd, stmt: Extract<Statement, { kind: "insert" | "update" | "delete" }>, now: number): void {
   const def = sessionTable(server, thd, stmt.table.db, stmt.table.name);
-  if (!def || !stmt.sql) return;
+  if (!def || !stmt.sql || thd.ext.loadClient) return;
   const env = evalEnv(server, thd, now);
   const rowMap = (r: string[]): Map<string, Value> => {
     const m = new Map<string, Value>();
