@@ -15,6 +15,18 @@ export interface SyncAction {
   thread?: string;
 }
 
+/** One arming of a sync point, kept for the end-of-run report of points armed but never reached. */
+export interface ArmedRecord {
+  point: string;
+  /** the session (thread name) that armed it; undefined: any */
+  thread?: string;
+  armedAt: Ns;
+  /** times a thread reached the point while this action was armed */
+  hits: number;
+  /** how the action ended: still armed, used up (EXECUTE n hits), replaced by a new action on the point, or RESET */
+  end: "armed" | "consumed" | "replaced" | "reset";
+}
+
 /**
  * MySQL's DEBUG_SYNC facility (sql/debug_sync.cc): actions armed on named sync points; a thread
  * reaching an armed point emits its signal, then parks until the awaited signal is present
@@ -25,6 +37,11 @@ export class DebugSync {
   private readonly actions = new Map<string, SyncAction[]>();
   private readonly signals = new Set<string>();
   private readonly waits = new Map<string, SignalWait>();
+  /** every arming in order, with its hits (the "armed but never reached" report) */
+  private readonly history: ArmedRecord[] = [];
+  private readonly live = new Map<SyncAction, ArmedRecord>();
+  /** points some thread passed, armed or not */
+  private readonly passed = new Set<string>();
 
   constructor(
     readonly kernel: Kernel,
@@ -35,18 +52,25 @@ export class DebugSync {
 
   arm(point: string, action: SyncAction): void {
     const list = this.actions.get(point) ?? [];
-    list.push({ ...action, execute: action.execute ?? 1 });
+    const a = { ...action, execute: action.execute ?? 1 };
+    list.push(a);
     this.actions.set(point, list);
+    const rec: ArmedRecord = { point, ...(action.thread !== undefined ? { thread: action.thread } : {}), armedAt: this.kernel.now, hits: 0, end: "armed" };
+    this.history.push(rec);
+    this.live.set(a, rec);
   }
 
   /** Drops the actions armed by one session (a new SET DEBUG_SYNC on the same point replaces them). */
   disarm(point: string, thread?: string): void {
     const list = this.actions.get(point);
-    if (list) this.actions.set(point, list.filter((a) => a.thread !== thread));
+    if (!list) return;
+    for (const a of list) if (a.thread === thread) this.endRecord(a, "replaced");
+    this.actions.set(point, list.filter((a) => a.thread !== thread));
   }
 
   /** `SET DEBUG_SYNC='RESET'` */
   reset(): void {
+    for (const list of this.actions.values()) for (const a of list) this.endRecord(a, "reset");
     this.actions.clear();
     this.signals.clear();
   }
@@ -74,13 +98,36 @@ export class DebugSync {
     return this.signals.delete(name);
   }
 
+  /**
+   * Armings whose point no thread of their session reached before the action ended (RESET, a new
+   * action on the point) or the run ended: the wait it was armed for never came (debug_sync.cc
+   * gives no warning for this; a test just times out).
+   */
+  unreached(): (ArmedRecord & { passedByAnyone: boolean })[] {
+    return this.history.filter((r) => r.hits === 0).map((r) => ({ ...r, passedByAnyone: this.passed.has(r.point) }));
+  }
+
+  private endRecord(a: SyncAction, end: ArmedRecord["end"]): void {
+    const rec = this.live.get(a);
+    if (rec) {
+      rec.end = end;
+      this.live.delete(a);
+    }
+  }
+
   private hit(t: SimThread, point: string): boolean {
+    this.passed.add(point);
     const list = this.actions.get(point);
     if (!list || list.length === 0) return true;
     const i = list.findIndex((a) => a.thread === undefined || a.thread === t.name);
     if (i < 0) return true;
     const action = list[i]!;
-    if (--action.execute! <= 0) list.splice(i, 1);
+    const rec = this.live.get(action);
+    if (rec) rec.hits++;
+    if (--action.execute! <= 0) {
+      list.splice(i, 1);
+      this.endRecord(action, "consumed");
+    }
     if (action.signal) this.signal(action.signal, t);
     if (!action.waitFor) return true;
     const w = this.waitable(action.waitFor);
