@@ -567,7 +567,7 @@ const DEFAULT_CPU_PERIOD_NS = 100 * MS;
  * else DEFAULT_CPUS CPUs and no quota. Threads spend CPU in every code path, queue for a CPU when
  * all are busy and can be preempted inside a code path (tick, wake-up preemption, throttling).
  */
-function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
+export function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
   const period = m.cpu_period !== undefined ? (parseDuration(m.cpu_period) ?? DEFAULT_CPU_PERIOD_NS) : DEFAULT_CPU_PERIOD_NS;
   const pct = quotaPercent(m.cpu_quota);
   return new CpuMachine(kernel, {
