@@ -45,6 +45,7 @@ const cli = yargs(hideBin(process.argv))
     .option("schedule", { type: "string", demandOption: true, describe: "schedule string printed by run or explore (s2....)" })
     .example("$0 replay scenarios/binlog/bug68569-explore-durable.yaml --seed 33 --schedule s2.AAG5D4e6fw", "reproduce a failure exactly"), (a) => replayCommand(a as never))
   .command("mtr <file>", "run a mysqltest .test file on the simulated server and write its .result (docs/mtr.md)", (y: Argv) => y
+    .version(false)
     .positional("file", { type: "string", describe: "a mysqltest file (.test)" })
     .option("result", { type: "string", describe: "MySQL's recorded .result: print how many of its lines the run matches" })
     .option("record", { type: "boolean", describe: "write the run's output as the result file (--result FILE, else <basedir>/r/<name>.result)" })

@@ -94,6 +94,11 @@ const PROP_ENV: Record<Prop, string> = {
   session_track: "ENABLED_SESSION_TRACK",
 };
 
+/** a --continue run stops when one command fails this often (a wait loop around a failing query) */
+const MAX_REPEATS = 2000;
+/** commands one run may execute (while loops are bounded by this) */
+const MAX_COMMANDS = 2_000_000;
+
 const SEND = 1;
 const REAP = 2;
 
@@ -207,7 +212,7 @@ export class Interpreter {
       }
       if (ok) {
         const expected = type === "error" ? [] : this.savedErrors;
-        this.commandsRun++;
+        if (++this.commandsRun > MAX_COMMANDS) throw new MtrDie(c.file, c.line, `giving up after ${MAX_COMMANDS} commands (an endless while loop?)`);
         yield* this.guarded(t, c, type, expected, path);
         if (this.exitFlag) throw new ExitSignal();
       }
@@ -225,6 +230,7 @@ export class Interpreter {
     if (blocks.length) throw this.die("Missing end of block");
   }
   private lastExecuted = 0;
+  private readonly marked = new Map<string, number>();
 
   /** Runs one command; with --continue an unsupported command, a failure or a hang becomes a marker line. */
   private *guarded(t: SimThread, c: Command, type: string, expected: ExpectedError[], path: string): Generator<Effect, void, unknown> {
@@ -241,6 +247,12 @@ export class Interpreter {
 
   private mark(m: Marker): void {
     this.markers.push(m);
+    // a marker line once per place and kind (a wait loop would print the same one hundreds of times)
+    const key = `${m.file}:${m.line}:${m.type}:${m.kind}`;
+    const n = (this.marked.get(key) ?? 0) + 1;
+    this.marked.set(key, n);
+    if (n > MAX_REPEATS) throw new MtrDie(m.file, m.line, `giving up: the same ${m.type} repeated ${MAX_REPEATS} times (${m.message})`);
+    if (n > 1) return;
     this.out += `## mysqlsim: ${m.file}:${m.line}: ${m.type === "unsupported" ? `unsupported ${m.kind}: ` : m.type === "hang" ? "" : "mysqltest would stop here: "}${m.message}\n`;
   }
 
@@ -583,7 +595,6 @@ export class Interpreter {
 
   /** run_query(): echo, send and/or reap, the result, the expected error. */
   private *runQuery(t: SimThread, con: MtrConnection, c: Command, query: string, flags: number, expected: ExpectedError[]): Generator<Effect, void, unknown> {
-    if (con.closed) throw this.die("no connection: the current connection was closed by disconnect");
     if (con.pending && flags & SEND) throw this.die("Cannot run query on connection between send and reap");
     if (!(flags & SEND) && !con.pending) throw this.die("Cannot reap on a connection without pending send");
     if (this.enabled.query && flags & SEND) this.out += `${this.applyReplace(query)}${c.delimiter}\n`;
@@ -604,6 +615,11 @@ export class Interpreter {
 
   /** Hands a statement to the connection; false when the client library fails it at once (a broken connection without reconnect). */
   private send(con: MtrConnection, sql: string): boolean {
+    if (con.closed) {
+      // mysql_close()d: the handle has no server any more (what include/wait_until_disconnected.inc waits for)
+      con.outcome = { error: mtrError("CR_SERVER_GONE_ERROR"), resultSet: null, affectedRows: 0, warnings: [], unsupported: null };
+      return false;
+    }
     if (con.stuck) throw this.die(`connection '${con.name}' still waits for its earlier statement (a hang reported above)`);
     if (con.broken) {
       if (!con.reconnect) {
@@ -822,7 +838,6 @@ export class Interpreter {
   /** A query of the script itself (backticks, query_get_value): no echo; its error goes through handle_error. */
   private *utilQuery(t: SimThread, q: string, expected: ExpectedError[]): Generator<Effect, StatementOutcome | null, unknown> {
     const c = this.at!;
-    if (this.cur.closed) throw this.die("no connection: the current connection was closed by disconnect");
     if (this.cur.pending) throw this.die("Cannot run query on connection between send and reap");
     const sent = this.send(this.cur, q);
     const o = sent ? yield* this.wait(t, this.cur, c, "query", q) : this.cur.outcome;
