@@ -235,7 +235,7 @@ export class MtrHost {
         if (killTarget && /\(\s*SELECT\b/i.test(killTarget[2]!)) throw mtrError("ER_NOT_SUPPORTED_YET", "Usage of subqueries or stored function calls as part of this statement");
         const r = this.session(thd, text, out);
         if (r) thd.resultSet = r.resultSet;
-        else out.unsupported = { kind: statementKind(text), message: /^SET\s/i.test(text) ? "a variable mysqlsim does not model" : "a statement outside the modelled subset" };
+        else out.unsupported = { kind: statementKind(text), message: /^SET\s/i.test(text) ? (/^SET\s+(SESSION\s+)?debug_sync\b/i.test(text) ? "a form of SET DEBUG_SYNC the SQL front end does not accept" : "a variable mysqlsim does not model") : "a statement outside the modelled subset" };
       }
     } catch (e) {
       if (!(e instanceof MysqlError)) throw e;
@@ -324,7 +324,7 @@ export class MtrHost {
 
 /** How the unsupported-statement summary names a statement: its first two words ("CREATE FUNCTION"). */
 export function statementKind(sql: string): string {
-  const text = sql.replace(/\/\*[\s\S]*?\*\//g, " ").trim();
+  const text = sql.replace(/\/\*[\s\S]*?\*\//g, " ").trim().replace(/;+$/, "");
   const set = /^SET\s+(?:GLOBAL\s+|SESSION\s+|LOCAL\s+)?(?:@@(?:global|session|local)\.)?(@?\w+)/i.exec(text);
   if (set) return `SET ${set[1]!.toLowerCase()}`;
   const w = text.split(/[\s(]+/).filter(Boolean).slice(0, 2).map((x) => x.toUpperCase());

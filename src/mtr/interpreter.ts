@@ -637,10 +637,19 @@ export class Interpreter {
     if (con.busy) {
       const r = yield t.acquire(con.done, () => !con.busy, this.timeoutNs);
       if (r === "timeout" || r === "killed") {
-        con.stuck = true;
-        con.pending = false;
         const why = r === "timeout" ? `did not complete in ${this.timeoutNs / SEC} s of virtual time (MTR's --testcase-timeout)` : "can never complete: every thread waits";
-        throw new MtrHang(c.file, c.line, `${what} on connection '${con.name}' ("${oneLine(sql).slice(0, 80)}") ${why}; ${describeWaits(this.kernel, con)}`);
+        const waits = describeWaits(this.kernel, con);
+        con.pending = false;
+        let after = "";
+        if (this.opts.continueOnError) {
+          // to go on, the statement is killed (KILL QUERY) and its result dropped
+          con.thd.killed = true;
+          this.kernel.interrupt(con.thread, "killed");
+          const r2 = yield t.acquire(con.done, () => !con.busy, SEC);
+          if (r2 === "timeout" || r2 === "killed") con.stuck = true;
+          after = con.stuck ? " (it could not be killed: the connection is left out of the rest of the test)" : " (mysqlsim killed it to go on)";
+        } else con.stuck = true;
+        throw new MtrHang(c.file, c.line, `${what} on connection '${con.name}' ("${oneLine(sql).slice(0, 80)}") ${why}; ${waits}${after}`);
       }
     }
     return con.outcome;
