@@ -53,7 +53,21 @@ export interface Marker {
   message: string;
 }
 
+/** Receives what the script does, in order (mtr --to-yaml turns it into scenario steps). */
+export interface Recorder {
+  /** a statement sent (send) or run to its result (send false) on a connection, with what it gave */
+  statement(conn: string, sql: string, send: boolean, outcome: StatementOutcome | null): void;
+  reap(conn: string, sql: string, outcome: StatementOutcome): void;
+  sleep(ns: number): void;
+  comment(text: string): void;
+  disconnect(conn: string): void;
+  /** a sourced file starts (true: the recorder takes it as a whole, e.g. wait_condition.inc) or ends */
+  source(name: string, vars: (name: string) => string, ended: boolean): boolean;
+}
+
 export interface InterpreterOptions {
+  /** records the run for --to-yaml */
+  recorder?: Recorder;
   /** the .test file's path (as given) */
   file: string;
   /** the suite's base directory (the parent of t/): `--source include/x.inc` resolves there */
@@ -231,6 +245,12 @@ export class Interpreter {
   }
   private lastExecuted = 0;
   private readonly marked = new Map<string, number>();
+  /** inside a sourced file the recorder takes as a whole */
+  private muted = 0;
+
+  private recording(): boolean {
+    return !!this.opts.recorder && this.muted === 0;
+  }
 
   /** Runs one command; with --continue an unsupported command, a failure or a hang becomes a marker line. */
   private *guarded(t: SimThread, c: Command, type: string, expected: ExpectedError[], path: string): Generator<Effect, void, unknown> {
@@ -253,6 +273,7 @@ export class Interpreter {
     this.marked.set(key, n);
     if (n > MAX_REPEATS) throw new MtrDie(m.file, m.line, `giving up: the same ${m.type} repeated ${MAX_REPEATS} times (${m.message})`);
     if (n > 1) return;
+    if (this.recording()) this.opts.recorder!.comment(`mysqlsim: ${m.file}:${m.line}: ${m.message}`);
     this.out += `## mysqlsim: ${m.file}:${m.line}: ${m.type === "unsupported" ? `unsupported ${m.kind}: ` : m.type === "hang" ? "" : "mysqltest would stop here: "}${m.message}\n`;
   }
 
@@ -384,6 +405,7 @@ export class Interpreter {
         return;
       case "echo":
         this.out += `${this.doEval(arg)}\n`;
+        if (this.recording()) this.opts.recorder!.comment(this.doEval(arg));
         this.executed++;
         return;
       case "let":
@@ -407,6 +429,7 @@ export class Interpreter {
         if (!/^[0-9]/.test(a) || !/^\d*\.?\d+(e[+-]?\d+)?$/i.test(a)) throw this.die(`Invalid argument to ${type} "${a}"`);
         const s = Number(a);
         if (s > 0) yield t.sleep(Math.round(s * SEC));
+        if (s > 0 && this.recording()) this.opts.recorder!.sleep(Math.round(s * SEC));
         return;
       }
       case "source": {
@@ -417,7 +440,15 @@ export class Interpreter {
         const here = this.opts.resolve(this.opts.dirname(path), name);
         const file = this.opts.readFile(here) !== null ? here : this.opts.resolve(this.opts.basedir, name);
         if (this.opts.readFile(file) === null) throw this.die(`Could not open '${name}' for reading (looked in ${this.name(this.opts.dirname(path))} and ${this.name(this.opts.basedir)})`);
-        yield* this.runFile(t, file);
+        const rec = this.opts.recorder;
+        const whole = rec ? rec.source(base, (n) => this.getVar(n), false) : false;
+        if (whole) this.muted++;
+        try {
+          yield* this.runFile(t, file);
+        } finally {
+          if (whole) this.muted--;
+        }
+        if (rec && whole) rec.source(base, (n) => this.getVar(n), true);
         return;
       }
       case "connect":
@@ -438,6 +469,7 @@ export class Interpreter {
         if (!con || con.closed) throw this.die(`connection '${name}' not found in connection pool`);
         this.host.close(con);
         this.host.connections.delete(name);
+        if (this.recording()) this.opts.recorder!.disconnect(name);
         if (con === this.cur) this.vars.set("CURRENT_CONNECTION", "-closed_connection-");
         if (this.enabled.connect && this.enabled.query) this.out += `disconnect ${this.applyReplace(name)};\n`;
         yield t.yield();
@@ -603,6 +635,7 @@ export class Interpreter {
       if (!(flags & REAP)) {
         con.pending = true;
         con.pendingSql = query;
+        if (this.recording()) this.opts.recorder!.statement(con.name, query, true, null);
         return;
       }
       if (!sent) return this.finish(c, con, query, expected, con.outcome);
@@ -610,6 +643,10 @@ export class Interpreter {
     const sql = flags & SEND ? query : con.pendingSql;
     const outcome = yield* this.wait(t, con, c, flags & SEND ? "query" : "reap", sql);
     con.pending = false;
+    if (this.recording()) {
+      if (flags & SEND) this.opts.recorder!.statement(con.name, sql, false, outcome);
+      else this.opts.recorder!.reap(con.name, sql, outcome);
+    }
     this.finish(c, con, sql, expected, outcome);
   }
 
@@ -850,6 +887,7 @@ export class Interpreter {
     if (this.cur.pending) throw this.die("Cannot run query on connection between send and reap");
     const sent = this.send(this.cur, q);
     const o = sent ? yield* this.wait(t, this.cur, c, "query", q) : this.cur.outcome;
+    if (this.recording()) this.opts.recorder!.statement(this.cur.name, q, false, o);
     if (o.unsupported) throw this.unsupported(c, o.unsupported.kind, `${o.unsupported.message}: "${oneLine(q).slice(0, 100)}"`);
     if (o.error) {
       this.vars.set("mysql_errno", String(o.error.code));

@@ -12,7 +12,7 @@ import { versionFamily, VERSIONS, type Version } from "../scenario/loader.js";
 import { installMachine } from "../scenario/run.js";
 import { NO_TRACE, StreamingTrace } from "../trace/sink.js";
 import { MtrHost } from "./host.js";
-import { Interpreter, MtrDie, MtrHang, MtrUnsupported, type InterpreterOptions, type Marker } from "./interpreter.js";
+import { Interpreter, MtrDie, MtrHang, MtrUnsupported, type InterpreterOptions, type Marker, type Recorder } from "./interpreter.js";
 import { MtrSyntaxError } from "./lexer.js";
 
 export interface MtrRunOptions extends InterpreterOptions {
@@ -21,6 +21,8 @@ export interface MtrRunOptions extends InterpreterOptions {
   maxSteps?: number;
   /** write the JSONL trace here */
   traceFile?: string;
+  /** records the run (mtr --to-yaml); gets the host to resolve connection ids */
+  makeRecorder?: (host: MtrHost) => Recorder;
 }
 
 export interface UnreachedSyncPoint {
@@ -73,7 +75,7 @@ export function runMtr(opts: MtrRunOptions): MtrRunResult {
   installCodePathCosts(kernel);
   installModels(server);
   const host = new MtrHost(kernel, server);
-  const interp = new Interpreter(host, kernel, opts);
+  const interp = new Interpreter(host, kernel, opts.makeRecorder ? { ...opts, recorder: opts.makeRecorder(host) } : opts);
   let done = false;
   let stop: MtrRunResult["stop"];
   let outcome: MtrRunResult["outcome"] = "completed";
