@@ -206,7 +206,9 @@ export class MtrHost {
 
   private *runStatement(t: SimThread, c: MtrConnection, thd: Thd, sql: string): Generator<Effect, void, unknown> {
     const out = emptyOutcome();
-    const text = sql.trim();
+    // CLIENT_MULTI_STATEMENTS: the statement ends at its ';' (dispatch_command sets thd->query() to
+    // the text before it), so the processlist's Info of "rename table t1 to t2;" has no ';'
+    const text = sql.trim().replace(/;\s*$/, "").trim();
     thd.resultSet = null;
     thd.affectedRows = 0;
     thd.warnings = [];
