@@ -251,7 +251,7 @@ export class MtrHost {
     out.affectedRows = thd.affectedRows;
     out.warnings = thd.warnings;
     if (out.unsupported) this.unsupported.set(out.unsupported.kind, (this.unsupported.get(out.unsupported.kind) ?? 0) + 1);
-    if (tracing) t.trace("stmt_end", undefined, { sql: text.replace(/\s+/g, " "), conn: thd.name, ...(out.error ? { error: out.error.def.name, code: out.error.code, text: out.error.clientText } : {}), ...(out.unsupported ? { unsupported: out.unsupported.kind } : {}) });
+    if (tracing) t.trace("stmt_end", undefined, { sql: text.replace(/\s+/g, " "), conn: thd.name, ns: this.kernel.now - thd.commandStart, ...(out.error ? { error: out.error.def.name, code: out.error.code, text: out.error.clientText } : {}), ...(out.unsupported ? { unsupported: out.unsupported.kind } : {}) });
     c.outcome = out;
   }
 

@@ -696,6 +696,7 @@ export class Interpreter {
   private finish(c: Command, con: MtrConnection, sql: string, expected: ExpectedError[], o: StatementOutcome): void {
     if (o.unsupported) {
       this.vars.set("mysql_errno", "0");
+      this.revert();
       throw this.unsupported(c, o.unsupported.kind, `${o.unsupported.message}: "${oneLine(sql).slice(0, 100)}"`);
     }
     if (o.error) {

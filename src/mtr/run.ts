@@ -70,6 +70,8 @@ export function runMtr(opts: MtrRunOptions): MtrRunResult {
   const trace = opts.traceFile ? new StreamingTrace({ file: opts.traceFile, keep: 0 }) : null;
   const kernel = new Kernel({ seed: opts.seed ?? 1, trace: trace ?? NO_TRACE, maxSteps: opts.maxSteps ?? 20_000_000 });
   const server = new Server(kernel, opts.version, versionFamily(opts.version));
+  // the first trace record, as a scenario run writes it (renderers read the name and version)
+  if (kernel.trace.enabled) kernel.trace.emit(0, "mysqltest", "scenario", (opts.displayName ?? ((p: string) => p))(opts.file), { version: opts.version, seed: opts.seed ?? 1, variables: {} });
   server.ext.machine = {};
   installMachine(kernel, {});
   installCodePathCosts(kernel);
