@@ -700,15 +700,17 @@ class Evaluator {
     const colsOf: { alias: string; cols: string[] }[] = [];
     for (const s of sources) {
       colsOf.push({ alias: s.alias, cols: s.columns });
+      const bare = s.columns.map((c) => c.toLowerCase());
+      const qualified = s.columns.map((c) => `${s.alias}.${c}`.toLowerCase());
       const next: Row[] = [];
       for (const r of rows) {
         for (const sr of s.rows) {
           const m = new Map(r);
-          s.columns.forEach((c, i) => {
+          for (let i = 0; i < bare.length; i++) {
             const v = sr[i] ?? null;
-            m.set(c.toLowerCase(), v);
-            m.set(`${s.alias}.${c}`.toLowerCase(), v);
-          });
+            m.set(bare[i]!, v);
+            m.set(qualified[i]!, v);
+          }
           next.push(m);
         }
       }
@@ -832,11 +834,17 @@ export function isUnmodelledVariable(name: string): boolean {
 
 /** A result set for a SELECT the models ran (or that touches no table). Throws Unsupported or MysqlError. */
 export function evaluateSelect(sql: string, ctx: EvalContext): ResultSet {
-  const p = new Parser(tokenize(sql), sql);
-  const q = p.select();
-  if (!p.atEnd()) throw new Unsupported(`cannot read past "${sql.slice(p.peek().start, p.peek().start + 30)}"`);
+  let q = PARSED.get(sql);
+  if (!q) {
+    const p = new Parser(tokenize(sql), sql);
+    q = p.select();
+    if (!p.atEnd()) throw new Unsupported(`cannot read past "${sql.slice(p.peek().start, p.peek().start + 30)}"`);
+    // a polling loop sends the same text hundreds of times; the parse of a text never changes
+    if (PARSED.size < 10_000) PARSED.set(sql, q);
+  }
   return new Evaluator(ctx).run(q);
 }
+const PARSED = new Map<string, Select>();
 
 /**
  * Statements that only read or set session state: `SET @a = expr[, ...]`, `SET var = expr` for a
