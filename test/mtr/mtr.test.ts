@@ -52,7 +52,7 @@ describe("mysqltest lexer (read_line / read_command)", () => {
 });
 
 describe("mtr runs the project's .test files to their recorded results", () => {
-  for (const name of ["send-reap", "variables", "errors", "logs", "delimiter", "sleep", "kill-waiter"]) {
+  for (const name of ["send-reap", "variables", "errors", "logs", "delimiter", "sleep", "kill-waiter", "kill-connection"]) {
     it(name, () => {
       const r = mtr(`${DIR}/t/${name}.test`);
       expect(r.stop).toBeUndefined();
