@@ -61,6 +61,8 @@ export interface Recorder {
   sleep(ns: number): void;
   comment(text: string): void;
   disconnect(conn: string): void;
+  /** a statement that hung was killed (KILL QUERY) so the run could go on; outcome: what it gave then */
+  killedAfterHang(conn: string, sql: string, outcome: StatementOutcome): void;
   /** a sourced file starts (true: the recorder takes it as a whole, e.g. wait_condition.inc) or ends */
   source(name: string, vars: (name: string) => string, ended: boolean): boolean;
 }
@@ -684,6 +686,7 @@ export class Interpreter {
           this.kernel.interrupt(con.thread, "killed");
           const r2 = yield t.acquire(con.done, () => !con.busy, SEC);
           if (r2 === "timeout" || r2 === "killed") con.stuck = true;
+          else if (this.recording()) this.opts.recorder!.killedAfterHang(con.name, sql, con.outcome);
           after = con.stuck ? " (it could not be killed: the connection is left out of the rest of the test)" : " (mysqlsim killed it to go on)";
         } else con.stuck = true;
         throw new MtrHang(c.file, c.line, `${what} on connection '${con.name}' ("${oneLine(sql).slice(0, 80)}") ${why}; ${waits}${after}`);

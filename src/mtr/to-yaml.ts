@@ -11,6 +11,7 @@
 import { stringify } from "yaml";
 import { errorDef } from "../mysql/errors.js";
 import { parseStatement } from "../mysql/sql/parse.js";
+import { sysvar } from "../mysql/sysvars.js";
 import type { MtrHost, StatementOutcome } from "./host.js";
 import type { Recorder } from "./interpreter.js";
 import { runMtr } from "./run.js";
@@ -33,14 +34,18 @@ class YamlRecorder implements Recorder {
   readonly warnings: string[] = [];
   /** connection -> the statement it has sent and not reaped */
   private readonly sent = new Map<string, string>();
+  /** every connection a step names, in order of first use */
+  readonly connections = new Set<string>();
   constructor(private readonly host: MtrHost) {}
 
   statement(conn: string, sql: string, send: boolean, outcome: StatementOutcome | null): void {
-    const text = sql.trim();
+    const text = sql.trim().replace(/;\s*$/, "").trim();
+    this.connections.add(conn);
     const kill = /^KILL\s+(QUERY\s+|CONNECTION\s+)?(\S+)\s*$/i.exec(text);
     if (kill) {
       const victim = this.victim(conn, kill[2]!);
       if (victim) {
+        this.connections.add(victim);
         this.steps.push({ [/QUERY/i.test(kill[1] ?? "") ? "kill_query" : "kill"]: victim });
         return;
       }
@@ -54,6 +59,16 @@ class YamlRecorder implements Recorder {
     const step: Step = { [conn]: text };
     if (!this.withError(step, outcome)) return this.skip(conn, text, `its error ${outcome!.error!.def.name} has no scenario name`);
     this.steps.push(step);
+  }
+
+  killedAfterHang(conn: string, sql: string, outcome: StatementOutcome): void {
+    if (!this.sent.has(conn)) {
+      this.steps.push({ comment: `mtr killed the statement on ${conn} that never completed: ${oneLine(sql).slice(0, 200)}` });
+      return;
+    }
+    this.steps.push({ comment: `the statement on ${conn} never completed; mtr killed it (KILL QUERY) to go on` });
+    this.steps.push({ kill_query: conn });
+    this.reap(conn, sql, outcome);
   }
 
   reap(conn: string, sql: string, outcome: StatementOutcome): void {
@@ -75,6 +90,7 @@ class YamlRecorder implements Recorder {
   }
 
   disconnect(conn: string): void {
+    this.connections.add(conn);
     this.steps.push({ comment: `disconnect ${conn}` });
     this.steps.push({ kill: conn });
   }
@@ -101,10 +117,11 @@ class YamlRecorder implements Recorder {
     return null;
   }
 
+  /** the scenario loader takes it: the modelled subset, and SET of a modelled variable only */
   private parses(sql: string): boolean {
     try {
-      parseStatement(sql);
-      return true;
+      const st = parseStatement(sql);
+      return st.kind !== "set_var" || sysvar(st.name) !== undefined;
     } catch {
       return false;
     }
@@ -146,7 +163,10 @@ export function testToScenarioYaml(_text: string, opts: ToYamlOptions): { yaml: 
     name: `${name} (converted from ${opts.file})`,
     description: `Converted by mysqlsim mtr --to-yaml from ${opts.file}: the statements the test ran, in order, on their connections (loops unrolled, includes expanded).`,
     version: opts.version,
+    connections: ["default", ...[...rec.connections].filter((c) => c !== "default")],
     steps: rec.steps,
+    // room for the waits the test's own run took (sync point and lock wait timeouts run in virtual time)
+    duration: `${Math.max(60, Math.ceil((2 * run.virtualNs) / 1e9) + 60)}s`,
     expect: [{ outcome: "completed" }],
   };
   const warnings = [...rec.warnings];

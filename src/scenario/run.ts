@@ -292,8 +292,10 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
       for (;;) {
         kernel.setDaemon(t, true);
         yield t.acquire(mailbox, () => conn.posted !== null);
+        // KILL QUERY of an idle connection ends its wait for a command, with nothing posted
+        if (conn.posted === null) continue;
         kernel.setDaemon(t, false);
-        const sql = conn.posted!;
+        const sql = conn.posted;
         conn.posted = null;
         if (sql === DISCONNECT) yield* disconnect(t, conn.thd);
         else if (conn.thd.ext.disconnected) {
