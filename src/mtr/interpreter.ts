@@ -61,6 +61,8 @@ export interface Recorder {
   sleep(ns: number): void;
   comment(text: string): void;
   disconnect(conn: string): void;
+  /** a connection gets a new session: `connect` (a name used before), or the client's reconnect */
+  connect(conn: string): void;
   /** a statement that hung was killed (KILL QUERY) so the run could go on; outcome: what it gave then */
   killedAfterHang(conn: string, sql: string, outcome: StatementOutcome): void;
   /** a sourced file starts (true: the recorder takes it as a whole, e.g. wait_condition.inc) or ends */
@@ -618,6 +620,7 @@ export class Interpreter {
     const db = parts[4];
     if (db && !/^(test|mysql|information_schema|performance_schema)?$/i.test(db)) throw this.unsupported(c, "connect to a database", `a connection to database '${db}' (mysqlsim's sessions use test)`);
     const con = this.host.connect(name);
+    if (this.recording()) this.opts.recorder!.connect(name);
     this.setCurrent(con);
     this.vars.set("mysql_errno", "0");
     this.checkNoError(c, expected, logged);
@@ -666,6 +669,7 @@ export class Interpreter {
         return false;
       }
       this.host.reconnect(con);
+      if (this.recording()) this.opts.recorder!.connect(con.name);
     }
     this.host.post(con, sql);
     return true;

@@ -51,6 +51,8 @@ class YamlRecorder implements Recorder {
       }
     }
     if (outcome?.unsupported || !this.parses(text)) return this.skip(conn, text, outcome?.unsupported?.message ?? "outside the modelled subset");
+    const lifecycle = /DEBUG_SYNC\s*=\s*['"]\s*(before_do_command_net_read|thread_end)\b/i.exec(text)?.[1];
+    if (lifecycle) this.warnings.push(`${conn}: "${oneLine(text).slice(0, 80)}": a scenario run's connections have no ${lifecycle} sync point (mtr's do); a WAIT_FOR on its signal waits for debug_sync_timeout`);
     if (send) {
       this.sent.set(conn, text);
       this.steps.push({ [conn]: { send: text } });
@@ -87,6 +89,11 @@ class YamlRecorder implements Recorder {
 
   comment(text: string): void {
     this.steps.push({ comment: text === "" ? "-" : text });
+  }
+
+  connect(conn: string): void {
+    // a name the scenario has used before: its session ended (disconnect, KILL), a new one starts
+    if (this.connections.has(conn)) this.steps.push({ connect: conn });
   }
 
   disconnect(conn: string): void {
@@ -165,8 +172,10 @@ export function testToScenarioYaml(_text: string, opts: ToYamlOptions): { yaml: 
     version: opts.version,
     connections: ["default", ...[...rec.connections].filter((c) => c !== "default")],
     steps: rec.steps,
-    // room for the waits the test's own run took (sync point and lock wait timeouts run in virtual time)
-    duration: `${Math.max(60, Math.ceil((2 * run.virtualNs) / 1e9) + 60)}s`,
+    // room for the waits the test's own run took (sync point and lock wait timeouts run in virtual
+    // time), and for each WAIT_FOR to time out once (debug_sync_timeout) where the scenario run
+    // lacks a sync point the mtr run has
+    duration: `${Math.ceil((2 * run.virtualNs) / 1e9) + 60 + 300 * rec.steps.filter((st) => Object.values(st).some((v) => typeof v === "string" && /WAIT_FOR/i.test(v))).length}s`,
     expect: [{ outcome: "completed" }],
   };
   const warnings = [...rec.warnings];

@@ -431,6 +431,16 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
         kill(conns.get(step.conn)!, step.query, t);
         yield t.yield();
         return;
+      case "connect": {
+        // a new session once the old one has ended (a reconnect): the same connection thread serves it
+        const c = conns.get(step.conn)!;
+        if (c.thd.ext.disconnected) {
+          if (c.busy) yield* reap(t, c);
+          c.thd = server.connect(c.name, c.thread);
+        }
+        yield t.yield();
+        return;
+      }
       case "set":
         for (const [n, v] of step.vars) {
           server.vars.set(n, v);

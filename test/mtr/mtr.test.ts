@@ -130,6 +130,15 @@ describe("--to-yaml", () => {
     expect(run.report.outcome).toBe("completed");
     expect(run.report.expectations.every((e) => e.ok)).toBe(true);
   });
+
+  it("a killed connection's reconnect becomes a connect step; the scenario runs to its end", () => {
+    const file = `${DIR}/t/kill-connection.test`;
+    const { yaml } = testToScenarioYaml(readFileSync(file, "utf8"), { file, version: "8.0", basedir: resolve(DIR), readFile: read, resolve, dirname });
+    expect(yaml).toMatch(/- kill: con1\n[\s\S]*error: CR_SERVER_LOST\n  - connect: con1\n/);
+    const run = runScenario(loadScenario(yaml, "kill-connection.yaml"), { seed: 1 });
+    expect(run.report.outcome).toBe("completed");
+    expect(run.report.expectations.filter((e) => !e.ok)).toEqual([]);
+  });
 });
 
 describe("the mtr command", () => {
