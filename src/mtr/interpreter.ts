@@ -142,7 +142,10 @@ export class Interpreter {
   private executed = 0;
   private exitFlag = false;
   private cur!: MtrConnection;
+  /** a file's commands, by path and the delimiter it starts with */
   private readonly parsed = new Map<string, Command[]>();
+  /** the delimiter in force at the end of each parsed file (a sourced file can change it) */
+  private readonly endDelimiter = new Map<string, string>();
   private delimiter = ";";
   private depth = 0;
   private readonly timeoutNs: number;
@@ -186,7 +189,7 @@ export class Interpreter {
       const r = readCommands(text, this.name(path), this.delimiter);
       cmds = r.commands;
       this.parsed.set(key, cmds);
-      this.parsed.set(`${key}\u0000end`, [{ type: "comment", text: r.delimiter, arg: "", file: path, line: 0, delimiter: r.delimiter }]);
+      this.endDelimiter.set(key, r.delimiter);
     }
     return cmds;
   }
@@ -199,7 +202,7 @@ export class Interpreter {
     if (++this.depth > 16) throw this.die("Source directives are nesting too deep");
     const key = `${path}\u0000${this.delimiter}`;
     const cmds = this.commandsOf(path);
-    const endDelimiter = this.parsed.get(`${key}\u0000end`)![0]!.text;
+    const endDelimiter = this.endDelimiter.get(key)!;
     try {
       yield* this.runList(t, cmds, path);
     } finally {

@@ -175,7 +175,7 @@ function pushCommand(out: Command[], raw: string, file: string, line: number, de
   else if (MYSQLTEST_COMMANDS.has(word.toLowerCase())) type = word.toLowerCase();
   else if (withCommand) {
     if (p.trim() === "") return; // a bare "--" line
-    // a "--" line that names no mysqltest command is a comment to mysqltest only if it isn't one: die()
+    // get_command_type(): a "--" line must name a mysqltest command (use # for a comment), else die()
     throw new MtrSyntaxError(file, line, `found line beginning with -- that didn't contain a valid mysqltest command ("--${p.slice(0, 40)}"); use # for a comment`);
   } else type = "query";
   let text = p;

@@ -8,7 +8,6 @@
  * case-insensitively as the default collations do, 1/0 for truth, the item text as column name as
  * Item::set_name() keeps it). Anything else throws Unsupported: the caller reports the statement.
  */
-import { MysqlError } from "../mysql/errors.js";
 import type { Server } from "../mysql/server.js";
 import { sysvar } from "../mysql/sysvars.js";
 import type { ResultSet, Thd } from "../mysql/thd.js";
@@ -156,7 +155,6 @@ interface Select {
   items: SelectItem[];
   from: Source[];
   where: Expr | null;
-  groupBy: boolean;
   order: { e: Expr; desc: boolean }[];
   limit: number | null;
 }
@@ -234,7 +232,6 @@ class Parser {
     } while (this.eatOp(","));
     const from: Source[] = [];
     let where: Expr | null = null;
-    let groupBy = false;
     const order: { e: Expr; desc: boolean }[] = [];
     let limit: number | null = null;
     if (this.eatKw("FROM")) {
@@ -255,10 +252,7 @@ class Parser {
       } while (this.eatOp(","));
     }
     if (this.eatKw("WHERE")) where = this.expr();
-    if (this.eatKw("GROUP")) {
-      groupBy = true;
-      throw new Unsupported("GROUP BY");
-    }
+    if (this.isKw("GROUP") || this.isKw("HAVING")) throw new Unsupported("GROUP BY / HAVING");
     if (this.eatKw("ORDER")) {
       if (!this.eatKw("BY")) throw new Unsupported("ORDER without BY");
       do {
@@ -277,7 +271,7 @@ class Parser {
       // FOR UPDATE / LOCK IN SHARE MODE: the lock model took the locks; values are the same
       while (!this.atEnd() && !this.isOp(")")) this.next();
     }
-    return { items, from, where, groupBy, order, limit };
+    return { items, from, where, order, limit };
   }
 
   expr(): Expr {
@@ -676,7 +670,7 @@ class Evaluator {
     throw new Unsupported(`function ${e.name}()`);
   }
 
-  private sysvar(name: string, scope: string): Value {
+  sysvar(name: string, scope: string): Value {
     if (name === "debug_sync") return "ON - current signal: ''";
     if (name === "version") return `${this.ctx.server.version}-debug-log`;
     if (this.ctx.localVars.has(name) && scope !== "global") return this.ctx.localVars.get(name)!;
@@ -822,7 +816,6 @@ const UNMODELLED_DEFAULTS: Record<string, Value> = {
   tx_isolation: "REPEATABLE-READ",
   transaction_isolation: "REPEATABLE-READ",
   innodb_strict_mode: 1,
-  lock_wait_timeout_dummy: null,
 };
 
 /** Whether a session variable is one mtr accepts without a model (SET sql_mode=... and the like). */
@@ -864,12 +857,12 @@ export function evaluateSessionStatement(sql: string, ctx: EvalContext): { resul
       ];
       for (const r of status) if (pat.test(r[0])) rows.push(r);
     } else {
-      const names = new Set<string>(["debug_sync", "version", ...Object.keys(UNMODELLED_DEFAULTS).filter((n) => n !== "lock_wait_timeout_dummy")]);
+      const names = new Set<string>(["debug_sync", "version", ...Object.keys(UNMODELLED_DEFAULTS)]);
       for (const [n] of ctx.server.vars.entries()) names.add(n);
       const ev = new Evaluator(ctx);
       for (const n of [...names].sort()) {
         if (!pat.test(n)) continue;
-        const v = (ev as unknown as { sysvar(n: string, s: string): Value }).sysvar(n, "");
+        const v = ev.sysvar(n, "");
         rows.push([n, String(formatValue(v) ?? "")]);
       }
     }
@@ -916,4 +909,3 @@ export function evaluateSessionStatement(sql: string, ctx: EvalContext): { resul
   return null;
 }
 
-export { MysqlError };
