@@ -86,6 +86,8 @@ export interface RunReport {
   message?: string;
   wait_for?: WaitForNode[];
   cycle?: string[];
+  /** DEBUG_SYNC actions armed on a connection and never reached by it (src/sync/debug-sync.ts); absent when none */
+  unreached_sync_points?: { point: string; connection: string | null; armed_at_ns: number; end: string; passed_by_anyone: boolean }[];
 }
 
 export interface RunArtifacts {
@@ -547,6 +549,8 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     ...(result.waitFor ? { wait_for: result.waitFor } : {}),
     ...(result.cycle ? { cycle: result.cycle } : {}),
   };
+  const unreached = server.debugSync.unreached();
+  if (unreached.length) report.unreached_sync_points = unreached.map((u) => ({ point: u.point, connection: u.thread ?? null, armed_at_ns: u.armedAt, end: u.end, passed_by_anyone: u.passedByAnyone }));
   if (kernel.trace.enabled) kernel.trace.emit(kernel.now, "mysqltest", "end_of_run", undefined, { outcome, expectations_failed: expectations.filter((e) => !e.ok).length });
   report.trace_sha256 = trace ? trace.close() : "";
   return { report, trace, statements, kernel, server, result };
