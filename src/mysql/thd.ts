@@ -1,7 +1,19 @@
 import type { SimThread } from "../kernel/thread.js";
 import type { Ns } from "../kernel/time.js";
 import type { MysqlError } from "./errors.js";
-import type { ResultSet, SqlWarning } from "./sql/result.js";
+
+/** A result set as the client receives it: column names, rows of text values (null is SQL NULL). */
+export interface ResultSet {
+  columns: string[];
+  rows: (string | null)[][];
+}
+
+/** One row of SHOW WARNINGS: Level, Code, Message. */
+export interface SqlWarning {
+  level: "Note" | "Warning" | "Error";
+  code: number;
+  message: string;
+}
 
 /**
  * A client connection's server-side state (MySQL's THD), as far as the models need it. The
@@ -17,12 +29,16 @@ export class Thd {
   killed = false;
   /** the last statement's error */
   error: MysqlError | null = null;
-  /** the last statement's result set (SELECT, SHOW ...), null if it had none */
-  result: ResultSet | null = null;
-  /** the last statement's affected rows (INSERT/UPDATE/DELETE) */
+  /**
+   * What the last statement returned to the client (the protocol's result set, OK packet's
+   * affected rows and warning count): reset by the client before each statement, filled by the
+   * model that produces it. mysqlsim mtr prints them in the .result format.
+   */
+  resultSet: ResultSet | null = null;
   affectedRows = 0;
-  /** the last statement's warnings (SHOW WARNINGS) */
   warnings: SqlWarning[] = [];
+  /** user variables (@name, lower-case name), as text; null is NULL */
+  readonly userVars = new Map<string, string | null>();
   /** DEBUG_SYNC HIT_LIMIT reached in this statement (ER_DEBUG_SYNC_HIT_LIMIT at its end) */
   debugSyncHitLimit = false;
   /** the current database (USE db) */

@@ -61,6 +61,7 @@ export type Step = { line: number; index: number } & (
   | { kind: "sleep"; ns: Ns }
   | { kind: "debug_sync"; action: string }
   | { kind: "kill"; conn: string; query: boolean }
+  | { kind: "connect"; conn: string }
   | { kind: "set"; vars: [string, SysVarValue][] }
   | { kind: "select"; from: "processlist" | "metadata_locks"; where: Record<string, unknown>; columns?: string[]; rows: Record<string, unknown>[] }
   | { kind: "comment"; text: string }
@@ -99,7 +100,7 @@ export interface Scenario {
   workload: { sysbench: { test: string; threads: number; timeNs: Ns; warmupNs: Ns } } | null;
 }
 
-const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "set", "select", "comment", "repeat"] as const;
+const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "connect", "set", "select", "comment", "repeat"] as const;
 const STEP_MODIFIERS = new Set(["error", "timeout"]);
 const RESERVED = new Set<string>([...STEP_ACTIONS, ...STEP_MODIFIERS]);
 
@@ -622,7 +623,7 @@ class Compiler {
       const line = this.line(base);
       const keys = Object.keys(s).filter((k) => !STEP_MODIFIERS.has(k));
       if (keys.length !== 1) {
-        this.fail(base, keys.length === 0 ? "a step needs one action (a connection name with a statement, reap, wait_state, sleep, debug_sync, kill, kill_query, set, select, comment)" : `a step takes one action, got ${keys.join(" and ")}`);
+        this.fail(base, keys.length === 0 ? "a step needs one action (a connection name with a statement, reap, wait_state, sleep, debug_sync, kill, kill_query, connect, set, select, comment)" : `a step takes one action, got ${keys.join(" and ")}`);
       }
       const key = keys[0]!;
       const errorName = s.error === undefined ? undefined : s.error === null ? null : this.errorName([...base, "error"], s.error);
@@ -653,6 +654,8 @@ class Compiler {
         case "kill":
         case "kill_query":
           return { ...common, kind: "kill", conn: conn([...base, key], (s as Record<string, string>)[key]!), query: key === "kill_query" };
+        case "connect":
+          return { ...common, kind: "connect", conn: conn([...base, key], s.connect!) };
         case "set":
           return { ...common, kind: "set", vars: Object.entries(s.set!).map(([n, v]) => this.variable([...base, "set", n], n, v)) };
         case "select": {

@@ -90,10 +90,10 @@ export interface RunReport {
   schedule: string;
   steps: number;
   message?: string;
-  /** DEBUG_SYNC points armed (SET DEBUG_SYNC) that no thread reached before the run ended */
-  debug_sync_unreached?: { point: string; thread?: string }[];
   wait_for?: WaitForNode[];
   cycle?: string[];
+  /** DEBUG_SYNC actions armed on a connection and never reached by it (src/sync/debug-sync.ts); absent when none */
+  unreached_sync_points?: { point: string; connection: string | null; armed_at_ns: number; end: string; passed_by_anyone: boolean }[];
 }
 
 export interface RunArtifacts {
@@ -302,8 +302,10 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
         if (!conn.thd.ext.disconnected && conn.posted === null) yield* debugSync(t, "before_do_command_net_read");
         kernel.setDaemon(t, true);
         yield t.acquire(mailbox, () => conn.posted !== null);
+        // KILL QUERY of an idle connection ends its wait for a command, with nothing posted
+        if (conn.posted === null) continue;
         kernel.setDaemon(t, false);
-        const sql = conn.posted!;
+        const sql = conn.posted;
         conn.posted = null;
         if (sql === DISCONNECT) yield* disconnect(t, conn.thd);
         else if (conn.thd.ext.disconnected) {
@@ -351,7 +353,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     thd.info = null;
     thd.state = "";
     const end = kernel.now;
-    statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null, ...(thd.result ? { result: thd.result } : {}), ...(thd.warnings.length ? { warnings: thd.warnings } : {}) });
+    statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null, ...(thd.resultSet ? { result: thd.resultSet } : {}), ...(thd.warnings.length ? { warnings: thd.warnings } : {}) });
     server.metrics.sample("statement_latency_ns", end - start);
     const word = texts.word(template);
     server.metrics.sample(`stmt:${word.includes("?") ? firstWords(sql) : word}`, end - start);
@@ -442,6 +444,16 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
         kill(conns.get(step.conn)!, step.query, t);
         yield t.yield();
         return;
+      case "connect": {
+        // a new session once the old one has ended (a reconnect): the same connection thread serves it
+        const c = conns.get(step.conn)!;
+        if (c.thd.ext.disconnected) {
+          if (c.busy) yield* reap(t, c);
+          c.thd = server.connect(c.name, c.thread);
+        }
+        yield t.yield();
+        return;
+      }
       case "set":
         for (const [n, v] of step.vars) {
           server.vars.set(n, v);
@@ -547,10 +559,11 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     schedule: encodeSchedule(result.choiceLog),
     steps: result.steps,
     ...(result.message ? { message: result.message } : {}),
-    ...(server.debugSync.unreached().length ? { debug_sync_unreached: server.debugSync.unreached() } : {}),
     ...(result.waitFor ? { wait_for: result.waitFor } : {}),
     ...(result.cycle ? { cycle: result.cycle } : {}),
   };
+  const unreached = server.debugSync.unreached();
+  if (unreached.length) report.unreached_sync_points = unreached.map((u) => ({ point: u.point, connection: u.thread ?? null, armed_at_ns: u.armedAt, end: u.end, passed_by_anyone: u.passedByAnyone }));
   if (kernel.trace.enabled) kernel.trace.emit(kernel.now, "mysqltest", "end_of_run", undefined, { outcome, expectations_failed: expectations.filter((e) => !e.ok).length });
   report.trace_sha256 = trace ? trace.close() : "";
   return { report, trace, statements, kernel, server, result };
@@ -583,7 +596,7 @@ const DEFAULT_CPU_PERIOD_NS = 100 * MS;
  * else DEFAULT_CPUS CPUs and no quota. Threads spend CPU in every code path, queue for a CPU when
  * all are busy and can be preempted inside a code path (tick, wake-up preemption, throttling).
  */
-function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
+export function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
   const period = m.cpu_period !== undefined ? (parseDuration(m.cpu_period) ?? DEFAULT_CPU_PERIOD_NS) : DEFAULT_CPU_PERIOD_NS;
   const pct = quotaPercent(m.cpu_quota);
   return new CpuMachine(kernel, {

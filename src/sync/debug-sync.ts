@@ -22,6 +22,7 @@ export interface SyncAction {
 
 interface ArmedAction extends SyncAction {
   point: string;
+  record: ArmedRecord;
   execute: number;
   hitLimit: number;
   /** activation_count = max(execute, hit_limit): hits left before the action is removed */
@@ -55,16 +56,32 @@ const BY_KERNEL = new WeakMap<Kernel, DebugSync>();
  * DEBUG_SYNC() does nothing). `yield* debugSync(t, "point")`.
  */
 export function* debugSync(t: SimThread, point: string): Generator<Effect, void, unknown> {
-  if (BY_KERNEL.get(t.kernel)?.armed(point, t)) yield t.syncPoint(point);
+  const ds = BY_KERNEL.get(t.kernel);
+  if (!ds) return;
+  if (ds.armed(point, t)) yield t.syncPoint(point);
+  else ds.passed.add(point);
+}
+
+/** One arming of a sync point, kept for the end-of-run report of points armed but never reached. */
+export interface ArmedRecord {
+  point: string;
+  /** the session (thread name) that armed it; undefined: any */
+  thread?: string;
+  armedAt: Ns;
+  /** times a thread reached the point while this action was armed */
+  hits: number;
+  /** how the action ended: still armed, used up (EXECUTE n hits), replaced by a new action on the point, or RESET */
+  end: "armed" | "consumed" | "replaced" | "reset";
 }
 
 export class DebugSync {
   private readonly actions = new Map<string, ArmedAction[]>();
   private readonly signals = new Set<string>();
   private readonly waits = new Map<string, SignalWait>();
-  /** actions removed unexecuted, or still armed at the end, that no thread ever reached */
-  private readonly everHit = new Set<ArmedAction>();
-  private readonly armedLog: ArmedAction[] = [];
+  /** every arming in order, with its hits (the "armed but never reached" report) */
+  private readonly history: ArmedRecord[] = [];
+  /** points some thread passed, armed or not */
+  readonly passed = new Set<string>();
   listener: DebugSyncListener = {};
 
   constructor(
@@ -85,21 +102,25 @@ export class DebugSync {
     this.disarm(point, action.thread);
     const execute = action.execute ?? (action.signal || action.waitFor ? 1 : 0);
     const hitLimit = action.hitLimit ?? 0;
-    const a: ArmedAction = { ...action, point, execute, hitLimit, activation: Math.max(execute, hitLimit), hits: 0 };
+    const record: ArmedRecord = { point, ...(action.thread !== undefined ? { thread: action.thread } : {}), armedAt: this.kernel.now, hits: 0, end: "armed" };
+    const a: ArmedAction = { ...action, point, record, execute, hitLimit, activation: Math.max(execute, hitLimit), hits: 0 };
     const list = this.actions.get(point) ?? [];
     list.push(a);
     this.actions.set(point, list);
-    this.armedLog.push(a);
+    this.history.push(record);
   }
 
   /** Drops the action one session armed on a point (SET DEBUG_SYNC='point CLEAR', or a new SET on it). */
   disarm(point: string, thread?: string): void {
     const list = this.actions.get(point);
-    if (list) this.actions.set(point, list.filter((a) => a.thread !== thread));
+    if (!list) return;
+    for (const a of list) if (a.thread === thread && a.record.end === "armed") a.record.end = "replaced";
+    this.actions.set(point, list.filter((a) => a.thread !== thread));
   }
 
   /** `SET DEBUG_SYNC='RESET'`: the session's actions (all, when no thread is given) and every signal. */
   reset(thread?: string): void {
+    for (const list of this.actions.values()) for (const a of list) if ((thread === undefined || a.thread === thread) && a.record.end === "armed") a.record.end = "reset";
     if (thread === undefined) this.actions.clear();
     else for (const [p, list] of this.actions) this.actions.set(p, list.filter((a) => a.thread !== thread));
     this.signals.clear();
@@ -133,13 +154,13 @@ export class DebugSync {
   }
 
   /**
-   * Actions armed (outside `now`) that no thread ever reached: the point is not on the path of
-   * any statement the session ran after arming it (a wrong point name, or a statement that does
-   * not go through that code). An armed point that nothing reaches would otherwise only show as
-   * a timeout somewhere else.
+   * Armings whose point no thread of their session reached before the action ended (RESET, a new
+   * action on the point) or the run ended: the point is not on the path of any statement the
+   * session ran after arming it, or the statement never got there (debug_sync.cc gives no warning
+   * for this; a test just times out).
    */
-  unreached(): { point: string; thread?: string }[] {
-    return this.armedLog.filter((a) => a.hits === 0 && !this.everHit.has(a)).map((a) => ({ point: a.point, ...(a.thread !== undefined ? { thread: a.thread } : {}) }));
+  unreached(): (ArmedRecord & { passedByAnyone: boolean })[] {
+    return this.history.filter((r) => r.hits === 0).map((r) => ({ ...r, passedByAnyone: this.passed.has(r.point) }));
   }
 
   /**
@@ -147,14 +168,18 @@ export class DebugSync {
    * was parked on a WAIT_FOR (the kernel resumes it with "signaled", "timeout" or "killed").
    */
   hit(t: SimThread, point: string): boolean {
+    this.passed.add(point);
     const list = this.actions.get(point);
     if (!list || list.length === 0) return true;
     const i = list.findIndex((a) => a.thread === undefined || a.thread === t.name);
     if (i < 0) return true;
     const action = list[i]!;
     action.hits++;
-    this.everHit.add(action);
-    if (--action.activation <= 0) list.splice(i, 1);
+    action.record.hits++;
+    if (--action.activation <= 0) {
+      list.splice(i, 1);
+      action.record.end = "consumed";
+    }
     let parked = false;
     if (action.execute > 0) {
       action.execute--;

@@ -115,7 +115,7 @@ steps:
 expect:
   - outcome: completed
 `);
-    expect(art.report.debug_sync_unreached).toEqual([{ point: "mdl_acquire_lock_wait", thread: "con1" }]);
+    expect(art.report.unreached_sync_points?.map((u) => [u.point, u.connection, u.end])).toEqual([["mdl_acquire_lock_wait", "con1", "armed"]]);
   });
 
   it("after_open_table_mdl_shared fires on an ordinary table open, not only for information_schema", () => {

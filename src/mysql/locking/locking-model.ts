@@ -1127,7 +1127,7 @@ export function installLocking(server: Server): void {
             // mysql_ha_read(): a HANDLER closed by mysql_ha_flush is reopened (its MDL taken again)
             if (!h.ticket && !isTemporary(thd, h.table.db, h.table.name)) h.ticket = yield* open(h.table);
             const def = sessionTable(server, thd, h.table.db, h.table.name);
-            if (def) thd.result = resultSet(def.columns, def.rows.slice(0, 1));
+            if (def) thd.resultSet = resultSet(def.columns, def.rows.slice(0, 1));
           }
           yield t.cpu(OPEN_TABLE_NS, "handler");
           return true;
@@ -1137,20 +1137,20 @@ export function installLocking(server: Server): void {
           const column = /^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? `GET_LOCK('${stmt.name}', ${stmt.timeoutS})`;
           if (held) {
             held.count++;
-            thd.result = resultSet([column], [[1]]);
+            thd.resultSet = resultSet([column], [[1]]);
             return true;
           }
           const timeoutNs = Math.max(0, stmt.timeoutS) * SEC;
           const [req] = requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: stmt.name }));
           const ticket = yield* acquireMdl(t, s, sys, req!, lwt(), { timeoutNs, timeoutIsNull: true });
           if (ticket) s.userLocks.set(stmt.name, { ticket, count: 1 });
-          thd.result = resultSet([column], [[ticket ? 1 : 0]]);
+          thd.resultSet = resultSet([column], [[ticket ? 1 : 0]]);
           t.trace("user_lock", stmt.name, { result: ticket ? 1 : 0 });
           return true;
         }
         case "release_lock": {
           const held = s.userLocks.get(stmt.name);
-          thd.result = resultSet([/^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? `RELEASE_LOCK('${stmt.name}')`], [[held ? 1 : null]]);
+          thd.resultSet = resultSet([/^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? `RELEASE_LOCK('${stmt.name}')`], [[held ? 1 : null]]);
           if (held && --held.count === 0) {
             s.ctx.release_lock(held.ticket);
             s.userLocks.delete(stmt.name);

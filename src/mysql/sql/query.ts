@@ -12,9 +12,11 @@ import { resultSet, type ResultSet } from "./result.js";
  * runs, by the locking model, from the statement's tables.
  */
 
-/** The session's user variables (@a). */
-export function userVars(thd: Thd): Map<string, Value> {
-  return ((thd.ext.userVars as Map<string, Value> | undefined) ??= new Map());
+/** A user variable's value (thd.userVars keeps text, as the client sees it; numbers compare as numbers). */
+export function userVar(thd: Thd, name: string): Value {
+  const v = thd.userVars.get(name);
+  if (v === undefined || v === null) return null;
+  return /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
 }
 
 /** The session's temporary tables (CREATE TEMPORARY TABLE), by db.name lower case. */
@@ -73,8 +75,8 @@ export function evalEnv(server: Server, thd: Thd, now: number): EvalEnv {
       if (!t) throw mysqlError("ER_NO_SUCH_TABLE", `${db ?? thd.db}.${name}`);
       return { columns: t.columns, rows: t.rows.map((r) => t.columns.map((_, i) => cell(r[i]))) };
     },
-    userVar: (name) => userVars(thd).get(name) ?? null,
-    setUserVar: (name, v) => void userVars(thd).set(name, v),
+    userVar: (name) => userVar(thd, name),
+    setUserVar: (name, v) => void thd.userVars.set(name, formatValue(v)),
     sysVar(_scope, name) {
       if (name === "debug_sync") return "ON - current signal: ''";
       try {

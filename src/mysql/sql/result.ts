@@ -3,17 +3,9 @@
  * count and the warnings (SHOW WARNINGS), as the client protocol carries them. The mysqltest
  * front end prints them in .result format; scenario runs record them in the trace.
  */
-export interface ResultSet {
-  columns: string[];
-  /** values as the client prints them; null is SQL NULL */
-  rows: (string | null)[][];
-}
+import type { ResultSet } from "../thd.js";
 
-export interface SqlWarning {
-  level: "Note" | "Warning" | "Error";
-  code: number;
-  message: string;
-}
+export type { ResultSet, SqlWarning } from "../thd.js";
 
 /** One result set from column names and rows of any printable values. */
 export function resultSet(columns: string[], rows: unknown[][]): ResultSet {
