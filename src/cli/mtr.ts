@@ -9,6 +9,7 @@ import { compareResults, type Comparison } from "../mtr/compare.js";
 import { runMtr, versionFromPath, type MtrRunResult } from "../mtr/run.js";
 import { testToScenarioYaml } from "../mtr/to-yaml.js";
 import { VERSIONS, type Version } from "../scenario/loader.js";
+import { checkValue, sysvar, type SysVarValue } from "../mysql/sysvars.js";
 import { CliError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, writeAtomic } from "./common.js";
 
 export interface MtrArgs {
@@ -25,6 +26,7 @@ export interface MtrArgs {
   seed?: number;
   maxSteps?: number;
   trace?: string;
+  mysqld?: string[];
 }
 
 /** The suite's base directory: the parent of the test's t/ directory, else the test's own directory. */
@@ -64,8 +66,10 @@ export function mtrCommand(a: MtrArgs): void {
     return;
   }
 
+  const variables = mysqldOptions(file, readFile(resolve(file)) ?? "", a.mysqld ?? [], readFile);
   const t0 = performance.now();
   const run = runMtr({
+    variables,
     file: resolve(file),
     basedir,
     version,
@@ -163,4 +167,36 @@ function formatDiff(cmp: Comparison): string {
     for (const l of h.added) s += `+${l}\n`;
   }
   return s;
+}
+
+/**
+ * The server options mysql-test-run.pl would start mysqld with for this test, as far as the
+ * models read them: the test's <name>-master.opt next to it (--default-storage-engine=MyISAM for
+ * mdl_sync), include/force_myisam_default.inc (mtr_cases.pm: MyISAM as default engine and
+ * temporary engine), then --mysqld name=value options.
+ */
+function mysqldOptions(file: string, text: string, given: string[], readFile: (p: string) => string | null): [string, SysVarValue][] {
+  const out: [string, SysVarValue][] = [];
+  const add = (name: string, value: string, where: string): void => {
+    const def = sysvar(name.replace(/-/g, "_"));
+    if (!def) throw new CliError(`${where}: unknown variable "${name}"; see mysqlsim list --variables`, EXIT_BAD_INPUT);
+    const r = checkValue(def, value);
+    if ("error" in r) throw new CliError(`${where}: ${r.error}`, EXIT_BAD_INPUT);
+    out.push([def.name, r.value]);
+  };
+  if (/^\s*--source\s+include\/force_myisam_default\.inc\s*$/m.test(text)) {
+    add("default_storage_engine", "MYISAM", "include/force_myisam_default.inc");
+    add("default_tmp_storage_engine", "MYISAM", "include/force_myisam_default.inc");
+  }
+  const opt = file.replace(/\.test$/, "-master.opt");
+  const optText = readFile(opt);
+  if (optText !== null) {
+    for (const m of optText.matchAll(/--(?:loose-)?([A-Za-z0-9_-]+)=(\S+)/g)) if (sysvar(m[1]!.replace(/-/g, "_"))) add(m[1]!, m[2]!, opt);
+  }
+  for (const g of given) {
+    const m = /^([A-Za-z0-9_-]+)=(.*)$/.exec(g.replace(/^--/, ""));
+    if (!m) throw new CliError(`--mysqld ${g}: expected name=value`, EXIT_BAD_INPUT);
+    add(m[1]!, m[2]!, `--mysqld ${g}`);
+  }
+  return out;
 }

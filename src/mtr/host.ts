@@ -267,6 +267,11 @@ export class MtrHost {
           return evaluateSelect(text, this.evalContext(thd));
         case "show":
           return evaluateSessionStatement(text, this.evalContext(thd))?.resultSet ?? null;
+        case "do":
+        case "set_user_var":
+          // the model's evaluator left the values to the client side (a setting no model has)
+          if (thd.ext.unevaluated) return evaluateSessionStatement(text, this.evalContext(thd))?.resultSet ?? null;
+          return null;
         case "show_processlist":
           return {
             columns: ["Id", "User", "Host", "db", "Command", "Time", "State", "Info"],

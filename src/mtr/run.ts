@@ -8,6 +8,7 @@ import type { Effect } from "../kernel/thread.js";
 import { installCodePathCosts } from "../mysql/costs.js";
 import { installModels } from "../mysql/models.js";
 import { Server } from "../mysql/server.js";
+import type { SysVarValue } from "../mysql/sysvars.js";
 import { versionFamily, VERSIONS, type Version } from "../scenario/loader.js";
 import { installMachine } from "../scenario/run.js";
 import { NO_TRACE, StreamingTrace } from "../trace/sink.js";
@@ -17,6 +18,8 @@ import { MtrSyntaxError } from "./lexer.js";
 
 export interface MtrRunOptions extends InterpreterOptions {
   version: Version;
+  /** mysqld options of the test (<test>-master.opt, include/force_myisam_default.inc, --mysqld), already checked */
+  variables?: [string, SysVarValue][];
   seed?: number;
   maxSteps?: number;
   /** write the JSONL trace here */
@@ -70,6 +73,7 @@ export function runMtr(opts: MtrRunOptions): MtrRunResult {
   const trace = opts.traceFile ? new StreamingTrace({ file: opts.traceFile, keep: 0 }) : null;
   const kernel = new Kernel({ seed: opts.seed ?? 1, trace: trace ?? NO_TRACE, maxSteps: opts.maxSteps ?? 20_000_000 });
   const server = new Server(kernel, opts.version, versionFamily(opts.version));
+  for (const [n, v] of opts.variables ?? []) server.vars.set(n, v);
   // the first trace record, as a scenario run writes it (renderers read the name and version)
   if (kernel.trace.enabled) kernel.trace.emit(0, "mysqltest", "scenario", (opts.displayName ?? ((p: string) => p))(opts.file), { version: opts.version, seed: opts.seed ?? 1, variables: {} });
   server.ext.machine = {};

@@ -21,7 +21,9 @@ export interface TableDef {
   /** storage engine (ENGINE=...); InnoDB when not given */
   engine?: string;
   /** columns of the primary key / unique keys (duplicate-key errors) */
-  keys?: { name: string; columns: string[] }[];
+  keys?: { name: string; columns: string[]; autoIncrement?: boolean }[];
+  /** the last AUTO_INCREMENT value handed out */
+  autoIncrement?: number;
   /** a TEMPORARY table (lives in its session) */
   temporary?: boolean;
 }

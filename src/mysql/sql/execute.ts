@@ -8,10 +8,10 @@ import { checkValue, sysvar } from "../sysvars.js";
 import type { Thd } from "../thd.js";
 import type { Statement } from "./parse.js";
 import { applyRows } from "./rows.js";
-import { evalExpr, selectResult, sessionTable, tempTables } from "./query.js";
+import { evalExpr, selectResult, sessionTable, splitBody, tempTables } from "./query.js";
 import { resultSet } from "./result.js";
-import { ExprParser, evaluate } from "./expr.js";
-import { parseStatement, splitTop, SqlError } from "./parse.js";
+import { ExprError, ExprParser, evaluate } from "./expr.js";
+import { parseStatement, splitTop, SqlError, unquote } from "./parse.js";
 import { evalEnv } from "./query.js";
 
 /**
@@ -84,6 +84,7 @@ export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, serve
   try {
     if (TABLE_STATEMENTS.has(stmt.kind)) yield t.cpu(codeCost(t, "open_and_lock_tables"), "open_and_lock_tables");
     for (const m of ms) if (m.before) yield* m.before(t, thd, stmt, server);
+    yield* routineSyncActions(t, thd, stmt, server);
     let handled = false;
     for (const m of ms) if (!handled && m.work) handled = yield* m.work(t, thd, stmt, server);
     if (!handled) yield* builtinWork(t, thd, stmt, server);
@@ -95,6 +96,26 @@ export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, serve
     thd.state = failed ? thd.state : "";
     for (const m of ms) if (m.after) yield* m.after(t, thd, stmt, server, failed);
     if (failed && autocommit && !thd.trx.explicit && thd.trx.active) yield* rollbackTransaction(t, thd, server);
+  }
+}
+
+/**
+ * The stored functions a statement calls run inside it (sp_head::execute_function): their
+ * SET DEBUG_SYNC statements act and wait there, in the calling session; a KILL QUERY during such
+ * a wait ends the statement with ER_QUERY_INTERRUPTED (a CONTINUE HANDLER does not catch a kill).
+ * Their other statements' locks were taken by prelocking; their values come from the evaluator.
+ */
+function* routineSyncActions(t: SimThread, thd: Thd, stmt: Statement, server: Server): Generator<Effect, void, unknown> {
+  const calls = "calls" in stmt ? (stmt.calls ?? []) : [];
+  for (const name of calls) {
+    const fn = server.routines.get(`function:${thd.db}.${name}`.toLowerCase());
+    if (!fn || !/DEBUG_SYNC/i.test(fn.body)) continue;
+    for (const s of splitBody(fn.body)) {
+      const m = /^SET\s+(?:SESSION\s+)?DEBUG_SYNC\s*=\s*('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")$/i.exec(s.trim());
+      if (!m) continue;
+      yield* setDebugSync(t, thd, unquote(m[1]!), server);
+      if (thd.killed) throw mysqlError("ER_QUERY_INTERRUPTED");
+    }
   }
 }
 
@@ -176,13 +197,20 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       applyRows(server, thd, stmt, t.kernel.now);
       return;
     case "do":
-      evalExpr(server, thd, stmt.sql.replace(/^DO\s+/i, ""), t.kernel.now);
-      yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
-      return;
     case "set_user_var": {
-      const env = evalEnv(server, thd, t.kernel.now);
-      for (const part of splitTop(stmt.sql.replace(/^SET\s+/i, ""))) evaluate(ExprParser.of(part.trim().replace(/^(@[\w$.`']+)\s*:?=/, "$1 :=")).parseExpr(), env);
-      yield t.yield();
+      // values the evaluator cannot compute (a setting no model has) are left to the client side (thd.ext.unevaluated)
+      thd.ext.unevaluated = false;
+      try {
+        if (stmt.kind === "do") evalExpr(server, thd, stmt.sql.replace(/^DO\s+/i, ""), t.kernel.now);
+        else {
+          const env = evalEnv(server, thd, t.kernel.now);
+          for (const part of splitTop(stmt.sql.replace(/^SET\s+/i, ""))) evaluate(ExprParser.of(part.trim().replace(/^(@[\w$.`']+)\s*:?=/, "$1 :=")).parseExpr(), env);
+        }
+      } catch (e) {
+        if (!(e instanceof ExprError)) throw e;
+        thd.ext.unevaluated = true;
+      }
+      yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
       return;
     }
     case "kill": {
@@ -254,6 +282,8 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
         // sql_optimizer.cc JOIN::optimize(); item_func.cc Item_func_acos::val_real()
         if (stmt.tables.length) yield* debugSync(t, "before_join_optimize");
         if (/\bACOS\s*\(/i.test(stmt.sql ?? "")) yield* debugSync(t, "before_acos_function");
+        // JOIN::exec and Item evaluation look at thd->killed: a KILL QUERY during a wait above ends the statement
+        if (thd.killed) throw mysqlError("ER_QUERY_INTERRUPTED");
         yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
         yield* examineRows(t, thd, rowsExamined(server, thd, stmt.sql ?? ""));
       }

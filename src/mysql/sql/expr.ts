@@ -569,7 +569,7 @@ export function evaluate(e: Expr, env: EvalEnv, row: Row | null = null, group: R
     case "in": {
       const v = ev(e.e);
       if (v === null) return null;
-      const vals = e.list.flatMap((x) => (x.k === "sub" ? runSelect(x.q, env).rows.map((r) => r[0] ?? null) : [ev(x)]));
+      const vals = e.list.flatMap((x) => (x.k === "sub" ? runSelect(x.q, env, row).rows.map((r) => r[0] ?? null) : [ev(x)]));
       const hit = vals.some((x) => cmp(v, x) === 0);
       return bool(e.not ? !hit : hit);
     }
@@ -579,7 +579,7 @@ export function evaluate(e: Expr, env: EvalEnv, row: Row | null = null, group: R
       return bool(e.not ? !r : r);
     }
     case "sub": {
-      const r = runSelect(e.q, env);
+      const r = runSelect(e.q, env, row);
       return r.rows[0]?.[0] ?? null;
     }
     case "fn": {
@@ -626,8 +626,9 @@ export function evaluate(e: Expr, env: EvalEnv, row: Row | null = null, group: R
 export const MAX_JOIN_ROWS = 100_000;
 
 /** Runs a SELECT over the environment's tables: a result set of printable values. */
-export function runSelect(q: SelectQuery, env: EvalEnv): { columns: string[]; rows: Value[][] } {
-  let rows: Row[] = [new Map()];
+export function runSelect(q: SelectQuery, env: EvalEnv, outer: Row | null = null): { columns: string[]; rows: Value[][] } {
+  // a correlated subquery sees the outer row (and a routine's parameters) under its own columns
+  let rows: Row[] = [new Map(outer ?? [])];
   const allCols: string[] = [];
   for (const f of q.from) {
     const t = env.rows(f.db, f.name);
@@ -664,7 +665,7 @@ export function runSelect(q: SelectQuery, env: EvalEnv): { columns: string[]; ro
   const items = q.items;
   const aggregate = items.some((it) => hasAggregate(it.e));
   if (aggregate) return { columns: items.map((i) => i.name), rows: [items.map((it) => evaluate(it.e, env, rows[0] ?? null, rows))] };
-  if (q.from.length === 0) return { columns: items.map((i) => i.name), rows: [items.map((it) => evaluate(it.e, env, null))] };
+  if (q.from.length === 0) return { columns: items.map((i) => i.name), rows: [items.map((it) => evaluate(it.e, env, outer))] };
   const out = rows.map((r) => items.map((it) => evaluate(it.e, env, r)));
   return { columns: items.map((i) => i.name), rows: q.limit !== null ? out.slice(0, q.limit) : out };
 }
@@ -672,9 +673,6 @@ export function runSelect(q: SelectQuery, env: EvalEnv): { columns: string[]; ro
 /** How mysqltest prints a value: numbers without trailing zeros noise, NULL as NULL. */
 export function formatValue(v: Value): string | null {
   if (v === null) return null;
-  if (typeof v === "number") {
-    if (Number.isInteger(v)) return String(v);
-    return String(Number(v.toFixed(4)));
-  }
+  if (typeof v === "number") return String(v);
   return v;
 }

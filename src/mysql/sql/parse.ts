@@ -45,7 +45,7 @@ export type Statement =
   | { kind: "lock_tables"; items: { table: TableRef; mode: "READ" | "READ LOCAL" | "WRITE" | "LOW_PRIORITY WRITE" }[] }
   | { kind: "unlock_tables" }
   | { kind: "alter_table"; table: TableRef; algorithm: string; lock: string; renameTo: TableRef | null; addIndexColumns: string[]; addPrimaryKey: string[]; addsColumn: boolean; addForeignKeys: ForeignKeyClause[]; dropForeignKeys: string[]; dropColumns?: string[] }
-  | { kind: "create_table"; table: TableRef; ifNotExists: boolean; columns: string[]; parents: ForeignKeyClause[]; temporary?: boolean; like?: TableRef | null; reads?: TableRef[]; engine?: string; keys?: { name: string; columns: string[] }[] }
+  | { kind: "create_table"; table: TableRef; ifNotExists: boolean; columns: string[]; parents: ForeignKeyClause[]; temporary?: boolean; like?: TableRef | null; reads?: TableRef[]; engine?: string; keys?: { name: string; columns: string[]; autoIncrement?: boolean }[] }
   | { kind: "drop_table"; tables: TableRef[]; ifExists: boolean; temporary?: boolean }
   | { kind: "rename_table"; pairs: [TableRef, TableRef][] }
   | { kind: "truncate_table"; table: TableRef }
@@ -117,7 +117,8 @@ const TABLE = `${IDENT}(?:\\s*\\.\\s*${IDENT})?`;
 
 /** Recognises one statement; `defaultDb` qualifies bare table names. */
 export function parseStatement(sql: string, defaultDb = "test"): Statement {
-  const text = stripComments(sql).trim().replace(/;\s*$/, "");
+  // EXPLAIN SELECT opens and locks the tables as the SELECT does (the plan is not modelled)
+  const text = stripComments(sql).trim().replace(/;\s*$/, "").replace(/^EXPLAIN\s+(?:EXTENDED\s+|PARTITIONS\s+|FORMAT\s*=\s*\w+\s+)?(?=SELECT\b)/i, "");
   const u = text.toUpperCase().replace(/\s+/g, " ");
   const table = (s: string): TableRef => parseTable(s, defaultDb);
   let m: RegExpExecArray | null;
@@ -409,15 +410,15 @@ function stripStrings(text: string): string {
 }
 
 /** PRIMARY KEY / UNIQUE / column-level PRIMARY KEY of a CREATE TABLE body. */
-function keysOf(body: string): { name: string; columns: string[] }[] {
+function keysOf(body: string): { name: string; columns: string[]; autoIncrement?: boolean }[] {
   const inner = body.replace(/^\s*\(/, "").replace(/\)\s*$/, "");
-  const out: { name: string; columns: string[] }[] = [];
+  const out: { name: string; columns: string[]; autoIncrement?: boolean }[] = [];
   for (const part of splitTop(inner)) {
     const p = part.trim();
     let m: RegExpExecArray | null;
     if ((m = /^PRIMARY\s+KEY\s*(?:\w+\s*)?\(([^)]*)\)/i.exec(p))) out.push({ name: "PRIMARY", columns: splitCols(m[1]!) });
     else if ((m = /^UNIQUE(?:\s+(?:KEY|INDEX))?\s*`?(\w+)?`?\s*\(([^)]*)\)/i.exec(p))) out.push({ name: m[1] ?? splitCols(m[2]!)[0]!, columns: splitCols(m[2]!) });
-    else if ((m = /^`?(\w+)`?\s+\w+.*\bPRIMARY\s+KEY\b/i.exec(p))) out.push({ name: "PRIMARY", columns: [m[1]!.toLowerCase()] });
+    else if ((m = /^`?(\w+)`?\s+\w+.*\bPRIMARY\s+KEY\b/i.exec(p))) out.push({ name: "PRIMARY", columns: [m[1]!.toLowerCase()], ...(/\bAUTO_INCREMENT\b/i.test(p) ? { autoIncrement: true } : {}) });
     else if ((m = /^`?(\w+)`?\s+\w+.*\bUNIQUE\b/i.exec(p))) out.push({ name: m[1]!.toLowerCase(), columns: [m[1]!.toLowerCase()] });
   }
   return out;

@@ -34,8 +34,17 @@ export function applyRows(server: Server, thd: Thd, stmt: Extract<Statement, { k
         rows = runSelect(q, env).rows.map((r) => r.map(text));
       } else rows = stmt.rows.map((r) => r.map((v) => evalLiteral(v, env)));
       let n = 0;
+      const auto = def.keys?.find((k) => k.autoIncrement && k.columns.length === 1);
+      const ai = auto ? def.columns.indexOf(auto.columns[0]!) : -1;
       for (const r of rows) {
         const row = def.columns.map((_, i) => r[i] ?? "NULL");
+        if (ai >= 0) {
+          // AUTO_INCREMENT: 0 or NULL takes the next value; an explicit one moves the counter
+          const v = Number(row[ai]);
+          const next = (def.autoIncrement ?? 0) + 1;
+          if (row[ai] === "NULL" || v === 0) row[ai] = String(next);
+          def.autoIncrement = Math.max(def.autoIncrement ?? 0, Number(row[ai]));
+        }
         const dup = duplicate(def, row);
         if (dup) {
           if (stmt.replace) {
