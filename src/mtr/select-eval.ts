@@ -808,6 +808,7 @@ const UNMODELLED_DEFAULTS: Record<string, Value> = {
   max_connections: 151,
   big_tables: 0,
   general_log: 0,
+  log_output: "FILE",
   slow_query_log: 0,
   query_cache_type: "OFF",
   old_alter_table: 0,

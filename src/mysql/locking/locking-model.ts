@@ -611,6 +611,14 @@ export function installLocking(server: Server): void {
     yield t.syncPoint("alter_opened_table");
     const missing = stmt.addIndexColumns.find((col) => !def.columns.includes(col));
     if (missing) throw mysqlError("ER_KEY_COLUMN_DOES_NOT_EXITS", missing);
+    if (c.simpleAlter && stmt.renameTo && !s.locked) {
+      // sql_table.cc simple_rename_or_index_change(): wait_while_table_is_used() upgrades SU straight to X
+      // (never SNW: a pending X of another session does not block this upgrade), then the rename
+      yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+      renameInCatalog(stmt.table, stmt.renameTo);
+      yield t.cpu(DDL_NS, "rename");
+      return;
+    }
     const copy = c.algorithm === "COPY";
     if (s.locked) {
       // under LOCK TABLES ... WRITE: SNRW -> X
@@ -796,7 +804,8 @@ export function installLocking(server: Server): void {
       if (stmt.kind === "flush_tables" || stmt.kind === "lock_instance_for_backup") backupMetrics();
       switch (stmt.kind) {
         case "select": {
-          if (s.locked) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
+          // information_schema reads under LOCK TABLES open their tables with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL, not from the locked set
+          if (s.locked && !stmt.infoSchema) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
           const kind: StatementKind = stmt.infoSchema ? "SELECT_IS" : stmt.lock === "for_update" ? "SELECT_FOR_UPDATE" : stmt.lock === "for_share" ? "SELECT_FOR_SHARE" : "SELECT";
           if (stmt.lock === "for_update") refuseUnderOwnReadLock(s);
           const pre = prelocking(thd, [], stmt.tables, stmt.calls ?? []);
@@ -994,6 +1003,9 @@ export function installLocking(server: Server): void {
               keys: like?.keys ?? stmt.keys ?? [],
               ...(stmt.temporary ? { temporary: true } : {}),
             };
+            if (def.columns.includes("*")) {
+              def.columns = (stmt.reads ?? []).flatMap((r) => sessionTable(server, thd, r.db, r.name)?.columns ?? []);
+            }
             // CREATE TABLE ... SELECT <constants>: one row
             if (/\bSELECT\b/i.test(thd.info ?? "") && !stmt.reads?.length && stmt.columns.length) def.rows = [stmt.columns.map(() => "1")];
             else def.rows = [];
@@ -1124,8 +1136,12 @@ export function installLocking(server: Server): void {
           } else {
             const h = s.handlers.get(k);
             if (!h) throw mysqlError("ER_UNKNOWN_TABLE", k, "HANDLER");
-            // mysql_ha_read(): a HANDLER closed by mysql_ha_flush is reopened (its MDL taken again)
+            // mysql_ha_read(): a HANDLER whose table has a pending conflicting lock is closed first
+            // (mysql_ha_flush), then reopened: its MDL is requested again, behind the pending DDL
+            haFlush(t, s);
             if (!h.ticket && !isTemporary(thd, h.table.db, h.table.name)) h.ticket = yield* open(h.table);
+            // mysql_lock_tables() for the read: TL_READ on an engine with table-level locks
+            if (usesThrLock(h.table)) yield* thrLock(t, s, key(h.table), "TL_READ");
             const def = sessionTable(server, thd, h.table.db, h.table.name);
             if (def) thd.resultSet = resultSet(def.columns, def.rows.slice(0, 1));
           }
