@@ -253,7 +253,7 @@ export function installLocking(server: Server): void {
           opened++;
           yield* debugSync(t, "open_tables_after_open_and_process_table");
         }
-        for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c)]) {
+        for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c), ...requestsAt("open_and_process_routine", c)]) {
           s.ctx.set_force_dml_deadlock_weight(canBackOff);
           let tk: MdlTicket;
           try {
@@ -846,11 +846,19 @@ export function installLocking(server: Server): void {
           const write = stmt.op === "OPTIMIZE" || stmt.op === "REPAIR";
           const base = stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
           if (s.locked) return checkLocked(s, base, write);
-          if (write) {
-            const c = ruleContext("ADMIN_WRITE", base);
-            if (base.length) refuseUnderOwnReadLock(s);
-            yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
-          } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+          // mysql_admin_table(): an open that fails is a row of the result (Error, then "Corrupt"), not the statement's error
+          thd.ext.adminError = null;
+          try {
+            if (write) {
+              const c = ruleContext("ADMIN_WRITE", base);
+              if (base.length) refuseUnderOwnReadLock(s);
+              yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
+            } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+          } catch (e) {
+            if (!(e instanceof MysqlError) || e.def.name === "ER_QUERY_INTERRUPTED" || e.def.name === "ER_LOCK_DEADLOCK") throw e;
+            thd.ext.adminError = e;
+            return;
+          }
           if (stmt.op === "OPTIMIZE" && base.some((r) => (server.table(r.db, r.name)?.engine ?? "InnoDB").toLowerCase() === "innodb")) {
             // mysql_admin_table(): InnoDB has no optimize, so mysql_recreate_table(), commit, release the
             // locks, DEBUG_SYNC ha_admin_open_ltable, then reopen SR for the analyze part
@@ -979,7 +987,8 @@ export function installLocking(server: Server): void {
           yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("RENAME_TABLE", stmt.pairs.map(([a]) => a), { renameTo: stmt.pairs.map(([, b]) => b) })));
           return;
         case "alter_table":
-          refuseUnderOwnReadLock(s);
+          // a temporary table's ALTER takes no lock, so FTWRL does not refuse it
+          if (!isTemporary(thd, stmt.table.db, stmt.table.name)) refuseUnderOwnReadLock(s);
           return; // the work hook does ALTER's locking: it interleaves locks and work
       }
     },
@@ -1240,7 +1249,7 @@ export function installLocking(server: Server): void {
         s.commitLock = null;
       }
       // an autocommitted statement keeps its locks until the statement ends (after)
-      const autocommitEnd = s.current === "insert" || s.current === "update" || s.current === "delete" || s.current === "select";
+      const autocommitEnd = s.current === "insert" || s.current === "update" || s.current === "delete" || s.current === "select" || s.current === "do" || s.current === "call" || s.current === "set_user_var";
       if (!s.locked && !autocommitEnd) s.ctx.release_transactional_locks();
       yield t.yield();
     },

@@ -434,14 +434,15 @@ export const LOCK_RULES: readonly LockRule[] = [
     source: "process_table_fks() executing_LT",
   },
   // ---- DDL: lock_table_names()
-  globalIX(DDL_NAMES, "lock_table_names", "lock_table_names() need_global_read_lock_protection"),
+  // lock_table_names(): nothing to lock (only temporary tables) -> no scoped locks either
+  { ...globalIX(DDL_NAMES, "lock_table_names", "lock_table_names() need_global_read_lock_protection", "a base table is named"), resolve: (c) => (ddlTables(c).length ? scope() : []) },
   {
     statements: DDL_NAMES,
     point: "lock_table_names",
     lines: V80,
     namespace: "BACKUP_LOCK",
     objects: "-",
-    resolve: scope,
+    resolve: (c) => (ddlTables(c).length ? scope() : []),
     type: "IX",
     duration: "TRANSACTION",
     source: "lock_table_names() acquire_backup_lock",

@@ -2,7 +2,7 @@ import { debugSync } from "../../sync/debug-sync.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { SEC } from "../../kernel/time.js";
 import { codeCost } from "../costs.js";
-import { mysqlError } from "../errors.js";
+import { mysqlError, type MysqlError } from "../errors.js";
 import type { Server } from "../server.js";
 import { checkValue, sysvar } from "../sysvars.js";
 import type { Thd } from "../thd.js";
@@ -249,9 +249,14 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
       const op = stmt.op.toLowerCase();
       const rows: string[][] = [];
+      const openError = thd.ext.adminError as MysqlError | null | undefined;
       for (const r of stmt.tables) {
         const def = sessionTable(server, thd, r.db, r.name);
         const name = `${r.db}.${r.name}`;
+        if (openError) {
+          rows.push([name, op, "Error", openError.message], [name, op, "error", "Corrupt"]);
+          continue;
+        }
         if (!def) {
           rows.push([name, op, "Error", `Table '${name}' doesn't exist`], [name, op, "status", "Operation failed"]);
           continue;

@@ -134,10 +134,13 @@ export function parseStatement(sql: string, defaultDb = "test"): Statement {
   if ((m = /^SELECT RELEASE_LOCK\s*\(\s*'([^']*)'\s*\)/i.exec(text))) return { kind: "release_lock", name: m[1]! };
   if ((m = /^DO SLEEP\s*\(\s*(\d+(?:\.\d+)?)\s*\)$/i.exec(text))) return { kind: "do_sleep", sleepS: Number(m[1]) };
   if (u.startsWith("SELECT ")) {
-    const sleep = /SLEEP\s*\(\s*(\d+(?:\.\d+)?)\s*\)/i.exec(text);
+    // lock clauses and SLEEP() outside string literals (a processlist query names other statements)
+    const code = stripStrings(text);
+    const uc = code.toUpperCase().replace(/\s+/g, " ");
+    const sleep = /SLEEP\s*\(\s*(\d+(?:\.\d+)?)\s*\)/i.exec(code);
     const tables = fromTables(text, defaultDb);
     const infoSchema = tables.some((t) => t.db.toLowerCase() === "information_schema");
-    const lock = /FOR UPDATE/.test(u) ? "for_update" : / FOR SHARE| LOCK IN SHARE MODE/.test(u) ? "for_share" : "none";
+    const lock = /FOR UPDATE/.test(uc) ? "for_update" : / FOR SHARE| LOCK IN SHARE MODE/.test(uc) ? "for_share" : "none";
     const isTarget = infoSchema && /information_schema\s*\.\s*`?(tables|columns|statistics|views|triggers|routines|key_column_usage|table_constraints)\b/i.test(text);
     const own = tables.filter((t) => !SYSTEM_SCHEMAS.has(t.db.toLowerCase()));
     return { kind: "select", tables: isTarget ? own.concat(infoSchemaTarget(text, defaultDb)) : own, lock, infoSchema: isTarget, sleepS: sleep ? Number(sleep[1]) : 0, sql: text, calls: callsOf(text) };
@@ -568,7 +571,8 @@ function bodyOf(type: string, rest: string): string {
  * event alone changes nothing.
  */
 function binlogStatement(b64: string, text: string): Statement {
-  const buf = Buffer.from(b64.replace(/\s+/g, ""), "base64");
+  // mysqlbinlog prints each event's base64 on its own lines, each padded: decode them one by one
+  const buf = Buffer.concat(b64.trim().split(/\s+/).map((chunk) => Buffer.from(chunk, "base64")));
   let table: TableRef | null = null;
   let kind: "insert" | "update" | "delete" | null = null;
   for (let at = 0; at + 19 <= buf.length; ) {
