@@ -157,7 +157,7 @@ expect:
   });
 
   it("CREATE FUNCTION / DATABASE / VIEW / TRIGGER are blocked by FTWRL, and fail under one's own", () => {
-    for (const stmt of ["CREATE FUNCTION f2() RETURNS INT RETURN 0", "CREATE DATABASE db2", "CREATE VIEW v2 AS SELECT 1 AS j", "CREATE TRIGGER t1_bi BEFORE INSERT ON t1 FOR EACH ROW BEGIN END", "CREATE USER u1", "DROP FUNCTION f1", "OPTIMIZE TABLE t1"]) {
+    for (const stmt of ["CREATE FUNCTION f2() RETURNS INT RETURN 0", "CREATE DATABASE db2", "CREATE VIEW v2 AS SELECT 1 AS j", "CREATE TRIGGER t1_bi BEFORE INSERT ON t1 FOR EACH ROW BEGIN END", "CREATE USER u1", "DROP FUNCTION f1"]) {
       const art = run(`
 connections: [default, con1]
 setup:
@@ -218,6 +218,32 @@ expect:
 `);
     expect(failed(art)).toEqual([]);
     expect(result(art, "default", "SELECT count(*) FROM v1")).toEqual([["2"]]);
+  });
+});
+
+describe("admin statements", () => {
+  it("OPTIMIZE under one's own FTWRL reports the open error in its result set (mysql_admin_table), and waits for another's", () => {
+    const art = run(`
+connections: [default, con1]
+setup:
+  - CREATE TABLE t1 (i INT) ENGINE=MyISAM
+steps:
+  - con1: FLUSH TABLES WITH READ LOCK
+  - con1: OPTIMIZE TABLE t1
+  - default: { send: OPTIMIZE TABLE t1 }
+  - wait_state: { default: Waiting for global read lock }
+  - con1: UNLOCK TABLES
+  - reap: default
+  - default: CHECK TABLE t1
+expect:
+  - outcome: completed
+`);
+    expect(failed(art)).toEqual([]);
+    expect(art.statements.find((s) => s.conn === "con1" && s.sql === "OPTIMIZE TABLE t1")?.result?.rows).toEqual([
+      ["test.t1", "optimize", "Error", "Can't execute the query because you have a conflicting read lock"],
+      ["test.t1", "optimize", "error", "Corrupt"],
+    ]);
+    expect(result(art, "default", "CHECK TABLE")).toEqual([["test.t1", "check", "status", "OK"]]);
   });
 });
 
