@@ -1185,6 +1185,17 @@ export function installLocking(server: Server): void {
         }
         case "xa": {
           const xa = thd.ext.xa as { xid: string; state: string } | undefined;
+          // XA PREPARE (of a transaction with changes) and XA ROLLBACK (IDLE or PREPARED) take COMMIT IX for the statement
+          if (xa && xa.xid === stmt.xid && ((stmt.action === "prepare" && xa.state === "IDLE" && thd.trx.hasChanges) || (stmt.action === "rollback" && (xa.state === "IDLE" || xa.state === "PREPARED")))) {
+            yield* takeAll(t, s, requestsAt(stmt.action === "prepare" ? "trans_xa_prepare" : "trans_xa_rollback", ruleContext(stmt.action === "prepare" ? "XA_PREPARE" : "XA_ROLLBACK", [])));
+            return false;
+          }
+          if ((stmt.action === "commit" || stmt.action === "rollback") && (!xa || xa.xid !== stmt.xid) && server.preparedXids.get(stmt.xid) === "") {
+            // a prepared transaction of a session that ended (the transaction cache): COMMIT IX for the statement
+            yield* takeAll(t, s, requestsAt(stmt.action === "commit" ? "trans_xa_commit" : "trans_xa_rollback", ruleContext(stmt.action === "commit" ? "XA_COMMIT" : "XA_ROLLBACK", [])));
+            if (stmt.action === "commit") yield* debugSync(t, "trans_xa_commit_after_acquire_commit_lock");
+            return false;
+          }
           if (stmt.action !== "commit" || !xa || xa.xid !== stmt.xid || xa.state !== "PREPARED" || s.commitLock) return false;
           // xa.cc trans_xa_commit(): a prepared XA transaction takes the COMMIT lock itself (not through ha_commit_trans)
           const [tk] = yield* takeAll(t, s, requestsAt("trans_xa_commit", ruleContext("XA_COMMIT", [])));

@@ -69,7 +69,9 @@ export type StatementKind =
   | "ACL" // CREATE/DROP/RENAME/ALTER USER, GRANT, REVOKE, SET PASSWORD
   | "ADMIN_READ" // ANALYZE, CHECK, CHECKSUM TABLE, CACHE INDEX, LOAD INDEX (TL_READ*)
   | "ADMIN_WRITE" // OPTIMIZE, REPAIR TABLE (TL_WRITE)
-  | "XA_COMMIT";
+  | "XA_COMMIT"
+  | "XA_PREPARE"
+  | "XA_ROLLBACK";
 
 /**
  * Where in a statement a rule's locks are requested.
@@ -98,6 +100,8 @@ export type LockPoint =
   | "lock_object_name"
   | "open_and_process_routine"
   | "trans_xa_commit"
+  | "trans_xa_prepare"
+  | "trans_xa_rollback"
   | "execute";
 
 /** What a statement is about, as far as its locks depend on it. */
@@ -731,6 +735,30 @@ export const LOCK_RULES: readonly LockRule[] = [
     duration: "STATEMENT",
     when: "XA COMMIT of a prepared transaction (one phase: ha_commit_trans)",
     source: "xa.cc trans_xa_commit()",
+  },
+  {
+    statements: ["XA_PREPARE"],
+    point: "trans_xa_prepare",
+    lines: V57,
+    namespace: "COMMIT",
+    objects: "-",
+    resolve: scope,
+    type: "IX",
+    duration: "STATEMENT",
+    when: "the transaction changed something",
+    source: "xa.cc Sql_cmd_xa_prepare::trans_xa_prepare()",
+  },
+  {
+    statements: ["XA_ROLLBACK"],
+    point: "trans_xa_rollback",
+    lines: V57,
+    namespace: "COMMIT",
+    objects: "-",
+    resolve: scope,
+    type: "IX",
+    duration: "STATEMENT",
+    when: "the XA transaction is IDLE or PREPARED",
+    source: "xa.cc Sql_cmd_xa_rollback::trans_xa_rollback()",
   },
   {
     statements: ["COMMIT"],

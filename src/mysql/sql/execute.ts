@@ -142,6 +142,14 @@ export function* commitTransaction(t: SimThread, thd: Thd, server: Server): Gene
 }
 
 export function* rollbackTransaction(t: SimThread, thd: Thd, server: Server): Generator<Effect, void, unknown> {
+  const xa = thd.ext.xa as { xid: string; state: string } | undefined;
+  if (xa?.state === "PREPARED" && thd.ext.disconnected) {
+    // 5.7: a prepared XA transaction outlives its session (transaction_cache_detach): any session
+    // can XA COMMIT / ROLLBACK it; its metadata locks go with the session
+    server.preparedXids.set(xa.xid, "");
+    thd.ext.xa = undefined;
+    thd.trx.hasChanges = false;
+  }
   yield* endTransaction(t, thd, server);
 }
 
@@ -262,6 +270,13 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
           continue;
         }
         const innodb = (def.engine ?? "InnoDB").toLowerCase() === "innodb";
+        if (stmt.op === "ANALYZE" && innodb && !def.temporary) {
+          // ha_innobase::analyze() writes the persistent statistics (mysql.innodb_table_stats) and
+          // mysql_admin_table() commits them: ha_commit_trans with the COMMIT lock
+          thd.trx.active = true;
+          thd.trx.hasChanges = true;
+          yield* commitTransaction(t, thd, server);
+        }
         if (stmt.op === "OPTIMIZE" && innodb) rows.push([name, op, "note", "Table does not support optimize, doing recreate + analyze instead"], [name, op, "status", "OK"]);
         else if (stmt.op === "REPAIR" && innodb) rows.push([name, op, "note", "The storage engine for the table doesn't support repair"]);
         else if (stmt.op === "CHECKSUM") rows.push([name, "0"]);
@@ -402,6 +417,13 @@ function* xaStatement(t: SimThread, thd: Thd, stmt: Extract<Statement, { kind: "
       break;
     case "commit":
     case "rollback":
+      if ((!xa || xa.xid !== stmt.xid) && server.preparedXids.get(stmt.xid) === "") {
+        // a detached prepared transaction: committed or rolled back by this session (the locking model took the COMMIT lock)
+        server.preparedXids.delete(stmt.xid);
+        if (stmt.action === "commit") server.metrics.add("transactions");
+        yield t.yield();
+        return;
+      }
       if (!xa || xa.xid !== stmt.xid) throw mysqlError("ER_XAER_NOTA");
       thd.ext.xa = undefined;
       server.preparedXids.delete(stmt.xid);
