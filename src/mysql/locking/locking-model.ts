@@ -1147,10 +1147,22 @@ export function installLocking(server: Server): void {
             if (!h) throw mysqlError("ER_UNKNOWN_TABLE", k, "HANDLER");
             // mysql_ha_read(): a HANDLER whose table has a pending conflicting lock is closed first
             // (mysql_ha_flush), then reopened: its MDL is requested again, behind the pending DDL
-            haFlush(t, s);
-            if (!h.ticket && !isTemporary(thd, h.table.db, h.table.name)) h.ticket = yield* open(h.table);
-            // mysql_lock_tables() for the read: TL_READ on an engine with table-level locks
-            if (usesThrLock(h.table)) yield* thrLock(t, s, key(h.table), "TL_READ");
+            for (let retry = 0; ; retry++) {
+              haFlush(t, s);
+              if (!h.ticket && !isTemporary(thd, h.table.db, h.table.name)) h.ticket = yield* open(h.table);
+              // mysql_lock_tables() for the read: TL_READ on an engine with table-level locks. Aborted by a
+              // pending exclusive MDL (ER_LOCK_ABORTED), Sql_handler_lock_error_handler asks for a reopen:
+              // the HANDLER's table is closed (its S released) and the read starts over
+              if (!usesThrLock(h.table)) break;
+              try {
+                yield* thrLock(t, s, key(h.table), "TL_READ");
+                break;
+              } catch (e) {
+                if (!(e instanceof MysqlError) || e.def.name !== "ER_LOCK_ABORTED" || retry > 100) throw e;
+                if (h.ticket) s.ctx.release_lock(h.ticket);
+                h.ticket = null;
+              }
+            }
             const def = sessionTable(server, thd, h.table.db, h.table.name);
             if (def) thd.resultSet = resultSet(def.columns, def.rows.slice(0, 1));
           }
