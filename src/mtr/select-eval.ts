@@ -809,6 +809,8 @@ const UNMODELLED_DEFAULTS: Record<string, Value> = {
   big_tables: 0,
   general_log: 0,
   log_output: "FILE",
+  sql_log_off: 0,
+  datadir: "/var/lib/mysql/",
   slow_query_log: 0,
   query_cache_type: "OFF",
   old_alter_table: 0,

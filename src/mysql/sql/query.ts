@@ -50,6 +50,11 @@ const IS_TABLES: Record<string, (server: Server, thd: Thd, now: number) => { col
     columns: ["table_catalog", "table_schema", "table_name", "column_name", "ordinal_position"],
     rows: [...server.tables.values()].flatMap((t) => t.columns.map((c, i) => ["def", t.db, t.name, c, i + 1] as Value[])),
   }),
+  // foreign keys of the catalog (no other key is modelled)
+  key_column_usage: (server) => ({
+    columns: ["constraint_schema", "constraint_name", "table_schema", "table_name", "column_name", "referenced_table_schema", "referenced_table_name"],
+    rows: [...server.tables.values()].flatMap((t) => t.parents.map((p, i) => [t.db, p.constraint ?? `${t.name}_ibfk_${i + 1}`, t.db, t.name, null, p.db, p.name] as Value[])),
+  }),
   schemata: (server) => ({ columns: ["catalog_name", "schema_name"], rows: [...server.databases].map((d) => ["def", d]) }),
 };
 
