@@ -55,6 +55,8 @@ export interface TriggerDef {
   table: { db: string; name: string };
   event: string;
   uses: { db: string; name: string; write: boolean }[];
+  /** the trigger's statement(s) */
+  body?: string;
 }
 
 /** A processlist row (information_schema.processlist / SHOW PROCESSLIST). */

@@ -1094,7 +1094,7 @@ export function installLocking(server: Server): void {
           const k = key(stmt.trigger);
           if (stmt.op === "create") {
             if (server.triggers.has(k)) throw mysqlError("ER_TRG_ALREADY_EXISTS");
-            server.triggers.set(k, { db: stmt.trigger.db, name: stmt.trigger.name, table: stmt.table!, event: stmt.event, uses: bodyTables(stmt.body, stmt.trigger.db) });
+            server.triggers.set(k, { db: stmt.trigger.db, name: stmt.trigger.name, table: stmt.table!, event: stmt.event, uses: bodyTables(stmt.body, stmt.trigger.db), body: stmt.body });
           } else server.triggers.delete(k);
           yield t.cpu(DDL_NS, "trigger ddl");
           return true;

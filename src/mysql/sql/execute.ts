@@ -107,10 +107,19 @@ export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, serve
  */
 function* routineSyncActions(t: SimThread, thd: Thd, stmt: Statement, server: Server): Generator<Effect, void, unknown> {
   const calls = "calls" in stmt ? (stmt.calls ?? []) : [];
+  const bodies: string[] = [];
   for (const name of calls) {
     const fn = server.routines.get(`function:${thd.db}.${name}`.toLowerCase());
-    if (!fn || !/DEBUG_SYNC/i.test(fn.body)) continue;
-    for (const s of splitBody(fn.body)) {
+    if (fn) bodies.push(fn.body);
+  }
+  // the triggers of the written table fire inside the statement too (Table_triggers_list::process_triggers)
+  if (stmt.kind === "insert" || stmt.kind === "update" || stmt.kind === "delete") {
+    const written = `${stmt.table.db}.${stmt.table.name}`.toLowerCase();
+    for (const tr of server.triggers.values()) if (`${tr.table.db}.${tr.table.name}`.toLowerCase() === written && tr.event.endsWith(stmt.kind.toUpperCase())) bodies.push(tr.body ?? "");
+  }
+  for (const body of bodies) {
+    if (!/DEBUG_SYNC/i.test(body)) continue;
+    for (const s of splitBody(body)) {
       const m = /^SET\s+(?:SESSION\s+)?DEBUG_SYNC\s*=\s*('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")$/i.exec(s.trim());
       if (!m) continue;
       yield* setDebugSync(t, thd, unquote(m[1]!), server);
@@ -300,10 +309,13 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       } else {
         thd.state = "executing";
         // sql_optimizer.cc JOIN::optimize(); item_func.cc Item_func_acos::val_real()
-        if (stmt.tables.length) yield* debugSync(t, "before_join_optimize");
+        if (stmt.tables.length) {
+          yield* debugSync(t, "before_join_optimize");
+          // JOIN::optimize() looks at thd->killed: a KILL QUERY during the wait ends the statement
+          if (thd.killed) throw mysqlError("ER_QUERY_INTERRUPTED");
+        }
+        // Item_func_acos::val_real(): the value is computed and sent even if a KILL QUERY came during the wait
         if (/\bACOS\s*\(/i.test(stmt.sql ?? "")) yield* debugSync(t, "before_acos_function");
-        // JOIN::exec and Item evaluation look at thd->killed: a KILL QUERY during a wait above ends the statement
-        if (thd.killed) throw mysqlError("ER_QUERY_INTERRUPTED");
         yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
         yield* examineRows(t, thd, rowsExamined(server, thd, stmt.sql ?? ""));
       }
