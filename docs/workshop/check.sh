@@ -15,4 +15,5 @@ check "3. a long SELECT stalls FLUSH TABLES WITH READ LOCK and the writers" run 
 check "4. redo spinning under a CFS quota: throttled, fewer TPS"          run scenarios/cpu/cfs-spin.yaml
 check "4. InnoDB told the truth (n_cpu 1): no spinning"                   run scenarios/cpu/seed001-ncpu1.yaml
 check "5. EFS: table 241 fails with error 168, 256 lock pairs"            run scenarios/files/efs-table-241.yaml
+check "6. bug #46273's test case: the UPDATE is the deadlock victim"      mtr docs/workshop/mtr/t/bug46273.test --version 5.7 --result docs/workshop/mtr/r/bug46273.result
 [ "$fails" -eq 0 ] && echo "all exercises check" || { echo "$fails exercise(s) failed"; exit 1; }

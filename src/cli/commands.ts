@@ -152,6 +152,9 @@ export function printSummary(r: RunReport, quiet = false): void {
   // per-thread context switches (one metric per preempted thread) are in --json, not on this line
   const shown = Object.entries(r.metrics).filter(([k]) => !k.startsWith("statement_latency_p50") && !k.startsWith("nonvoluntary_ctxt_switches."));
   if (shown.length && !quiet) out(`metrics: ${shown.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  if (r.unreached_sync_points && !quiet) {
+    out(colour.dim(`DEBUG_SYNC armed but never reached: ${r.unreached_sync_points.map((u) => `${u.point}${u.connection ? ` (${u.connection})` : ""}${u.passed_by_anyone ? "" : ", no thread passed it"}`).join("; ")}`));
+  }
   out(ok ? colour.green("all expectations hold") : colour.red(`${r.expectations.filter((e) => !e.ok).length} expectation(s) failed`));
 }
 
@@ -179,6 +182,7 @@ export function jsonReport(r: RunReport): Record<string, unknown> {
     ...(r.outcome === "limit" ? { message: limitText(r) } : {}),
     ...(r.wait_for ? { wait_for: r.wait_for } : {}),
     ...(r.cycle ? { cycle: r.cycle } : {}),
+    ...(r.unreached_sync_points ? { unreached_sync_points: r.unreached_sync_points } : {}),
   };
 }
 

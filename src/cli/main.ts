@@ -45,6 +45,26 @@ const cli = yargs(hideBin(process.argv))
   .command("replay <file>", "replay one run from its seed and schedule string", (y: Argv) => oneRunOptions(y)
     .option("schedule", { type: "string", demandOption: true, describe: "schedule string printed by run or explore (s2....)" })
     .example("$0 replay scenarios/binlog/bug68569-explore-durable.yaml --seed 33 --schedule s2.AAG5D4e6fw", "reproduce a failure exactly"), (a) => replayCommand(a as never))
+  .command("mtr <file>", "run a mysqltest .test file on the simulated server and write its .result (docs/mtr.md)", (y: Argv) => y
+    .version(false)
+    .positional("file", { type: "string", describe: "a mysqltest file (.test)" })
+    .option("result", { type: "string", describe: "MySQL's recorded .result: print how many of its lines the run matches" })
+    .option("record", { type: "boolean", describe: "write the run's output as the result file (--result FILE, else <basedir>/r/<name>.result)" })
+    .option("version", { type: "string", describe: "MySQL version to model (default: from the path, mysql-5.7.35 -> 5.7, else 8.0)" })
+    .option("output", { alias: "o", type: "string", describe: "write the .result text to this file" })
+    .option("continue", { type: "boolean", describe: "go on after an unsupported statement, a failure or a hang, with a marker line in the output" })
+    .option("basedir", { type: "string", describe: "the suite directory --source include/x.inc resolves in (default: the parent of the test's t/)" })
+    .option("diff", { type: "boolean", describe: "with --result: also print the differing lines" })
+    .option("to-yaml", { type: "boolean", describe: "convert the test to a scenario YAML for explore instead of running it" })
+    .option("mysqld", { type: "string", array: true, describe: "a server option name=value, as mysql-test-run passes (after <test>-master.opt and force_myisam_default.inc): default_storage_engine=MyISAM" })
+    .option("seed", { type: "number", describe: "run seed (default 1)" })
+    .option("max-steps", { type: "number", describe: "stop after this many simulation steps (default 20000000)" })
+    .option("trace", { type: "string", describe: "write the JSONL trace to this file" })
+    .example("$0 mtr ../shared/mtr/mysql-5.7.35/t/kill.test --result ../shared/mtr/mysql-5.7.35/r/kill.result --continue", "run MySQL's kill test and compare")
+    .example("$0 mtr test/mtr/t/send-reap.test", "print the .result"), async (a) => {
+    const { mtrCommand } = await import("./mtr.js");
+    mtrCommand(a as never);
+  })
   .command("validate <files..>", "check scenario files without running them", (y: Argv) => y
     .positional("files", { type: "string", array: true, describe: "scenario files" })
     .example("$0 validate scenarios/**/*.yaml", "check every bundled scenario"), (a) => validateCommand(a as never))
@@ -86,7 +106,7 @@ const cli = yargs(hideBin(process.argv))
       if (typeof v === "string" && v !== "") checkOutputPath(option, v);
     }
   })
-  .demandCommand(1, "name a command: run, explore, replay, validate, list, render or sweep")
+  .demandCommand(1, "name a command: run, explore, replay, mtr, validate, list, render or sweep")
   .strict()
   .recommendCommands()
   .help()

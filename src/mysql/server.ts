@@ -3,6 +3,7 @@ import type { SimThread } from "../kernel/thread.js";
 import { SEC, type Ns } from "../kernel/time.js";
 import { DebugSync } from "../sync/debug-sync.js";
 import { SystemVariables } from "./sysvars.js";
+import { debugSyncTimedOut } from "./sql/execute.js";
 import { Thd } from "./thd.js";
 
 /** A table as the catalog knows it (created by setup or CREATE TABLE). */
@@ -17,6 +18,45 @@ export interface TableDef {
   parents: { db: string; name: string; onDelete?: string; onUpdate?: string; constraint?: string }[];
   /** rows inserted, as literal tuples (enough to detect a duplicate primary key) */
   rows: string[][];
+  /** storage engine (ENGINE=...); InnoDB when not given */
+  engine?: string;
+  /** columns of the primary key / unique keys (duplicate-key errors) */
+  keys?: { name: string; columns: string[]; autoIncrement?: boolean }[];
+  /** the last AUTO_INCREMENT value handed out */
+  autoIncrement?: number;
+  /** a TEMPORARY table (lives in its session) */
+  temporary?: boolean;
+}
+
+/** A stored function or procedure: its parameters, body and the tables the body uses (prelocking). */
+export interface RoutineDef {
+  type: "FUNCTION" | "PROCEDURE";
+  db: string;
+  name: string;
+  params: string[];
+  body: string;
+  /** the tables the body reads and writes, and the routines it calls (sp_get_prelocking_info) */
+  uses: { db: string; name: string; write: boolean }[];
+  calls: string[];
+}
+
+/** A view: its SELECT and the tables it reads (the statement using it locks them). */
+export interface ViewDef {
+  db: string;
+  name: string;
+  select: string;
+  uses: { db: string; name: string }[];
+}
+
+/** A trigger: on which table, and the tables its body uses (locked with the triggering statement). */
+export interface TriggerDef {
+  db: string;
+  name: string;
+  table: { db: string; name: string };
+  event: string;
+  uses: { db: string; name: string; write: boolean }[];
+  /** the trigger's statement(s) */
+  body?: string;
 }
 
 /** A processlist row (information_schema.processlist / SHOW PROCESSLIST). */
@@ -58,6 +98,24 @@ export class Server {
   readonly vars: SystemVariables;
   readonly thds: Thd[] = [];
   readonly tables = new Map<string, TableDef>();
+  /** schemas (CREATE DATABASE); test and the system schemas exist from the start */
+  readonly databases = new Set<string>(["test", "mysql", "information_schema", "performance_schema"]);
+  /** schemas DROP DATABASE removed (tables are created in any other schema a scenario names) */
+  readonly droppedDatabases = new Set<string>();
+  /** stored routines by "function:db.name" / "procedure:db.name" (lower case) */
+  readonly routines = new Map<string, RoutineDef>();
+  /** views and triggers by db.name (lower case); events and users by name */
+  readonly views = new Map<string, ViewDef>();
+  readonly triggers = new Map<string, TriggerDef>();
+  readonly events = new Set<string>();
+  readonly users = new Set<string>();
+  /** prepared statements are per session; XA transactions prepared and not yet committed (XA RECOVER) */
+  readonly preparedXids = new Map<string, string>();
+  /**
+   * KILL [QUERY] from a session (the statement, or a stored function's body): installed by the
+   * runner that owns the connections; returns false when no such connection exists.
+   */
+  kill: ((by: Thd, target: string, query: boolean) => boolean) | null = null;
   readonly debugSync: DebugSync;
   readonly metrics = new Metrics();
   /** model instances by name ("mdl", "binlog", "innodb" ...) */
@@ -71,6 +129,13 @@ export class Server {
   ) {
     this.vars = new SystemVariables(family);
     this.debugSync = new DebugSync(kernel, this.vars.int("debug_sync_timeout") * SEC);
+    this.debugSync.listener = {
+      timedOut: (t, point) => debugSyncTimedOut(t, point),
+      hitLimit: (t) => {
+        const thd = t.data as Thd | undefined;
+        if (thd instanceof Thd) thd.debugSyncHitLimit = true;
+      },
+    };
   }
 
   /** Creates the THD of a new connection run by `thread`. */
@@ -87,6 +152,7 @@ export class Server {
 
   addTable(def: TableDef): void {
     this.tables.set(`${def.db}.${def.name}`.toLowerCase(), def);
+    this.databases.add(def.db);
   }
 
   /** The tables whose foreign keys reference db.name (its children). */
@@ -101,11 +167,11 @@ export class Server {
   }
 
   processlist(now: Ns): ProcesslistRow[] {
-    return this.thds.map((thd) => ({
+    return this.thds.filter((thd) => !thd.ext.gone).map((thd) => ({
       ID: thd.id,
       USER: "root",
       HOST: "localhost",
-      DB: "test",
+      DB: thd.db,
       COMMAND: thd.command,
       TIME: Math.floor((now - thd.commandStart) / SEC),
       STATE: thd.state,

@@ -31,6 +31,9 @@ export const SYSTEM_VARIABLES: readonly SysVarDef[] = [
   { name: "autocommit", type: "bool", default: true, dynamic: true, doc: "each statement is its own transaction" },
   { name: "table_open_cache", type: "int", default: 4000, versionDefaults: { "5.6": 2000, "5.7": 2000 }, min: 1, max: 524288, dynamic: true, doc: "open tables cached for all threads" },
   { name: "table_definition_cache", type: "int", default: 2000, versionDefaults: { "5.6": 1400, "5.7": 1400 }, min: 400, max: 524288, dynamic: true, doc: "table definitions cached (autosized in MySQL; the model uses the usual result)" },
+  { name: "default_storage_engine", type: "enum", default: "INNODB", values: ["INNODB", "MYISAM", "MEMORY", "CSV", "MRG_MYISAM", "ARCHIVE", "BLACKHOLE"], dynamic: true, doc: "engine of CREATE TABLE without ENGINE= (mysqltest runs mdl_sync and kill with MyISAM)" },
+  { name: "default_tmp_storage_engine", type: "enum", default: "INNODB", values: ["INNODB", "MYISAM", "MEMORY", "CSV", "MRG_MYISAM", "ARCHIVE", "BLACKHOLE"], dynamic: true, doc: "engine of CREATE TEMPORARY TABLE without ENGINE=" },
+  { name: "concurrent_insert", type: "enum", default: "AUTO", values: ["NEVER", "AUTO", "ALWAYS"], dynamic: true, doc: "MyISAM: an INSERT takes TL_WRITE_CONCURRENT_INSERT, compatible with readers' TL_READ (NEVER: TL_WRITE)" },
   { name: "debug_sync_timeout", type: "int", default: 300, min: 0, max: 31536000, dynamic: false, unit: "s", doc: "default WAIT_FOR timeout of DEBUG_SYNC (mysqltest starts mysqld with 300)" },
   // ---- binary log
   { name: "log_bin", type: "bool", default: true, dynamic: false, doc: "binary logging on" },

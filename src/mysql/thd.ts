@@ -2,6 +2,19 @@ import type { SimThread } from "../kernel/thread.js";
 import type { Ns } from "../kernel/time.js";
 import type { MysqlError } from "./errors.js";
 
+/** A result set as the client receives it: column names, rows of text values (null is SQL NULL). */
+export interface ResultSet {
+  columns: string[];
+  rows: (string | null)[][];
+}
+
+/** One row of SHOW WARNINGS: Level, Code, Message. */
+export interface SqlWarning {
+  level: "Note" | "Warning" | "Error";
+  code: number;
+  message: string;
+}
+
 /**
  * A client connection's server-side state (MySQL's THD), as far as the models need it. The
  * processlist row (Id, Command, Time, State, Info) is read from here.
@@ -16,6 +29,20 @@ export class Thd {
   killed = false;
   /** the last statement's error */
   error: MysqlError | null = null;
+  /**
+   * What the last statement returned to the client (the protocol's result set, OK packet's
+   * affected rows and warning count): reset by the client before each statement, filled by the
+   * model that produces it. mysqlsim mtr prints them in the .result format.
+   */
+  resultSet: ResultSet | null = null;
+  affectedRows = 0;
+  warnings: SqlWarning[] = [];
+  /** user variables (@name, lower-case name), as text; null is NULL */
+  readonly userVars = new Map<string, string | null>();
+  /** DEBUG_SYNC HIT_LIMIT reached in this statement (ER_DEBUG_SYNC_HIT_LIMIT at its end) */
+  debugSyncHitLimit = false;
+  /** the current database (USE db) */
+  db = "test";
   /** session values of system variables (SET SESSION) */
   readonly sessionVars = new Map<string, number | string | boolean>();
   /** the transaction: open (BEGIN or autocommit=0), wrote something (needs binlog / COMMIT lock) */

@@ -5,6 +5,9 @@ import { parseDuration, SEC, type Ns } from "../kernel/time.js";
 import { errorDef } from "../mysql/errors.js";
 import { parseMysqldumpArgs, type ProgramName } from "../mysql/programs/mysqldump.js";
 import { parseStatement, SqlError, type Statement } from "../mysql/sql/parse.js";
+import { parseDebugSyncAction } from "../mysql/sql/execute.js";
+import { reaches, syncPoint, SYNC_POINTS } from "../mysql/sql/sync-points.js";
+import { MysqlError } from "../mysql/errors.js";
 import { checkValue, sysvar, SYSTEM_VARIABLES, type SysVarValue } from "../mysql/sysvars.js";
 import { parseInjectExpression } from "../machine/fs/strace.js";
 import { reachableStates } from "../mysql/thread-states.js";
@@ -59,6 +62,7 @@ export type Step = { line: number; index: number } & (
   | { kind: "sleep"; ns: Ns }
   | { kind: "debug_sync"; action: string }
   | { kind: "kill"; conn: string; query: boolean }
+  | { kind: "connect"; conn: string }
   | { kind: "set"; vars: [string, SysVarValue][] }
   | { kind: "select"; from: "processlist" | "metadata_locks"; where: Record<string, unknown>; columns?: string[]; rows: Record<string, unknown>[] }
   | { kind: "comment"; text: string }
@@ -97,7 +101,7 @@ export interface Scenario {
   workload: { sysbench: { test: string; threads: number; timeNs: Ns; warmupNs: Ns } } | null;
 }
 
-const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "set", "select", "comment", "repeat"] as const;
+const STEP_ACTIONS = ["reap", "wait_state", "sleep", "debug_sync", "kill", "kill_query", "connect", "set", "select", "comment", "repeat"] as const;
 const STEP_MODIFIERS = new Set(["error", "timeout"]);
 const RESERVED = new Set<string>([...STEP_ACTIONS, ...STEP_MODIFIERS]);
 
@@ -622,7 +626,58 @@ class Compiler {
       // a mistake inside a repeat would be reported once per iteration: once is enough
       if (this.errors.length > errorsBefore + 20) break;
     }
+    this.attempt(() => this.checkSyncPoints(steps, flat), undefined);
     return steps;
+  }
+
+  /**
+   * A DEBUG_SYNC point armed on a connection (SET DEBUG_SYNC='point ...') that none of the
+   * connection's later statements can reach is a mistake: the run would only time out somewhere
+   * else. Which statements pass which point is the table of src/mysql/sql/sync-points.ts.
+   */
+  private checkSyncPoints(steps: Step[], flat: { path: PropertyKey[] }[]): void {
+    const armed = new Map<string, { point: string; path: PropertyKey[]; reached: boolean }[]>();
+    const settle = (list: { point: string; path: PropertyKey[]; reached: boolean }[], conn: string): void => {
+      for (const a of list) {
+        if (a.reached) continue;
+        const def = syncPoint(a.point)!;
+        const by = def.reachedBy === "any" ? "every statement" : def.reachedBy.filter((k) => k !== "execute").join(", ");
+        this.fail(a.path, `DEBUG_SYNC point "${a.point}" is armed on ${conn}, but no later statement of ${conn} can reach it: it is in ${def.mysql}, on the path of ${by}`);
+      }
+    };
+    for (const step of steps) {
+      if (step.kind === "debug_sync" && /^RESET$/i.test(step.action.trim())) {
+        for (const [c, list] of armed) settle(list, c);
+        armed.clear();
+        continue;
+      }
+      if (step.kind !== "stmt") continue;
+      const list = armed.get(step.conn) ?? [];
+      for (const a of list) if (reaches(a.point, step.stmt.kind)) a.reached = true;
+      if (step.stmt.kind !== "set_debug_sync") continue;
+      const path = [...flat[step.index]!.path, step.conn];
+      let action: ReturnType<typeof parseDebugSyncAction>;
+      try {
+        action = parseDebugSyncAction(step.stmt.action);
+      } catch (e) {
+        if (e instanceof MysqlError) this.fail(path, `SET DEBUG_SYNC: ${e.message}`);
+        throw e;
+      }
+      if (action.kind === "reset") {
+        settle(list, step.conn);
+        armed.set(step.conn, []);
+        continue;
+      }
+      if (action.point.toLowerCase() === "now" || action.kind === "test") continue;
+      const def = syncPoint(action.point);
+      if (!def) this.fail(path, `no modelled code reaches DEBUG_SYNC point "${action.point}"; the modelled points: ${SYNC_POINTS.map((p) => p.point).join(", ")}`);
+      const same = list.filter((a) => a.point === action.point);
+      settle(same, step.conn);
+      const rest = list.filter((a) => a.point !== action.point);
+      if (action.kind === "set" && def.reachedBy !== "any") rest.push({ point: action.point, path, reached: false });
+      armed.set(step.conn, rest);
+    }
+    for (const [c, list] of armed) settle(list, c);
   }
 
   /**
@@ -654,7 +709,7 @@ class Compiler {
       const line = this.line(base);
       const keys = Object.keys(s).filter((k) => !STEP_MODIFIERS.has(k));
       if (keys.length !== 1) {
-        this.fail(base, keys.length === 0 ? "a step needs one action (a connection name with a statement, reap, wait_state, sleep, debug_sync, kill, kill_query, set, select, comment)" : `a step takes one action, got ${keys.join(" and ")}`);
+        this.fail(base, keys.length === 0 ? "a step needs one action (a connection name with a statement, reap, wait_state, sleep, debug_sync, kill, kill_query, connect, set, select, comment)" : `a step takes one action, got ${keys.join(" and ")}`);
       }
       const key = keys[0]!;
       const errorName = s.error === undefined ? undefined : s.error === null ? null : this.errorName([...base, "error"], s.error);
@@ -687,6 +742,8 @@ class Compiler {
         case "kill":
         case "kill_query":
           return { ...common, kind: "kill", conn: conn([...base, key], (s as Record<string, string>)[key]!), query: key === "kill_query" };
+        case "connect":
+          return { ...common, kind: "connect", conn: conn([...base, key], s.connect!) };
         case "set":
           return { ...common, kind: "set", vars: Object.entries(s.set!).map(([n, v]) => this.variable([...base, "set", n], n, v)) };
         case "select": {

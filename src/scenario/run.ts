@@ -1,3 +1,4 @@
+import { debugSync } from "../sync/debug-sync.js";
 import { Kernel, type RunResult, type WaitForNode } from "../kernel/kernel.js";
 import type { Scheduler } from "../kernel/scheduler.js";
 import { encodeSchedule } from "../kernel/schedule-string.js";
@@ -12,6 +13,7 @@ import { executeStatement, models, rollbackTransaction, setDebugSync } from "../
 import { firstWords, oneLine, parseStatement, type Statement } from "../mysql/sql/parse.js";
 import type { SysVarValue } from "../mysql/sysvars.js";
 import type { Thd } from "../mysql/thd.js";
+import type { ResultSet, SqlWarning } from "../mysql/sql/result.js";
 import { StreamingTrace, NO_TRACE, type TraceSink } from "../trace/sink.js";
 import { checkExpectations, type ExpectationResult } from "./expect.js";
 import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loader.js";
@@ -72,6 +74,10 @@ export interface StatementRecord {
   startNs: number;
   endNs: number;
   error: string | null;
+  /** the result set the client got, if any (not in the trace) */
+  result?: ResultSet | null;
+  /** the warnings the statement left (SHOW WARNINGS), if any */
+  warnings?: SqlWarning[];
 }
 
 export interface ConnectionReport {
@@ -99,6 +105,8 @@ export interface RunReport {
   message?: string;
   wait_for?: WaitForNode[];
   cycle?: string[];
+  /** DEBUG_SYNC actions armed on a connection and never reached by it (src/sync/debug-sync.ts); absent when none */
+  unreached_sync_points?: { point: string; connection: string | null; armed_at_ns: number; end: string; passed_by_anyone: boolean }[];
 }
 
 export interface RunArtifacts {
@@ -319,10 +327,14 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     const posted = (): boolean => conn.posted !== null;
     const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
       for (;;) {
+        // do_command(): DEBUG_SYNC before reading the next command from the client
+        if (!conn.thd.ext.disconnected && conn.posted === null) yield* debugSync(t, "before_do_command_net_read");
         kernel.setDaemon(t, true);
         yield t.acquire(mailbox, posted);
+        // KILL QUERY of an idle connection ends its wait for a command, with nothing posted
+        if (conn.posted === null) continue;
         kernel.setDaemon(t, false);
-        const sql = conn.posted!;
+        const sql = conn.posted;
         conn.posted = null;
         if (sql === DISCONNECT) yield* disconnect(t, conn.thd);
         else if (conn.thd.ext.disconnected) {
@@ -363,8 +375,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     if (tracing) t.trace("stmt", undefined, { sql: line, conn: thd.name });
     let error: MysqlError | null = null;
     try {
-      if (stmt.kind === "kill") yield* killStatement(t, stmt.target, stmt.query);
-      else yield* executeStatement(t, thd, stmt, server);
+      yield* executeStatement(t, thd, stmt, server);
     } catch (e) {
       if (!(e instanceof MysqlError)) throw e;
       error = e;
@@ -374,7 +385,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     thd.info = null;
     thd.state = "";
     const end = kernel.now;
-    statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null });
+    statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null, ...(thd.resultSet ? { result: thd.resultSet } : {}), ...(thd.warnings.length ? { warnings: thd.warnings } : {}) });
     server.metrics.sample("statement_latency_ns", end - start);
     const word = texts.word(template);
     server.metrics.sample(word.includes("?") ? `stmt:${firstWords(sql)}` : texts.metric(template), end - start);
@@ -385,12 +396,13 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     if (tracing) t.trace("stmt_end", undefined, { sql: line, conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
   }
 
-  function* killStatement(t: SimThread, target: string, query: boolean): Generator<Effect, void, unknown> {
+  // KILL [QUERY] id from a statement or a stored function (sql_parse.cc sql_kill -> kill_one_thread)
+  server.kill = (by, target, query) => {
     const victim = [...conns.values()].find((c) => c.name === target || String(c.thd.id) === target);
-    if (!victim) throw mysqlError("ER_NO_SUCH_TABLE", `thread ${target}`);
-    kill(victim, query, t);
-    yield t.yield();
-  }
+    if (!victim) return false;
+    kill(victim, query, by.thread);
+    return true;
+  };
 
   /** KILL [QUERY]: interrupt the statement's wait; KILL CONNECTION also closes the session (releasing all its locks). */
   function kill(victim: Connection, query: boolean, by: SimThread): void {
@@ -410,6 +422,9 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     if (thd.trx.active) yield* rollbackTransaction(t, thd, server);
     for (const m of models(server)) if (m.disconnect) yield* m.disconnect(t, thd, server);
     thd.command = "Killed";
+    // debug_sync_end_thread(): the last point of a THD's life
+    yield* debugSync(t, "thread_end");
+    thd.ext.gone = true;
   }
 
   // ---- the test script (mysqltest)
@@ -463,6 +478,16 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
         kill(conns.get(step.conn)!, step.query, t);
         yield t.yield();
         return;
+      case "connect": {
+        // a new session once the old one has ended (a reconnect): the same connection thread serves it
+        const c = conns.get(step.conn)!;
+        if (c.thd.ext.disconnected) {
+          if (c.busy) yield* reap(t, c);
+          c.thd = server.connect(c.name, c.thread);
+        }
+        yield t.yield();
+        return;
+      }
       case "set":
         for (const [n, v] of step.vars) {
           server.vars.set(n, v);
@@ -501,6 +526,8 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
       const name = def.count === 1 ? def.name : `${def.name}${i}`;
       const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
         const thd = server.connect(name, thread);
+        // a load generator: its `?` values are placeholders, so its rows are not kept (no row counts, no duplicate keys)
+        thd.ext.loadClient = true;
         const rng = t.rng(`workload/${name}`);
         if (def.startNs > 0) yield t.sleep(def.startNs);
         for (let it = 0; it < def.iterations; it++) {
@@ -589,6 +616,8 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     ...(result.waitFor ? { wait_for: result.waitFor } : {}),
     ...(result.cycle ? { cycle: result.cycle } : {}),
   };
+  const unreached = server.debugSync.unreached();
+  if (unreached.length) report.unreached_sync_points = unreached.map((u) => ({ point: u.point, connection: u.thread ?? null, armed_at_ns: u.armedAt, end: u.end, passed_by_anyone: u.passedByAnyone }));
   if (kernel.trace.enabled) kernel.trace.emit(kernel.now, "mysqltest", "end_of_run", undefined, { outcome, expectations_failed: expectations.filter((e) => !e.ok).length });
   report.trace_sha256 = trace ? trace.close() : "";
   return { report, trace, statements, kernel, server, result };
@@ -621,7 +650,7 @@ const DEFAULT_CPU_PERIOD_NS = 100 * MS;
  * else DEFAULT_CPUS CPUs and no quota. Threads spend CPU in every code path, queue for a CPU when
  * all are busy and can be preempted inside a code path (tick, wake-up preemption, throttling).
  */
-function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
+export function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachine {
   const period = m.cpu_period !== undefined ? (parseDuration(m.cpu_period) ?? DEFAULT_CPU_PERIOD_NS) : DEFAULT_CPU_PERIOD_NS;
   const pct = quotaPercent(m.cpu_quota);
   return new CpuMachine(kernel, {

@@ -31,6 +31,7 @@ export const StepSchema: z.ZodType<StepShape> = z
     debug_sync: z.string().optional().describe("SET DEBUG_SYNC='now SIGNAL s' / 'now WAIT_FOR s' run by the test script"),
     kill: z.string().optional().describe("KILL CONNECTION of this connection"),
     kill_query: z.string().optional().describe("KILL QUERY of this connection"),
+    connect: z.string().optional().describe("a new session on this connection after its session ended (kill): mysqltest's reconnect, or connect after disconnect"),
     set: z.record(z.string(), Scalar).optional().describe("SET GLOBAL variables at run time"),
     select: z
       .strictObject({
@@ -66,6 +67,7 @@ export interface StepShape {
   debug_sync?: string;
   kill?: string;
   kill_query?: string;
+  connect?: string;
   set?: Record<string, string | number | boolean>;
   select?: { from: "processlist" | "metadata_locks"; where?: Record<string, string | number | boolean>; columns?: string[]; rows: Record<string, string | number | boolean | null>[] };
   comment?: string;

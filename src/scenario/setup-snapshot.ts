@@ -40,7 +40,7 @@ export function applyVariables(vars: SystemVariables, sc: Scenario, sets: readon
 /** Setup statements change the catalog before time starts: no locks, no time. */
 export function applySetup(server: Pick<Server, "addTable" | "table" | "vars">, stmt: Statement): void {
   if (stmt.kind === "create_table") {
-    server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
+    server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [], keys: stmt.keys ?? [], engine: stmt.engine ?? String(server.vars.get("default_storage_engine")) });
   } else if (stmt.kind === "insert") {
     const t = server.table(stmt.table.db, stmt.table.name);
     if (!t) throw new Error(`setup: INSERT into ${stmt.table.db}.${stmt.table.name}, which setup has not created`);
@@ -76,7 +76,11 @@ function makeSnapshot(sc: Scenario, sets: readonly [string, SysVarValue][]): Set
   const tables = new Map<string, TableDef>();
   const setupVars: [string, SysVarValue][] = [];
   const catalog = {
-    vars: { set: (n: string, v: SysVarValue) => void setupVars.push([n, v]) } as unknown as SystemVariables,
+    vars: {
+      set: (n: string, v: SysVarValue) => void setupVars.push([n, v]),
+      // what a setup statement reads (CREATE TABLE's default_storage_engine): its own SETs first
+      get: (n: string) => [...setupVars].reverse().find(([m]) => m === n)?.[1] ?? vars.get(n),
+    } as unknown as SystemVariables,
     addTable: (def: TableDef) => void tables.set(`${def.db}.${def.name}`.toLowerCase(), def),
     table: (db: string, name: string) => tables.get(`${db}.${name}`.toLowerCase()),
   };
@@ -91,6 +95,16 @@ export function restoreVariables(server: Server, snap: SetupSnapshot): void {
 
 /** Second stage (after the models are installed): what `setup` did. */
 export function restoreSetup(server: Server, snap: SetupSnapshot): void {
-  for (const def of snap.tables) server.addTable({ ...def, rows: [...def.rows] });
+  // a run changes its tables in place (rows inserted, updated and deleted, ALTER's columns and
+  // keys): each run gets its own copy, the snapshot's stays as setup left it
+  for (const def of snap.tables) {
+    server.addTable({
+      ...def,
+      columns: [...def.columns],
+      parents: [...def.parents],
+      rows: def.rows.map((r) => [...r]),
+      ...(def.keys ? { keys: def.keys.map((k) => ({ ...k, columns: [...k.columns] })) } : {}),
+    });
+  }
   for (const [n, v] of snap.setupVars) server.vars.set(n, v);
 }

@@ -61,7 +61,7 @@ describe("bad input is exit 2 with a position, never an internal error", () => {
 
 describe("validate reports every mistake in one run, with did-you-mean", () => {
   it("meaning errors: all of them, in file order", () => {
-    const f = write("many.yaml", "name: x\nduration: 10 parsecs\nvariables: { max_write_lock_cnt: 3 }\nsteps:\n  - con1: BEGIN\n  - con1: OPTIMIZE TABLE t\n  - reap: con3\n");
+    const f = write("many.yaml", "name: x\nduration: 10 parsecs\nvariables: { max_write_lock_cnt: 3 }\nsteps:\n  - con1: BEGIN\n  - con1: INSTALL PLUGIN p SONAME 'p.so'\n  - reap: con3\n");
     const r = mysqlsim("validate", f);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split("\n");

@@ -9,6 +9,13 @@
 // change CPU; cfs-spin.yaml under pct seed 2 now fails its spin expectation (under that schedule the
 // server never reaches innodb_log_spin_cpu_abs_lwm at the first srv_cpu_usage sample, so nothing
 // spins: the spinning is bistable, docs/cpu-and-redo.md).
+// Re-recorded once for issue 19, which changed the model, not a fast path: rows are kept (an ALTER's
+// copy time follows them), the code-path cost stream draws per effect, and a session waiting at a
+// sync point shows "debug sync point: <point>"; every sampled run's outcome and failed expectations
+// were checked equal to the old fixture first.
+// Merging both (issue 19 onto issue 22's fixture) was recorded once more: against issue 22's fixture
+// no outcome, failed expectation or schedule changed; 15 trace hashes and 12 step counts and
+// virtual times moved (the rows and sync-point states above).
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { explore, schedulerFor, type RunFn } from "../../src/explore/explore.js";

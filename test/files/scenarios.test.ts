@@ -229,6 +229,7 @@ ${creates(240)}
   - con1: CREATE TABLE testdb.mytable242 ( id INT )
     error: ER_GET_ERRNO
   - con1: SELECT * FROM testdb.mytable1
+    error: ER_NO_SUCH_TABLE
 expect:
   - outcome: completed
 `);

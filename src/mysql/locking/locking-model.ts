@@ -1,3 +1,4 @@
+import { debugSync } from "../../sync/debug-sync.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US } from "../../kernel/time.js";
 import { MysqlError, mysqlError } from "../errors.js";
@@ -24,6 +25,10 @@ import { registerModel, rollbackTransaction, type StatementModel } from "../sql/
 import type { Statement, TableRef } from "../sql/parse.js";
 import { type Share, TableDefinitionCache } from "../tdc/table-cache.js";
 import type { Thd } from "../thd.js";
+import { bodyTables } from "../sql/parse.js";
+import { isTemporary, sessionTable, tempTables } from "../sql/query.js";
+import { resultSet } from "../sql/result.js";
+import { ThrLock, ThrLocks, type ThrLockType } from "./thr-lock.js";
 import { acquireMdl, downgradeMdl, MdlWaitSlot, requestMdl, settleMdl, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
 import { STAGE_ALTER_INPLACE, STAGE_ALTER_INPLACE_COMMIT, STAGE_COPY_TO_TMP_TABLE, STAGE_RENAME_RESULT_TABLE, STAGE_WAITING_FOR_TABLE_FLUSH } from "../thread-states.js";
 
@@ -41,8 +46,8 @@ interface Session extends MdlSession {
   locked: Map<string, { mode: "READ" | "WRITE"; ticket: MdlTicket }> | null;
   /** every ticket LOCK TABLES took (scoped locks too), explicit until UNLOCK TABLES */
   lockedTickets: MdlTicket[];
-  /** open HANDLERs by alias (the table name unless HANDLER t OPEN AS a) */
-  handlers: Map<string, MdlTicket>;
+  /** open HANDLERs by alias (the table name unless HANDLER t OPEN AS a); ticket null: closed by mysql_ha_flush, reopened by HANDLER READ */
+  handlers: Map<string, { table: TableRef; ticket: MdlTicket | null }>;
   userLocks: Map<string, { ticket: MdlTicket; count: number }>;
   /** FTWRL (Global_read_lock): GLOBAL S and COMMIT S, held until UNLOCK TABLES; since = GLOBAL S granted */
   grl: { global: MdlTicket; commit: MdlTicket | null; since: number } | null;
@@ -50,6 +55,9 @@ interface Session extends MdlSession {
   commitLock: MdlTicket | null;
   /** the statement being executed (null between statements) */
   current: Statement["kind"] | null;
+  /** THR_LOCKs of the statement (mysql_lock_tables; released by close_thread_tables) and of LOCK TABLES */
+  thrStmt: ThrLock[];
+  thrLocked: ThrLock[];
 }
 
 /** Processlist states whose waits every backup-related scenario reports (0 when nobody waited). */
@@ -94,9 +102,9 @@ function planKey(c: RuleContext, extra: Partial<RuleContext>): string | null {
 }
 
 /** the statements whose work the locking model does (lockingWork) */
-const LOCKING_WORK = new Set<Statement["kind"]>(["create_table", "drop_table", "alter_table", "rename_table", "unlock_tables", "flush_tables", "handler", "get_lock", "release_lock", "lock_instance_for_backup", "unlock_instance"]);
+const LOCKING_WORK = new Set<Statement["kind"]>(["create_table", "drop_table", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "alter_table", "rename_table", "unlock_tables", "flush_tables", "handler", "get_lock", "release_lock", "xa", "lock_instance_for_backup", "unlock_instance"]);
 /** statements that release their transactional locks when they end (DDL) */
-const DDL_KINDS = new Set<Statement["kind"]>(["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables"]);
+const DDL_KINDS = new Set<Statement["kind"]>(["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "admin"]);
 
 /** Per-statement work costs (not calibrated: MDL scenarios are about order, not speed). */
 const OPEN_TABLE_NS = 20 * US;
@@ -116,8 +124,14 @@ export function installLocking(server: Server): void {
     listener: {
       granted: (ctx, ticket) => wakeWaiter(kernel, byCtx.get(ctx), "granted", ticket),
       victim: (ctx) => wakeWaiter(kernel, byCtx.get(ctx), "victim"),
+      // MDL_context_owner::notify_shared_lock() -> mysql_lock_abort_for_thread(): a HANDLER owner's thr_lock wait ends
+      notify_shared_lock: (owner, _requester, abort) => {
+        const th = byCtx.get(owner)?.thread;
+        if (abort && th) thr.abortWaitsOf(th);
+      },
     },
   });
+  const thr = new ThrLocks(kernel);
   // every release is traced, so renderers show metadata_locks as it was, not inferred
   sys.onReleased = (ctx, ticket) => {
     const th = byCtx.get(ctx)?.thread;
@@ -172,6 +186,8 @@ export function installLocking(server: Server): void {
         backup: null,
         commitLock: null,
         current: null,
+        thrStmt: [],
+        thrLocked: [],
       };
       sessions.set(thd, s);
       byCtx.set(ctx, s);
@@ -211,6 +227,8 @@ export function installLocking(server: Server): void {
   };
 
   function* take(t: SimThread, s: Session, req: MdlRequest): Generator<Effect, MdlTicket, unknown> {
+    // Global_read_lock::can_acquire_protection(): a session holding FTWRL cannot take GLOBAL IX
+    if (s.grl && req.key.namespace === MdlNamespace.GLOBAL && req.type === T.MDL_INTENTION_EXCLUSIVE) throw mysqlError("ER_CANT_UPDATE_WITH_READLOCK");
     return (yield* acquireMdl(t, s, sys, req, lwt()))!;
   }
 
@@ -232,6 +250,41 @@ export function installLocking(server: Server): void {
     if (s.grl) throw mysqlError("ER_CANT_UPDATE_WITH_READLOCK");
   }
 
+  /** lock_schema_name() / lock_object_name(): not allowed under LOCK TABLES */
+  function refuseUnderLockTables(s: Session): void {
+    if (s.locked) throw mysqlError("ER_LOCK_OR_ACTIVE_TRANSACTION");
+  }
+
+  /**
+   * CREATE / ALTER / DROP DATABASE (sql_db.cc mysql_create_db, mysql_alter_db, mysql_rm_db,
+   * mysql_upgrade_db): lock_schema_name() (GLOBAL IX, SCHEMA X), DEBUG_SYNC
+   * after_wait_locked_schema_name, then the existence check under the lock; DROP also locks every
+   * table of the schema X (lock_table_names) before removing them.
+   */
+  function* schemaDdl(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "schema_ddl" }>): Generator<Effect, void, unknown> {
+    refuseUnderLockTables(s);
+    const db = stmt.db;
+    const kind: StatementKind = stmt.op === "create" ? "CREATE_SCHEMA" : stmt.op === "drop" ? "DROP_SCHEMA" : "ALTER_SCHEMA";
+    yield* takeAll(t, s, requestsAt("lock_schema_name", ruleContext(kind, [], { object: { type: "FUNCTION", db, name: "" } })));
+    yield* debugSync(t, "after_wait_locked_schema_name");
+    const exists = server.databases.has(db);
+    if (stmt.op === "create") {
+      if (exists) {
+        if (stmt.ifNotExists) return;
+        throw mysqlError("ER_DB_CREATE_EXISTS", db);
+      }
+      return;
+    }
+    if (!exists) {
+      if (stmt.op === "drop" && stmt.ifExists) return;
+      throw mysqlError(stmt.op === "drop" ? "ER_DB_DROP_EXISTS" : "ER_BAD_DB_ERROR", db);
+    }
+    if (stmt.op === "drop") {
+      const inDb = [...server.tables.values()].filter((d) => d.db === db).map((d) => ({ db: d.db, name: d.name }));
+      if (inDb.length) yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_SCHEMA", inDb)));
+    }
+  }
+
   /**
    * open_tables(): the strong locks of lock_table_names() first (all at once, sorted, not
    * forced), then open_table() for each request of the rule table's open_table and fk_prelocking
@@ -244,6 +297,7 @@ export function installLocking(server: Server): void {
    * transaction is rolled back (request_backoff_action, MDL_deadlock_handler).
    */
   function* openTables(t: SimThread, s: Session, c: RuleContext, opts: { names?: MdlRequest[]; shares: boolean }): Generator<Effect, void, unknown> {
+    haFlush(t, s);
     const canBackOff = !s.ctx.has_locks();
     const weights = sys.deadlockWeights;
     for (let attempt = 0; attempt < 1000; attempt++) {
@@ -255,8 +309,9 @@ export function installLocking(server: Server): void {
           if (tk.lock.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
           if (!openShareAtOnce(t, tk)) yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
+          yield* debugSync(t, "open_tables_after_open_and_process_table");
         }
-        for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c)]) {
+        for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c), ...requestsAt("open_and_process_routine", c)]) {
           s.ctx.set_force_dml_deadlock_weight(canBackOff);
           let tk: MdlTicket;
           try {
@@ -267,11 +322,25 @@ export function installLocking(server: Server): void {
           } finally {
             s.ctx.set_force_dml_deadlock_weight(false);
           }
-          if (r.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
+          if (r.key.namespace !== MdlNamespace.TABLE) continue;
+          // sql_base.cc open_table(): right after open_table_get_mdl_lock(), for every table
+          yield* debugSync(t, "after_open_table_mdl_shared");
+          if (!opts.shares) continue;
           if (!openShareAtOnce(t, tk)) yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
+          // open_tables(): after open_and_process_table() for each table of the list
+          yield* debugSync(t, "open_tables_after_open_and_process_table");
         }
         if (opened) yield t.cpu(OPEN_TABLE_NS * opened, "open_tables");
+        if (opts.shares && opened && !s.locked) {
+          // sql_base.cc lock_tables() -> mysql_lock_tables() -> thr_multi_lock(): the table-level locks
+          yield* debugSync(t, "before_lock_tables_takes_lock");
+          for (const [k, type] of thrRequests(c)) {
+            yield* thrLock(t, s, k, type);
+            yield* debugSync(t, "thr_multi_lock_after_thr_lock");
+          }
+          yield* debugSync(t, "after_lock_tables_takes_lock");
+        }
         return;
       } catch (e) {
         if (!(canBackOff && s.victim && e instanceof MysqlError && e.def.name === "ER_LOCK_DEADLOCK")) throw e;
@@ -345,8 +414,162 @@ export function installLocking(server: Server): void {
     }
   }
 
+  /**
+   * The prelocking set of a statement (sql_base.cc open_tables() with DML_prelocking_strategy):
+   * its own base tables, the tables of the views it reads (the view name itself is opened SR
+   * too), of the stored functions it calls (sp_get_prelocking_info: each routine's tables with
+   * their lock types, transitively) and of the triggers on the tables it writes. Temporary
+   * tables are opened by open_temporary_tables() and take no metadata lock.
+   */
+  function prelocking(thd: Thd, written: TableRef[], read: TableRef[], calls: string[], events: string[] = []): { tables: TableRef[]; reads: TableRef[]; prelockWrites: TableRef[]; routines: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[] } {
+    const base = (r: TableRef): boolean => !isTemporary(thd, r.db, r.name);
+    const has = (xs: TableRef[], r: TableRef): boolean => xs.some((x) => key(x) === key(r));
+    const tables = written.filter(base);
+    const reads: TableRef[] = [];
+    const prelockWrites: TableRef[] = [];
+    const routines: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[] = [];
+    const addRead = (r: TableRef): void => {
+      if (!base(r) || has(tables, r) || has(reads, r) || has(prelockWrites, r)) return;
+      const view = server.views.get(key(r));
+      reads.push(r);
+      if (view) for (const u of view.uses) addRead(u);
+    };
+    const addWrite = (r: TableRef): void => {
+      if (!base(r) || has(tables, r) || has(prelockWrites, r)) return;
+      const i = reads.findIndex((x) => key(x) === key(r));
+      if (i >= 0) reads.splice(i, 1);
+      prelockWrites.push(r);
+      triggersOf(r);
+    };
+    const triggersOf = (r: TableRef): void => {
+      for (const tr of server.triggers.values()) {
+        if (key(tr.table) !== key(r) || (events.length && !events.some((e) => tr.event.endsWith(e)))) continue;
+        for (const u of tr.uses) (u.write ? addWrite : addRead)(u);
+      }
+    };
+    const visit = (type: "FUNCTION" | "PROCEDURE", name: string, depth: number): void => {
+      const db = thd.db;
+      const fn = server.routines.get(`${type.toLowerCase()}:${db}.${name}`.toLowerCase());
+      if (!fn || depth > 16 || routines.some((x) => x.type === type && x.name === fn.name)) return;
+      routines.push({ type, db: fn.db, name: fn.name });
+      for (const u of fn.uses) (u.write ? addWrite : addRead)(u);
+      for (const c of fn.calls) visit("FUNCTION", c, depth + 1);
+    };
+    for (const r of tables) triggersOf(r);
+    for (const r of read) addRead(r);
+    for (const c of calls) visit("FUNCTION", c, 0);
+    return { tables, reads, prelockWrites, routines };
+  }
+
+  /** CALL p(): the procedure is one more routine of the prelocking set. */
+  function procedureSet(thd: Thd, name: TableRef, calls: string[], read: TableRef[]): ReturnType<typeof prelocking> {
+    const pre = prelocking(thd, [], read, calls);
+    const p = server.routines.get(`procedure:${name.db}.${name.name}`.toLowerCase());
+    if (!p) throw mysqlError("ER_SP_DOES_NOT_EXIST", "PROCEDURE", `${name.db}.${name.name}`);
+    const inner = prelocking(thd, [], p.uses.filter((u) => !u.write), [...p.calls]);
+    const writes = p.uses.filter((u) => u.write && !isTemporary(thd, u.db, u.name));
+    return {
+      tables: [],
+      reads: [...pre.reads, ...inner.reads.filter((r) => !pre.reads.some((x) => key(x) === key(r)))],
+      prelockWrites: [...pre.prelockWrites, ...inner.prelockWrites, ...writes],
+      routines: [{ type: "PROCEDURE", db: p.db, name: p.name }, ...pre.routines, ...inner.routines],
+    };
+  }
+
+  /**
+   * sql_handler.cc mysql_ha_flush(), at the start of open_tables() and in close_cached_tables():
+   * HANDLERs whose table has a pending conflicting lock (a DDL waits for the HANDLER's S) or an
+   * old share (FLUSH TABLES) are closed, their MDL released; the next HANDLER READ reopens them.
+   */
+  function haFlush(t: SimThread, s: Session): void {
+    for (const [alias, h] of s.handlers) {
+      if (!h.ticket) continue;
+      const k = key(h.table);
+      if (!h.ticket.lock.has_pending_conflicting_lock(h.ticket.type) && !tdc.oldShare(k)) continue;
+      t.trace("handler.flush", alias, { table: k });
+      s.ctx.release_lock(h.ticket);
+      h.ticket = null;
+    }
+  }
+
+  /** An engine as SHOW CREATE TABLE spells it. */
+  const engineName = (e: string): string => ({ innodb: "InnoDB", myisam: "MyISAM", memory: "MEMORY", heap: "MEMORY", csv: "CSV", mrg_myisam: "MRG_MYISAM", merge: "MRG_MYISAM", archive: "ARCHIVE", blackhole: "BLACKHOLE" })[e.toLowerCase()] ?? e;
+
+  /** Engines that use THR_LOCK (InnoDB does not: ha_innobase::lock_count() is 0). */
+  const THR_ENGINES = new Set(["myisam", "merge", "mrg_myisam", "memory", "heap", "csv", "archive"]);
+  const usesThrLock = (r: TableRef): boolean => THR_ENGINES.has((server.table(r.db, r.name)?.engine ?? "innodb").toLowerCase());
+
+  /** The thr_lock_type of each table of the statement (the parser's lock types, sql_yacc.yy), in key order. */
+  function thrRequests(c: RuleContext): [string, ThrLockType][] {
+    const out = new Map<string, ThrLockType>();
+    const put = (r: TableRef, type: ThrLockType): void => {
+      if (!usesThrLock(r)) return;
+      const k = key(r);
+      const o = out.get(k);
+      if (!o || (o.startsWith("TL_READ") && !type.startsWith("TL_READ"))) out.set(k, type);
+    };
+    const insertType = (): ThrLockType => (c.lowPriority ? "TL_WRITE_LOW_PRIORITY" : String(server.vars.get("concurrent_insert")) === "NEVER" ? "TL_WRITE" : "TL_WRITE_CONCURRENT_INSERT");
+    switch (c.kind) {
+      case "LOCK_TABLES_READ":
+      case "LOCK_TABLES_WRITE":
+        for (const i of c.lockItems ?? []) put(i.table, i.mode === "READ" ? "TL_READ_NO_INSERT" : i.mode === "READ LOCAL" ? "TL_READ" : i.mode === "LOW_PRIORITY WRITE" ? "TL_WRITE_LOW_PRIORITY" : "TL_WRITE");
+        break;
+      case "INSERT":
+        for (const r of c.tables) put(r, insertType());
+        break;
+      case "UPDATE":
+      case "DELETE":
+      case "ADMIN_WRITE":
+      case "SELECT_FOR_UPDATE":
+        for (const r of c.tables) put(r, c.lowPriority ? "TL_WRITE_LOW_PRIORITY" : c.kind === "SELECT_FOR_UPDATE" ? "TL_WRITE" : "TL_WRITE");
+        break;
+      case "SELECT_IS":
+        return [];
+      default:
+        for (const r of c.tables) put(r, "TL_READ");
+    }
+    // INSERT ... SELECT, multi-table DML: the sources TL_READ_NO_INSERT (statement binlog); SELECT's own TL_READ
+    for (const r of c.reads ?? []) put(r, ["INSERT", "UPDATE", "DELETE"].includes(c.kind) ? "TL_READ_NO_INSERT" : "TL_READ");
+    for (const r of c.prelockWrites ?? []) put(r, "TL_WRITE");
+    return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** thr_lock() from a session: at once, or "Waiting for table level lock" until granted, aborted, killed or lock_wait_timeout. */
+  function* thrLock(t: SimThread, s: Session, k: string, type: ThrLockType): Generator<Effect, void, unknown> {
+    const l = thr.of(k);
+    if (l.holds(t) && s.thrStmt.includes(l)) return;
+    const before = s.thd.state;
+    const since = t.kernel.now;
+    let woke: unknown = "granted";
+    if (l.wouldGrant(t, type)) l.acquire(t, type);
+    else {
+      // thr_lock.c wait_for_lock(): stage_waiting_for_table_level_lock while queued
+      s.thd.state = "Waiting for table level lock";
+      woke = yield t.acquire(l, type, lwt() * SEC);
+      s.thd.state = before;
+      waited("Waiting for table level lock", t.kernel.now - since);
+    }
+    if (woke === "victim") throw mysqlError("ER_LOCK_ABORTED");
+    if (woke === "killed") throw mysqlError("ER_QUERY_INTERRUPTED");
+    if (woke === "timeout") throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
+    s.thrStmt.push(l);
+  }
+
+  /** mysql_unlock_tables(): the statement's THR_LOCKs go */
+  function thrUnlock(t: SimThread, list: ThrLock[]): void {
+    for (const l of new Set(list)) l.release(t);
+    list.length = 0;
+  }
+
+  /** sql_show.cc fill_schema_table_by_open(): the table opened ignoring flush, then its rows made (COLUMNS: get_schema_column_record). */
+  function* fillSchemaTableByOpen(t: SimThread, sql: string): Generator<Effect, void, unknown> {
+    yield* debugSync(t, "after_open_table_ignore_flush");
+    if (/information_schema\s*\.\s*`?columns\b/i.test(sql)) yield* debugSync(t, "get_schema_column");
+  }
+
   function checkLocked(s: Session, tables: TableRef[], write: boolean): void {
     for (const r of tables) {
+      if (isTemporary(s.thd, r.db, r.name)) continue;
       const l = s.locked!.get(key(r));
       if (!l) throw mysqlError("ER_TABLE_NOT_LOCKED", r.name);
       if (write && l.mode !== "WRITE") throw mysqlError("ER_TABLE_NOT_LOCKED_FOR_WRITE", r.name);
@@ -368,6 +591,7 @@ export function installLocking(server: Server): void {
     if (!s.locked) return;
     for (const k of s.locked.keys()) tdc.close(t, k);
     s.locked = null;
+    thrUnlock(t, s.thrLocked);
     for (const tk of s.lockedTickets) s.ctx.release_ticket(tk);
     s.lockedTickets = [];
   }
@@ -403,6 +627,13 @@ export function installLocking(server: Server): void {
   }
 
   function* alterTable(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>): Generator<Effect, void, unknown> {
+    const temp = tempTables(s.thd).get(key(stmt.table));
+    if (temp) {
+      // a temporary table: no metadata lock, no other session can see it
+      yield t.cpu(DDL_NS, "alter temporary table");
+      alterColumnsInCatalog(temp, stmt, s.thd.info ?? "");
+      return;
+    }
     const def = server.table(stmt.table.db, stmt.table.name);
     const c = alterContext(stmt, s.locked !== null);
     let ticket: MdlTicket;
@@ -449,6 +680,14 @@ export function installLocking(server: Server): void {
     yield t.syncPoint("alter_opened_table");
     const missing = stmt.addIndexColumns.find((col) => !def.columns.includes(col));
     if (missing) throw mysqlError("ER_KEY_COLUMN_DOES_NOT_EXITS", missing);
+    if (c.simpleAlter && stmt.renameTo && !s.locked) {
+      // sql_table.cc simple_rename_or_index_change(): wait_while_table_is_used() upgrades SU straight to X
+      // (never SNW: a pending X of another session does not block this upgrade), then the rename
+      yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+      renameInCatalog(stmt.table, stmt.renameTo);
+      yield t.cpu(DDL_NS, "rename");
+      return;
+    }
     const copy = c.algorithm === "COPY";
     if (s.locked) {
       // under LOCK TABLES ... WRITE: SNRW -> X
@@ -489,13 +728,31 @@ export function installLocking(server: Server): void {
     // 8.0: X on the parents of added/dropped FKs and on every child of the altered table
     const beforeCommit = requestsAt("alter_before_commit", c);
     if (beforeCommit.length) yield* takeAll(t, s, beforeCommit);
-    if (stmt.addsColumn) {
-      const col = /ADD\s+(?:COLUMN\s+)?`?(\w+)`?/i.exec(s.thd.info ?? "")?.[1]?.toLowerCase();
-      if (col && !def.columns.includes(col)) def.columns.push(col);
-    }
+    alterColumnsInCatalog(def, stmt, s.thd.info ?? "");
     alterForeignKeysInCatalog(def, stmt);
     if (stmt.renameTo) renameInCatalog(stmt.table, stmt.renameTo);
     yield t.cpu(DDL_NS, "alter commit");
+  }
+
+  /** ADD / DROP COLUMN, ADD PRIMARY KEY / UNIQUE: the catalog's columns and keys. */
+  function alterColumnsInCatalog(def: TableDef, stmt: Extract<Statement, { kind: "alter_table" }>, info: string): void {
+    if (stmt.addsColumn) {
+      const col = /ADD\s+(?:COLUMN\s+)?`?(\w+)`?/i.exec(info)?.[1]?.toLowerCase();
+      if (col && !def.columns.includes(col)) {
+        def.columns.push(col);
+        for (const r of def.rows) r.push("NULL");
+      }
+    }
+    for (const m of info.matchAll(/DROP\s+(?:COLUMN\s+)?`?(\w+)`?/gi)) {
+      const col = m[1]!.toLowerCase();
+      if (["index", "key", "primary", "foreign", "constraint"].includes(col)) continue;
+      const i = def.columns.indexOf(col);
+      if (i >= 0) {
+        def.columns.splice(i, 1);
+        for (const r of def.rows) r.splice(i, 1);
+      }
+    }
+    if (stmt.addPrimaryKey.length) def.keys = [...(def.keys ?? []).filter((k) => k.name !== "PRIMARY"), { name: "PRIMARY", columns: stmt.addPrimaryKey }];
   }
 
   /** An FK's constraint name, lower case: its own, or InnoDB's <table>_ibfk_<n> for an unnamed one. */
@@ -550,6 +807,7 @@ export function installLocking(server: Server): void {
       // FLUSH TABLES t1 WITH READ LOCK: like LOCK TABLES t1 READ, after flushing t1 (SNW while flushing)
       before = new Set(s.ctx.allTickets());
       yield* takeAll(t, s, stmt.tables.map((r) => table(r, T.MDL_SHARED_NO_WRITE)));
+      yield* debugSync(t, "flush_tables_with_read_lock_after_acquire_locks");
     }
     // close_cached_tables: bump the version, then wait for the old shares one at a time
     // (TABLE_SHARE::wait_for_old_version with DEADLOCK_WEIGHT_DDL) until lock_wait_timeout
@@ -560,7 +818,14 @@ export function installLocking(server: Server): void {
     const deadline = since + lwt() * SEC;
     let flushError: MysqlError | null = null;
     try {
-      for (let share = tdc.firstBusyOld(t, keys); share; share = tdc.firstBusyOld(t, keys)) yield* waitForOldShare(t, s, share, sys.deadlockWeights.DDL, deadline, false);
+      // close_cached_tables(): mysql_ha_flush() and DEBUG_SYNC after_flush_unlock before each look for old shares
+      haFlush(t, s);
+      yield* debugSync(t, "after_flush_unlock");
+      for (let share = tdc.firstBusyOld(t, keys); share; share = tdc.firstBusyOld(t, keys)) {
+        yield* waitForOldShare(t, s, share, sys.deadlockWeights.DDL, deadline, false);
+        haFlush(t, s);
+        yield* debugSync(t, "after_flush_unlock");
+      }
     } catch (e) {
       if (!(e instanceof MysqlError)) throw e;
       flushError = e;
@@ -600,15 +865,117 @@ export function installLocking(server: Server): void {
 
   /** the work of the statements in LOCKING_WORK (a case added here must be added there) */
   function* lockingWork(t: SimThread, s: Session, stmt: Statement): Generator<Effect, boolean, unknown> {
+    const thd = s.thd;
     switch (stmt.kind) {
       case "create_table":
       case "drop_table":
         // the catalog change, unless the InnoDB files model (a scenario with a machine) owns it
         if (filesModelActive(server.ext.machine as MachineSpec | undefined)) return false;
         if (stmt.kind === "create_table") {
-          if (!server.table(stmt.table.db, stmt.table.name)) server.addTable({ db: stmt.table.db, name: stmt.table.name, columns: stmt.columns, parents: stmt.parents, rows: [] });
-        } else for (const r of stmt.tables) server.tables.delete(`${r.db}.${r.name}`.toLowerCase());
+          const like = stmt.like ? sessionTable(server, thd, stmt.like.db, stmt.like.name) : undefined;
+          const def: TableDef = {
+            db: stmt.table.db,
+            name: stmt.table.name,
+            columns: like ? [...like.columns] : stmt.columns,
+            parents: stmt.parents,
+            rows: [],
+            engine: engineName(stmt.engine ?? like?.engine ?? String(server.sessionVar(thd, stmt.temporary ? "default_tmp_storage_engine" : "default_storage_engine"))),
+            keys: like?.keys ?? stmt.keys ?? [],
+            ...(stmt.temporary ? { temporary: true } : {}),
+          };
+          if (def.columns.includes("*")) {
+            def.columns = (stmt.reads ?? []).flatMap((r) => sessionTable(server, thd, r.db, r.name)?.columns ?? []);
+          }
+          // CREATE TABLE ... SELECT <constants>: one row
+          if (/\bSELECT\b/i.test(thd.info ?? "") && !stmt.reads?.length && stmt.columns.length) def.rows = [stmt.columns.map(() => "1")];
+          else def.rows = [];
+          if (stmt.temporary) {
+            if (!tempTables(thd).has(key(stmt.table))) tempTables(thd).set(key(stmt.table), def);
+          } else if (!server.table(stmt.table.db, stmt.table.name)) server.addTable(def);
+        } else {
+          for (const r of stmt.tables) {
+            if (tempTables(thd).delete(key(r))) continue;
+            if (!stmt.temporary) {
+              server.tables.delete(key(r));
+              for (const [k, tr] of server.triggers) if (key(tr.table) === key(r)) server.triggers.delete(k);
+            }
+          }
+        }
         yield t.cpu(DDL_NS, stmt.kind === "create_table" ? "create table" : "drop table");
+        return true;
+      case "schema_ddl": {
+        const db = stmt.db;
+        if (stmt.op === "create") {
+          server.databases.add(db);
+          server.droppedDatabases.delete(db);
+        }
+        else if (stmt.op === "drop") {
+          for (const [k, d] of server.tables) if (d.db === db) server.tables.delete(k);
+          for (const [k, r] of server.routines) if (r.db === db) server.routines.delete(k);
+          for (const [k, v] of server.views) if (v.db === db) server.views.delete(k);
+          server.databases.delete(db);
+          server.droppedDatabases.add(db);
+        } else if (/UPGRADE\s+DATA\s+DIRECTORY\s+NAME/i.test(thd.info ?? "") && db.startsWith("#mysql50#")) {
+          server.databases.delete(db);
+          server.databases.add(db.slice("#mysql50#".length));
+        }
+        yield t.cpu(DDL_NS, "schema ddl");
+        return true;
+      }
+      case "routine_ddl": {
+        const k = `${stmt.type.toLowerCase()}:${stmt.name.db}.${stmt.name.name}`.toLowerCase();
+        const exists = stmt.type === "EVENT" ? server.events.has(k) : server.routines.has(k);
+        const what = stmt.type;
+        if (stmt.op === "create" && exists) throw mysqlError("ER_SP_ALREADY_EXISTS", what, stmt.name.name);
+        if (stmt.op !== "create" && !exists) {
+          if (stmt.op === "drop" && stmt.ifExists) return true;
+          throw mysqlError("ER_SP_DOES_NOT_EXIST", what, `${stmt.name.db}.${stmt.name.name}`);
+        }
+        if (stmt.op === "create") {
+          if (stmt.type === "EVENT") server.events.add(k);
+          else {
+            const uses = bodyTables(stmt.body, stmt.name.db);
+            const calls = [...stmt.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!.toLowerCase()).filter((n) => server.routines.has(`function:${stmt.name.db}.${n}`));
+            server.routines.set(k, { type: stmt.type, db: stmt.name.db, name: stmt.name.name, params: stmt.params, body: stmt.body, uses, calls });
+          }
+        } else if (stmt.op === "drop") {
+          server.events.delete(k);
+          server.routines.delete(k);
+        }
+        yield t.cpu(DDL_NS, "routine ddl");
+        return true;
+      }
+      case "view_ddl":
+        for (const v of stmt.views) {
+          const exists = server.views.has(key(v));
+          if (stmt.op === "drop") {
+            if (!exists) {
+              if (stmt.ifExists) continue;
+              throw mysqlError("ER_BAD_TABLE_ERROR", `${v.db}.${v.name}`);
+            }
+            server.views.delete(key(v));
+          } else {
+            if (stmt.op === "create" && (exists || server.table(v.db, v.name)) && !/^CREATE\s+OR\s+REPLACE/i.test(thd.info ?? "")) throw mysqlError("ER_TABLE_EXISTS_ERROR", v.name);
+            server.views.set(key(v), { db: v.db, name: v.name, select: stmt.select, uses: stmt.reads });
+          }
+        }
+        yield t.cpu(DDL_NS, "view ddl");
+        return true;
+      case "trigger_ddl": {
+        const k = key(stmt.trigger);
+        if (stmt.op === "create") {
+          if (server.triggers.has(k)) throw mysqlError("ER_TRG_ALREADY_EXISTS");
+          server.triggers.set(k, { db: stmt.trigger.db, name: stmt.trigger.name, table: stmt.table!, event: stmt.event, uses: bodyTables(stmt.body, stmt.trigger.db), body: stmt.body });
+        } else server.triggers.delete(k);
+        yield t.cpu(DDL_NS, "trigger ddl");
+        return true;
+      }
+      case "acl":
+        for (const u of stmt.users) {
+          if (stmt.op === "CREATE USER") server.users.add(u);
+          if (stmt.op === "DROP USER") server.users.delete(u);
+        }
+        yield t.cpu(DDL_NS, "acl");
         return true;
       case "alter_table":
         yield* alterTable(t, s, stmt);
@@ -624,44 +991,100 @@ export function installLocking(server: Server): void {
         yield* flushTables(t, s, stmt);
         return true;
       case "handler": {
-        // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE
+        // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE (sql_handler.cc)
         const k = (stmt.alias ?? stmt.table.name).toLowerCase();
+        const open = function* (r: TableRef): Generator<Effect, MdlTicket, unknown> {
+          // mysql_ha_open(): open_tables() first runs mysql_ha_flush for the session's other HANDLERs
+          haFlush(t, s);
+          const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [r])));
+          if (!sessionTable(server, thd, r.db, r.name)) {
+            s.ctx.release_lock(ticket!);
+            throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
+          }
+          return ticket!;
+        };
         if (stmt.action === "open") {
-          if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-          const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [stmt.table])));
-          s.handlers.set(k, ticket!);
+          if (s.handlers.has(k)) throw mysqlError("ER_NONUNIQ_TABLE", k);
+          if (isTemporary(thd, stmt.table.db, stmt.table.name)) s.handlers.set(k, { table: stmt.table, ticket: null });
+          else s.handlers.set(k, { table: stmt.table, ticket: yield* open(stmt.table) });
           s.ctx.set_needs_thr_lock_abort(true);
         } else if (stmt.action === "close") {
-          const ticket = s.handlers.get(k);
-          if (ticket) {
-            s.ctx.release_lock(ticket);
-            s.handlers.delete(k);
+          const h = s.handlers.get(k);
+          if (!h) throw mysqlError("ER_UNKNOWN_TABLE", k, "HANDLER");
+          if (h.ticket) s.ctx.release_lock(h.ticket);
+          s.handlers.delete(k);
+        } else {
+          const h = s.handlers.get(k);
+          if (!h) throw mysqlError("ER_UNKNOWN_TABLE", k, "HANDLER");
+          // mysql_ha_read(): a HANDLER whose table has a pending conflicting lock is closed first
+          // (mysql_ha_flush), then reopened: its MDL is requested again, behind the pending DDL
+          for (let retry = 0; ; retry++) {
+            haFlush(t, s);
+            if (!h.ticket && !isTemporary(thd, h.table.db, h.table.name)) h.ticket = yield* open(h.table);
+            // mysql_lock_tables() for the read: TL_READ on an engine with table-level locks. Aborted by a
+            // pending exclusive MDL (ER_LOCK_ABORTED), Sql_handler_lock_error_handler asks for a reopen:
+            // the HANDLER's table is closed (its S released) and the read starts over
+            if (!usesThrLock(h.table)) break;
+            try {
+              yield* thrLock(t, s, key(h.table), "TL_READ");
+              break;
+            } catch (e) {
+              if (!(e instanceof MysqlError) || e.def.name !== "ER_LOCK_ABORTED" || retry > 100) throw e;
+              if (h.ticket) s.ctx.release_lock(h.ticket);
+              h.ticket = null;
+            }
           }
-        } else if (!s.handlers.has(k)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+          const def = sessionTable(server, thd, h.table.db, h.table.name);
+          if (def) thd.resultSet = resultSet(def.columns, def.rows.slice(0, 1));
+        }
         yield t.cpu(OPEN_TABLE_NS, "handler");
         return true;
       }
       case "get_lock": {
         const held = s.userLocks.get(stmt.name);
+        const column = /^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? `GET_LOCK('${stmt.name}', ${stmt.timeoutS})`;
         if (held) {
           held.count++;
+          thd.resultSet = resultSet([column], [[1]]);
           return true;
         }
         const timeoutNs = Math.max(0, stmt.timeoutS) * SEC;
         const [req] = requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: stmt.name }));
         const ticket = yield* acquireMdl(t, s, sys, req!, lwt(), { timeoutNs, timeoutIsNull: true });
         if (ticket) s.userLocks.set(stmt.name, { ticket, count: 1 });
+        thd.resultSet = resultSet([column], [[ticket ? 1 : 0]]);
         t.trace("user_lock", stmt.name, { result: ticket ? 1 : 0 });
         return true;
       }
       case "release_lock": {
         const held = s.userLocks.get(stmt.name);
+        thd.resultSet = resultSet([/^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? `RELEASE_LOCK('${stmt.name}')`], [[held ? 1 : null]]);
         if (held && --held.count === 0) {
           s.ctx.release_lock(held.ticket);
           s.userLocks.delete(stmt.name);
         }
         yield t.yield();
         return true;
+      }
+      case "xa": {
+        const xa = thd.ext.xa as { xid: string; state: string } | undefined;
+        // XA PREPARE (of a transaction with changes) and XA ROLLBACK (IDLE or PREPARED) take COMMIT IX for the statement
+        if (xa && xa.xid === stmt.xid && ((stmt.action === "prepare" && xa.state === "IDLE" && thd.trx.hasChanges) || (stmt.action === "rollback" && (xa.state === "IDLE" || xa.state === "PREPARED")))) {
+          yield* takeAll(t, s, requestsAt(stmt.action === "prepare" ? "trans_xa_prepare" : "trans_xa_rollback", ruleContext(stmt.action === "prepare" ? "XA_PREPARE" : "XA_ROLLBACK", [])));
+          return false;
+        }
+        if ((stmt.action === "commit" || stmt.action === "rollback") && (!xa || xa.xid !== stmt.xid) && server.preparedXids.get(stmt.xid) === "") {
+          // a prepared transaction of a session that ended (the transaction cache): COMMIT IX for the statement
+          yield* takeAll(t, s, requestsAt(stmt.action === "commit" ? "trans_xa_commit" : "trans_xa_rollback", ruleContext(stmt.action === "commit" ? "XA_COMMIT" : "XA_ROLLBACK", [])));
+          if (stmt.action === "commit") yield* debugSync(t, "trans_xa_commit_after_acquire_commit_lock");
+          return false;
+        }
+        if (stmt.action !== "commit" || !xa || xa.xid !== stmt.xid || xa.state !== "PREPARED" || s.commitLock) return false;
+        // xa.cc trans_xa_commit(): a prepared XA transaction takes the COMMIT lock itself (not through ha_commit_trans)
+        const [tk] = yield* takeAll(t, s, requestsAt("trans_xa_commit", ruleContext("XA_COMMIT", [])));
+        s.commitLock = tk ?? null;
+        yield* debugSync(t, "trans_xa_commit_after_acquire_commit_lock");
+        return false;
       }
       case "lock_instance_for_backup":
         if (!s.backup) s.backup = (yield* takeAll(t, s, requestsAt("execute", ruleContext("LOCK_INSTANCE_FOR_BACKUP", []))))[0] ?? null;
@@ -686,50 +1109,180 @@ export function installLocking(server: Server): void {
       if (stmt.kind === "flush_tables" || stmt.kind === "lock_instance_for_backup") backupMetrics();
       switch (stmt.kind) {
         case "select": {
-          if (s.locked) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
+          // information_schema reads under LOCK TABLES open their tables with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL, not from the locked set
+          if (s.locked && !stmt.infoSchema) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
           const kind: StatementKind = stmt.infoSchema ? "SELECT_IS" : stmt.lock === "for_update" ? "SELECT_FOR_UPDATE" : stmt.lock === "for_share" ? "SELECT_FOR_SHARE" : "SELECT";
           if (stmt.lock === "for_update") refuseUnderOwnReadLock(s);
-          yield* openTables(t, s, ruleContext(kind, stmt.tables), { shares: !stmt.infoSchema });
-          if (stmt.infoSchema) yield t.syncPoint("after_open_table_mdl_shared");
+          const pre = prelocking(thd, [], stmt.tables, stmt.calls ?? []);
+          if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
+          yield* openTables(t, s, ruleContext(kind, pre.reads, { prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: !stmt.infoSchema });
+          if (stmt.infoSchema) yield* fillSchemaTableByOpen(t, stmt.sql ?? "");
           return;
         }
         case "insert":
         case "update":
         case "delete": {
-          if (s.locked) return checkLocked(s, [stmt.table], true);
-          refuseUnderOwnReadLock(s);
-          if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+          const written = [stmt.table, ...(stmt.targets ?? [])];
+          if (s.locked) return checkLocked(s, written, true), checkLocked(s, stmt.reads ?? [], false);
           const kind: StatementKind = stmt.kind === "insert" ? "INSERT" : stmt.kind === "update" ? "UPDATE" : "DELETE";
-          yield* openTables(t, s, ruleContext(kind, [stmt.table], { lowPriority: stmt.lowPriority }), { shares: true });
+          const pre = prelocking(thd, written, stmt.reads ?? [], stmt.calls ?? [], [kind]);
+          if (pre.tables.length || pre.prelockWrites.length) refuseUnderOwnReadLock(s);
+          yield* openTables(t, s, ruleContext(kind, pre.tables, { lowPriority: stmt.lowPriority, reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
+          // the share is opened under the MDL: a table dropped or renamed meanwhile is not found
+          for (const r of [...written, ...(stmt.reads ?? [])]) if (!sessionTable(server, thd, r.db, r.name) && !server.views.has(key(r))) throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
+          return;
+        }
+        case "call":
+        case "do":
+        case "set_user_var": {
+          const pre = stmt.kind === "call" ? procedureSet(thd, stmt.name, stmt.calls, stmt.reads) : prelocking(thd, [], stmt.reads, stmt.calls);
+          if (s.locked) return checkLocked(s, [...pre.reads, ...pre.prelockWrites], false);
+          if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
+          yield* openTables(t, s, ruleContext("CALL", [], { reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
+          return;
+        }
+        case "acl": {
+          // open_grant_tables(): the grant tables opened for write (5.7: MyISAM tables in mysql)
+          const grant = ["user", "db", "tables_priv", "columns_priv", "procs_priv", "proxies_priv"].map((name) => ({ db: "mysql", name }));
+          yield* openTables(t, s, ruleContext("ACL", grant), { shares: false });
+          return;
+        }
+        case "admin": {
+          const write = stmt.op === "OPTIMIZE" || stmt.op === "REPAIR";
+          const base = stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
+          if (s.locked) return checkLocked(s, base, write);
+          // mysql_admin_table(): an open that fails is a row of the result (Error, then "Corrupt"), not the statement's error
+          thd.ext.adminError = null;
+          try {
+            if (write) {
+              const c = ruleContext("ADMIN_WRITE", base);
+              if (base.length) refuseUnderOwnReadLock(s);
+              yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
+            } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+          } catch (e) {
+            if (!(e instanceof MysqlError) || e.def.name === "ER_QUERY_INTERRUPTED" || e.def.name === "ER_LOCK_DEADLOCK") throw e;
+            thd.ext.adminError = e;
+            return;
+          }
+          if (stmt.op === "OPTIMIZE" && base.some((r) => (server.table(r.db, r.name)?.engine ?? "InnoDB").toLowerCase() === "innodb")) {
+            // mysql_admin_table(): InnoDB has no optimize, so mysql_recreate_table(), commit, release the
+            // locks, DEBUG_SYNC ha_admin_open_ltable, then reopen SR for the analyze part
+            s.ctx.release_transactional_locks();
+            yield* debugSync(t, "ha_admin_open_ltable");
+            yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+          }
+          return;
+        }
+        case "show":
+          if ((stmt.what === "create_table" || stmt.what === "fields") && stmt.table && !isTemporary(thd, stmt.table.db, stmt.table.name)) {
+            // mysqld_show_create(): open with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL (SH); SHOW FIELDS is an
+            // information_schema.COLUMNS query (fill_schema_table_by_open, then get_schema_column_record)
+            yield* openTables(t, s, ruleContext("SELECT_IS", [stmt.table]), { shares: false });
+            if (stmt.what === "fields") yield* fillSchemaTableByOpen(t, "information_schema.columns");
+            if (!sessionTable(server, thd, stmt.table.db, stmt.table.name) && !server.views.has(key(stmt.table))) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+          }
+          return;
+        case "schema_ddl":
+          yield* schemaDdl(t, s, stmt);
+          return;
+        case "routine_ddl": {
+          refuseUnderLockTables(s);
+          const object = { type: stmt.type, db: stmt.name.db, name: stmt.name.name };
+          yield* takeAll(t, s, requestsAt("lock_object_name", ruleContext(stmt.op === "drop" ? "DROP_ROUTINE" : "CREATE_ROUTINE", [], { object })));
+          return;
+        }
+        case "view_ddl": {
+          refuseUnderLockTables(s);
+          const c = ruleContext(stmt.op === "drop" ? "DROP_VIEW" : "CREATE_VIEW", stmt.views, { reads: stmt.reads.filter((r) => !isTemporary(thd, r.db, r.name)) });
+          yield* takeAll(t, s, requestsAt("lock_table_names", c));
+          // the view's SELECT: its tables opened SR (open_tables)
+          if (c.reads!.length) yield* openTables(t, s, ruleContext("SELECT", c.reads!), { shares: true });
+          return;
+        }
+        case "trigger_ddl": {
+          const def = stmt.op === "drop" ? server.triggers.get(key(stmt.trigger)) : null;
+          const tbl = stmt.table ?? (def ? def.table : null);
+          if (!tbl) {
+            if (stmt.ifExists) return;
+            throw mysqlError("ER_TRG_DOES_NOT_EXIST");
+          }
+          if (isTemporary(thd, tbl.db, tbl.name) && stmt.op === "create") throw mysqlError("ER_TRG_ON_VIEW_OR_TEMP_TABLE", tbl.name);
+          let ticket: MdlTicket | undefined;
+          if (s.locked) {
+            checkLocked(s, [tbl], true);
+            ticket = s.locked.get(key(tbl))?.ticket;
+          } else {
+            const tickets = yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext(stmt.op === "drop" ? "DROP_TRIGGER" : "CREATE_TRIGGER", [tbl])));
+            ticket = tickets.find((tk) => sameTable(tk, tbl));
+          }
+          if (!server.table(tbl.db, tbl.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${tbl.db}.${tbl.name}`);
+          // wait_while_table_is_used(): SNW -> X
+          if (ticket) yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
           return;
         }
         case "lock_tables": {
           // LOCK TABLES ends an earlier LOCK TABLES (not FTWRL: only UNLOCK TABLES ends that)
           unlockLockedTables(t, s);
-          const writes = stmt.items.filter((i) => i.mode.endsWith("WRITE"));
+          // temporary tables are allowed in LOCK TABLES and take no metadata lock (open_temporary_tables)
+          const items = stmt.items.filter((i) => !isTemporary(thd, i.table.db, i.table.name));
+          const writes = items.filter((i) => i.mode.endsWith("WRITE"));
           if (writes.length) refuseUnderOwnReadLock(s);
           const before = new Set(s.ctx.allTickets());
-          const c = ruleContext(writes.length ? "LOCK_TABLES_WRITE" : "LOCK_TABLES_READ", stmt.items.map((i) => i.table), { lockItems: stmt.items, executingLockTables: true });
+          const c = ruleContext(writes.length ? "LOCK_TABLES_WRITE" : "LOCK_TABLES_READ", items.map((i) => i.table), { lockItems: items, executingLockTables: true });
           // lock_table_names() for SRO/SNRW (not forced: DDL weight), open_table() for READ LOCAL's SR
           yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
           // the locks (GLOBAL IX and SCHEMA IX of WRITE too: PFS-01 marker 8) now last until UNLOCK TABLES
-          enterLockedTables(s, before, stmt.items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
+          for (const i of items) if (!server.table(i.table.db, i.table.name) && !server.views.has(key(i.table))) {
+            s.ctx.rollback_to_savepoint({ stmtTicket: null, transTicket: null });
+            throw mysqlError("ER_NO_SUCH_TABLE", `${i.table.db}.${i.table.name}`);
+          }
+          enterLockedTables(s, before, items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
+          // the THR_LOCKs of LOCK TABLES last until UNLOCK TABLES
+          s.thrLocked = s.thrStmt;
+          s.thrStmt = [];
           return;
         }
         case "create_table": {
+          const source = [...(stmt.like ? [stmt.like] : []), ...(stmt.reads ?? [])];
+          if (stmt.temporary) {
+            // a temporary table takes no metadata lock (mysql_create_table_no_lock); LIKE / SELECT sources are opened SR
+            if (tempTables(thd).has(key(stmt.table)) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
+            if (s.locked) checkLocked(s, source, false);
+            else if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
+            return;
+          }
           refuseUnderOwnReadLock(s);
           yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("CREATE_TABLE", [stmt.table])));
-          if (server.table(stmt.table.db, stmt.table.name) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
+          if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
+          if ((server.table(stmt.table.db, stmt.table.name) || server.views.has(key(stmt.table))) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
+          if (stmt.like && !sessionTable(server, thd, stmt.like.db, stmt.like.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.like.db}.${stmt.like.name}`);
+          if (server.droppedDatabases.has(stmt.table.db)) throw mysqlError("ER_BAD_DB_ERROR", stmt.table.db);
           return;
         }
         case "drop_table": {
-          refuseUnderOwnReadLock(s);
-          yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", stmt.tables)));
-          const missing = stmt.tables.filter((r) => !server.table(r.db, r.name));
+          // temporary tables are dropped first and take no lock (lock_table_names() skips them)
+          const temp = stmt.tables.filter((r) => isTemporary(thd, r.db, r.name));
+          const baseTables = stmt.temporary ? [] : stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
+          if (baseTables.length) {
+            if (s.locked) checkLocked(s, baseTables, true);
+            else yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", baseTables)));
+          }
+          const missing = stmt.temporary ? stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name)) : baseTables.filter((r) => !server.table(r.db, r.name));
           if (missing.length && !stmt.ifExists) throw mysqlError("ER_BAD_TABLE_ERROR", missing.map((r) => `${r.db}.${r.name}`).join(","));
+          void temp;
           return;
         }
         case "truncate_table":
+          if (isTemporary(thd, stmt.table.db, stmt.table.name)) return;
+          if (s.locked) {
+            // Sql_cmd_truncate_table::lock_table(): under LOCK TABLES ... WRITE the SNRW is upgraded to X, and back after
+            checkLocked(s, [stmt.table], true);
+            const tk = s.locked.get(key(stmt.table))!.ticket;
+            yield* debugSync(t, "upgrade_lock_for_truncate");
+            yield* upgradeMdl(t, s, sys, tk, T.MDL_EXCLUSIVE, lwt());
+            s.ctx.downgrade_lock(tk, T.MDL_SHARED_NO_READ_WRITE);
+            return;
+          }
           refuseUnderOwnReadLock(s);
           yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("TRUNCATE_TABLE", [stmt.table])));
           if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
@@ -739,7 +1292,8 @@ export function installLocking(server: Server): void {
           yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("RENAME_TABLE", stmt.pairs.map(([a]) => a), { renameTo: stmt.pairs.map(([, b]) => b) })));
           return;
         case "alter_table":
-          refuseUnderOwnReadLock(s);
+          // a temporary table's ALTER takes no lock, so FTWRL does not refuse it
+          if (!isTemporary(thd, stmt.table.db, stmt.table.name)) refuseUnderOwnReadLock(s);
           return; // the work hook does ALTER's locking: it interleaves locks and work
       }
     },
@@ -769,6 +1323,7 @@ export function installLocking(server: Server): void {
     *after(t, thd, stmt) {
       const s = session(t, thd);
       if (!s.locked) tdc.closeAll(t);
+      thrUnlock(t, s.thrStmt);
       if (stmt.kind !== "set_var" && stmt.kind !== "set_debug_sync" && stmt.kind !== "set_isolation") yield t.syncPoint("execute_command_after_close_tables");
       s.current = null;
       if (s.victim) {
@@ -779,7 +1334,8 @@ export function installLocking(server: Server): void {
         }
       }
       s.ctx.release_statement_locks();
-      const ddl = DDL_KINDS.has(stmt.kind);
+      // CF_AUTO_COMMIT_TRANS statements end with trans_commit_implicit() + release_transactional_locks()
+      const ddl = DDL_KINDS.has(stmt.kind) && !((stmt.kind === "create_table" || stmt.kind === "drop_table") && stmt.temporary);
       if (!s.locked && (ddl || !thd.trx.explicit)) s.ctx.release_transactional_locks();
       yield t.yield();
     },
@@ -787,11 +1343,12 @@ export function installLocking(server: Server): void {
     *endTransaction(t, thd) {
       const s = session(t, thd);
       if (s.commitLock) {
-        s.ctx.release_lock(s.commitLock);
+        // COMMIT IX: explicit in ha_commit_trans(), statement duration in trans_xa_commit()
+        s.ctx.release_ticket(s.commitLock);
         s.commitLock = null;
       }
       // an autocommitted statement keeps its locks until the statement ends (after)
-      const autocommitEnd = s.current === "insert" || s.current === "update" || s.current === "delete" || s.current === "select";
+      const autocommitEnd = s.current === "insert" || s.current === "update" || s.current === "delete" || s.current === "select" || s.current === "do" || s.current === "call" || s.current === "set_user_var";
       if (!s.locked && !autocommitEnd) s.ctx.release_transactional_locks();
       yield t.yield();
     },
@@ -800,10 +1357,10 @@ export function installLocking(server: Server): void {
       const s = session(t, thd);
       s.current = null;
       yield* unlockTables(t, s);
-      for (const tk of s.handlers.values()) s.ctx.release_lock(tk);
+      for (const h of s.handlers.values()) if (h.ticket) s.ctx.release_lock(h.ticket);
       for (const u of s.userLocks.values()) s.ctx.release_lock(u.ticket);
       if (s.backup) s.ctx.release_lock(s.backup);
-      if (s.commitLock) s.ctx.release_lock(s.commitLock);
+      if (s.commitLock) s.ctx.release_ticket(s.commitLock);
       s.handlers.clear();
       s.userLocks.clear();
       s.backup = null;
@@ -811,6 +1368,8 @@ export function installLocking(server: Server): void {
       s.ctx.release_transactional_locks();
       s.ctx.release_statement_locks();
       tdc.closeAll(t);
+      thrUnlock(t, s.thrStmt);
+      thrUnlock(t, s.thrLocked);
     },
   };
   registerModel(server, model);

@@ -1,3 +1,4 @@
+import { debugSync } from "../../sync/debug-sync.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { SEC } from "../../kernel/time.js";
@@ -111,6 +112,8 @@ export function settleMdl(t: SimThread, s: MdlSession, sys: MdlSystem, r: MdlAcq
 
 /** MDL_context::upgrade_shared_lock from a simulated thread (SU->SNW->X, SNRW->X). */
 export function* upgradeMdl(t: SimThread, s: MdlSession, sys: MdlSystem, ticket: MdlTicket, type: number, lockWaitTimeoutS: number): Generator<Effect, MdlTicket, unknown> {
+  // mdl.cc MDL_context::upgrade_shared_lock(): DEBUG_SYNC "mdl_upgrade_lock" first, even when already upgraded
+  yield* debugSync(t, "mdl_upgrade_lock");
   const r = s.ctx.upgrade_shared_lock(ticket, type);
   if (t.kernel.trace.enabled) traceMdl(t, "mdl.upgrade", ticket.lock.key, { type: MDL_TYPE_PFS_NAME[type], status: r.status });
   return (yield* settle(t, s, sys, r, ticket.lock.key, lockWaitTimeoutS, {}))!;

@@ -55,7 +55,23 @@ export type StatementKind =
   | "RELEASE_LOCK"
   | "FTWRL"
   | "LOCK_INSTANCE_FOR_BACKUP"
-  | "COMMIT";
+  | "COMMIT"
+  | "CALL" // CALL p(...), DO expr, SET @a= expr: only the tables and routines they use
+  | "CREATE_SCHEMA"
+  | "DROP_SCHEMA"
+  | "ALTER_SCHEMA"
+  | "CREATE_ROUTINE" // CREATE/ALTER/DROP FUNCTION, PROCEDURE, EVENT
+  | "DROP_ROUTINE"
+  | "CREATE_VIEW" // CREATE/ALTER/DROP VIEW
+  | "DROP_VIEW"
+  | "CREATE_TRIGGER"
+  | "DROP_TRIGGER"
+  | "ACL" // CREATE/DROP/RENAME/ALTER USER, GRANT, REVOKE, SET PASSWORD
+  | "ADMIN_READ" // ANALYZE, CHECK, CHECKSUM TABLE, CACHE INDEX, LOAD INDEX (TL_READ*)
+  | "ADMIN_WRITE" // OPTIMIZE, REPAIR TABLE (TL_WRITE)
+  | "XA_COMMIT"
+  | "XA_PREPARE"
+  | "XA_ROLLBACK";
 
 /**
  * Where in a statement a rule's locks are requested.
@@ -80,6 +96,12 @@ export type LockPoint =
   | "lock_global_read_lock"
   | "make_global_read_lock_block_commit"
   | "ha_commit_trans"
+  | "lock_schema_name"
+  | "lock_object_name"
+  | "open_and_process_routine"
+  | "trans_xa_commit"
+  | "trans_xa_prepare"
+  | "trans_xa_rollback"
   | "execute";
 
 /** What a statement is about, as far as its locks depend on it. */
@@ -104,6 +126,14 @@ export interface RuleContext {
   /** the statement runs under LOCK TABLES / is LOCK TABLES itself (process_table_fks executing_LT) */
   executingLockTables?: boolean;
   lockName?: string;
+  /** base tables the statement reads besides c.tables (INSERT ... SELECT, multi-table DML, prelocked routine and trigger tables) */
+  reads?: TableRef[];
+  /** base tables written through prelocking (a stored function or trigger that writes them) */
+  prelockWrites?: TableRef[];
+  /** stored routines the statement calls (sp_add_used_routine) */
+  routines?: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[];
+  /** the object of CREATE/DROP/ALTER FUNCTION, PROCEDURE, EVENT (lock_object_name) */
+  object?: { type: "FUNCTION" | "PROCEDURE" | "EVENT"; db: string; name: string };
 }
 
 export interface LockRequestSpec {
@@ -114,7 +144,7 @@ export interface LockRequestSpec {
   rule: LockRule;
 }
 
-type ObjectsFn = (c: RuleContext) => { table?: TableRef; db?: string; type?: MdlTypeShort }[];
+type ObjectsFn = (c: RuleContext) => { table?: TableRef; db?: string; name?: string; type?: MdlTypeShort }[];
 
 export interface LockRule {
   statements: readonly StatementKind[];
@@ -215,7 +245,13 @@ const fkParentsOf = (c: RuleContext): TableRef[] => dedupe((c.foreignKeys ?? [])
 const fkChildrenOf = (c: RuleContext): TableRef[] => dedupe((c.foreignKeys ?? []).filter((fk) => same(fk.parent, c.tables[0]!)).map((fk) => ({ table: fk.child }))).map((x) => x.table!);
 
 const DML: readonly StatementKind[] = ["INSERT", "UPDATE", "DELETE"];
-const DDL_NAMES: readonly StatementKind[] = ["ALTER_TABLE", "CREATE_TABLE", "DROP_TABLE", "TRUNCATE_TABLE", "RENAME_TABLE"];
+const DDL_NAMES: readonly StatementKind[] = ["ALTER_TABLE", "CREATE_TABLE", "DROP_TABLE", "TRUNCATE_TABLE", "RENAME_TABLE", "CREATE_VIEW", "DROP_VIEW", "CREATE_TRIGGER", "DROP_TRIGGER", "ADMIN_WRITE", "DROP_SCHEMA"];
+/** statements whose tables (and prelocked routine / trigger tables) open_tables() opens one by one */
+const OPENERS: readonly StatementKind[] = ["SELECT", "SELECT_FOR_SHARE", "SELECT_FOR_UPDATE", "INSERT", "UPDATE", "DELETE", "CALL", "ACL", "ADMIN_READ"];
+/** the GRL protection of open_table(): the first write request on a base table (none when only temporary tables are written) */
+const writesBase = (c: RuleContext): boolean => (["SELECT_FOR_UPDATE", "INSERT", "UPDATE", "DELETE", "ACL"].includes(c.kind) && c.tables.length > 0) || (c.prelockWrites?.length ?? 0) > 0;
+const objectOf = (ns: "FUNCTION" | "PROCEDURE" | "EVENT") => (c: RuleContext) => (c.object?.type === ns ? [{ db: c.object.db, name: c.object.name }] : []);
+const routinesOf = (ns: "FUNCTION" | "PROCEDURE") => (c: RuleContext) => (c.routines ?? []).filter((r) => r.type === ns).map((r) => ({ db: r.db, name: r.name }));
 
 /** DDL's tables for lock_table_names: the statement's tables plus RENAME targets. */
 const ddlTables = (c: RuleContext): TableRef[] => dedupe([...c.tables, ...(c.renameTo ?? [])].map((table) => ({ table }))).map((x) => x.table!);
@@ -227,7 +263,7 @@ function globalIX(statements: readonly StatementKind[], point: LockPoint, source
 
 export const LOCK_RULES: readonly LockRule[] = [
   // ---- reads and writes: open_table()
-  globalIX(["SELECT_FOR_UPDATE", ...DML], "open_table", "open_table() (protection against FTWRL)", "before the first write-lock request"),
+  { ...globalIX(OPENERS, "open_table", "open_table() (protection against FTWRL)", "before the first write-lock request on a base table (not for temporary tables)"), resolve: (c) => (writesBase(c) ? scope() : []) },
   {
     statements: ["SELECT", "SELECT_FOR_SHARE"],
     point: "open_table",
@@ -260,6 +296,75 @@ export const LOCK_RULES: readonly LockRule[] = [
     type: "SW (SWLP with LOW_PRIORITY)",
     duration: "TRANSACTION",
     source: "open_table() / open_table_get_mdl_lock()",
+  },
+  {
+    statements: ["ACL"],
+    point: "open_table",
+    lines: ALL,
+    namespace: "TABLE",
+    objects: "the grant tables (mysql.user, mysql.db, ...)",
+    resolve: tables,
+    type: "SW",
+    duration: "TRANSACTION",
+    when: "5.7: open_grant_tables() opens them TL_WRITE",
+    source: "sql_acl.cc open_grant_tables()",
+  },
+  {
+    statements: ["ADMIN_READ"],
+    point: "open_table",
+    lines: ALL,
+    namespace: "TABLE",
+    objects: "each table",
+    resolve: tables,
+    type: "SR",
+    duration: "TRANSACTION",
+    when: "lock_type TL_READ / TL_READ_NO_INSERT",
+    source: "sql_admin.cc mysql_admin_table(): mdl_request.set_type(lock_type >= TL_WRITE_ALLOW_WRITE ? SNRW : SR)",
+  },
+  {
+    statements: OPENERS,
+    point: "open_table",
+    lines: ALL,
+    namespace: "TABLE",
+    objects: "tables read besides the statement's own: INSERT ... SELECT sources, other tables of a multi-table UPDATE/DELETE, tables read by called routines, views and triggers",
+    resolve: (c) => (c.reads ?? []).map((table) => ({ table })),
+    type: "SR",
+    duration: "TRANSACTION",
+    source: "open_tables(); DML_prelocking_strategy::handle_routine() / handle_table() (sp_get_prelocking_info)",
+  },
+  {
+    statements: OPENERS,
+    point: "open_table",
+    lines: ALL,
+    namespace: "TABLE",
+    objects: "tables written by called stored functions and triggers",
+    resolve: (c) => (c.prelockWrites ?? []).map((table) => ({ table })),
+    type: "SW",
+    duration: "TRANSACTION",
+    when: "prelocking: the routine's tables are locked with the statement",
+    source: "sp_head::add_used_tables_to_table_list() via DML_prelocking_strategy",
+  },
+  {
+    statements: OPENERS,
+    point: "open_and_process_routine",
+    lines: ALL,
+    namespace: "FUNCTION",
+    objects: "each stored function called",
+    resolve: routinesOf("FUNCTION"),
+    type: "S",
+    duration: "TRANSACTION",
+    source: "sp.cc sp_add_used_routine(); sql_base.cc open_and_process_routine()",
+  },
+  {
+    statements: OPENERS,
+    point: "open_and_process_routine",
+    lines: ALL,
+    namespace: "PROCEDURE",
+    objects: "the procedure called",
+    resolve: routinesOf("PROCEDURE"),
+    type: "S",
+    duration: "TRANSACTION",
+    source: "sp.cc sp_add_used_routine(); sql_base.cc open_and_process_routine()",
   },
   {
     statements: DML,
@@ -333,14 +438,15 @@ export const LOCK_RULES: readonly LockRule[] = [
     source: "process_table_fks() executing_LT",
   },
   // ---- DDL: lock_table_names()
-  globalIX(DDL_NAMES, "lock_table_names", "lock_table_names() need_global_read_lock_protection"),
+  // lock_table_names(): nothing to lock (only temporary tables) -> no scoped locks either
+  { ...globalIX(DDL_NAMES, "lock_table_names", "lock_table_names() need_global_read_lock_protection", "a base table is named"), resolve: (c) => (ddlTables(c).length ? scope() : []) },
   {
     statements: DDL_NAMES,
     point: "lock_table_names",
     lines: V80,
     namespace: "BACKUP_LOCK",
     objects: "-",
-    resolve: scope,
+    resolve: (c) => (ddlTables(c).length ? scope() : []),
     type: "IX",
     duration: "TRANSACTION",
     source: "lock_table_names() acquire_backup_lock",
@@ -379,6 +485,92 @@ export const LOCK_RULES: readonly LockRule[] = [
     when: "MySQL takes S and open_table() upgrades it to X when the table does not exist; modelled as X at once",
     source: "lock_table_names(); open_table() upgrade_shared_lock(MDL_EXCLUSIVE)",
   },
+  {
+    statements: ["CREATE_VIEW", "DROP_VIEW"],
+    point: "lock_table_names",
+    lines: ALL,
+    namespace: "TABLE",
+    objects: "the view",
+    resolve: tables,
+    type: "X",
+    duration: "TRANSACTION",
+    when: "the view's SELECT tables are opened SR after it (open_table)",
+    source: "sql_view.cc mysql_create_view() / mysql_drop_view() (MDL_EXCLUSIVE on the view)",
+  },
+  {
+    statements: ["CREATE_TRIGGER", "DROP_TRIGGER"],
+    point: "lock_table_names",
+    lines: ALL,
+    namespace: "TABLE",
+    objects: "the trigger's table",
+    resolve: tables,
+    type: "SNW",
+    duration: "TRANSACTION",
+    when: "then upgraded to X (wait_while_table_is_used)",
+    source: "sql_trigger.cc mysql_create_or_drop_trigger(): open_n_lock_single_table(TL_READ_NO_INSERT, SNW)",
+  },
+  {
+    statements: ["ADMIN_WRITE"],
+    point: "lock_table_names",
+    lines: ALL,
+    namespace: "TABLE",
+    objects: "each table",
+    resolve: tables,
+    type: "SNRW",
+    duration: "TRANSACTION",
+    when: "OPTIMIZE, REPAIR: lock_type TL_WRITE",
+    source: "sql_admin.cc mysql_admin_table(): mdl_request.set_type(SNRW)",
+  },
+  {
+    statements: ["DROP_SCHEMA"],
+    point: "lock_table_names",
+    lines: ALL,
+    namespace: "TABLE",
+    objects: "every table of the schema",
+    resolve: tables,
+    type: "X",
+    duration: "TRANSACTION",
+    source: "sql_db.cc mysql_rm_db() -> lock_table_names()",
+  },
+  // ---- schemas and stored objects: lock_schema_name(), lock_object_name()
+  globalIX(["CREATE_SCHEMA", "DROP_SCHEMA", "ALTER_SCHEMA"], "lock_schema_name", "lock.cc lock_schema_name()"),
+  {
+    statements: ["CREATE_SCHEMA", "DROP_SCHEMA", "ALTER_SCHEMA"],
+    point: "lock_schema_name",
+    lines: ALL,
+    namespace: "SCHEMA",
+    objects: "the schema",
+    resolve: (c) => [{ db: c.object?.db ?? c.tables[0]?.db ?? "" }],
+    type: "X",
+    duration: "TRANSACTION",
+    when: "then DEBUG_SYNC after_wait_locked_schema_name",
+    source: "lock.cc lock_schema_name()",
+  },
+  globalIX(["CREATE_ROUTINE", "DROP_ROUTINE"], "lock_object_name", "lock.cc lock_object_name()"),
+  {
+    statements: ["CREATE_ROUTINE", "DROP_ROUTINE"],
+    point: "lock_object_name",
+    lines: ALL,
+    namespace: "SCHEMA",
+    objects: "the routine's schema",
+    resolve: (c) => (c.object ? [{ db: c.object.db }] : []),
+    type: "IX",
+    duration: "TRANSACTION",
+    source: "lock.cc lock_object_name()",
+  },
+  ...(["FUNCTION", "PROCEDURE", "EVENT"] as const).map(
+    (ns): LockRule => ({
+      statements: ["CREATE_ROUTINE", "DROP_ROUTINE"],
+      point: "lock_object_name",
+      lines: ALL,
+      namespace: ns,
+      objects: `the ${ns.toLowerCase()}`,
+      resolve: objectOf(ns),
+      type: "X",
+      duration: "TRANSACTION",
+      source: ns === "EVENT" ? "events.cc Events::create_event() / drop_event() -> lock_object_name(MDL_key::EVENT)" : "sp.cc sp_create_routine() / sp_drop_routine() / sp_update_routine() -> lock_object_name()",
+    }),
+  ),
   {
     statements: ["DROP_TABLE", "TRUNCATE_TABLE", "RENAME_TABLE"],
     point: "lock_table_names",
@@ -533,6 +725,42 @@ export const LOCK_RULES: readonly LockRule[] = [
     source: "sql_backup_lock.cc Sql_cmd_lock_instance::execute() -> acquire_exclusive_backup_lock()",
   },
   {
+    statements: ["XA_COMMIT"],
+    point: "trans_xa_commit",
+    lines: V57,
+    namespace: "COMMIT",
+    objects: "-",
+    resolve: scope,
+    type: "IX",
+    duration: "STATEMENT",
+    when: "XA COMMIT of a prepared transaction (one phase: ha_commit_trans)",
+    source: "xa.cc trans_xa_commit()",
+  },
+  {
+    statements: ["XA_PREPARE"],
+    point: "trans_xa_prepare",
+    lines: V57,
+    namespace: "COMMIT",
+    objects: "-",
+    resolve: scope,
+    type: "IX",
+    duration: "STATEMENT",
+    when: "the transaction changed something",
+    source: "xa.cc Sql_cmd_xa_prepare::trans_xa_prepare()",
+  },
+  {
+    statements: ["XA_ROLLBACK"],
+    point: "trans_xa_rollback",
+    lines: V57,
+    namespace: "COMMIT",
+    objects: "-",
+    resolve: scope,
+    type: "IX",
+    duration: "STATEMENT",
+    when: "the XA transaction is IDLE or PREPARED",
+    source: "xa.cc Sql_cmd_xa_rollback::trans_xa_rollback()",
+  },
+  {
     statements: ["COMMIT"],
     point: "ha_commit_trans",
     lines: ALL,
@@ -576,7 +804,9 @@ export function lockRequests(point: LockPoint, c: RuleContext): LockRequestSpec[
             ? mdlKey(ns, o.db ?? o.table!.db)
             : ns === MdlNamespace.USER_LEVEL_LOCK
               ? mdlKey(ns, "", c.lockName ?? "lock")
-              : mdlKey(ns);
+              : ns === MdlNamespace.FUNCTION || ns === MdlNamespace.PROCEDURE || ns === MdlNamespace.EVENT
+                ? mdlKey(ns, o.db ?? "", o.name ?? "")
+                : mdlKey(ns);
       out.push({ key: k, type: mdlType((o.type ?? rule.type) as MdlTypeShort), duration: mdlDuration(rule.duration), rule });
     }
   }

@@ -1,0 +1,340 @@
+/**
+ * The simulated server mysqltest talks to: one mysqld (the models of src/mysql), and a client
+ * connection per `connect`, each a simulated thread that runs the statements sent to it on its
+ * session, as a connection thread of MySQL does (do_command(): the `before_do_command_net_read`
+ * sync point, then the wait for the next command; a killed or closed session ends with
+ * THD::release_resources(), where debug_sync_end_thread() has the `thread_end` point).
+ * A statement sent on one connection can block on a lock while the script goes on with the others.
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import type { Effect, SimThread } from "../kernel/thread.js";
+import type { Waitable } from "../kernel/waitable.js";
+import { MysqlError } from "../mysql/errors.js";
+import { debugSync } from "../sync/debug-sync.js";
+import type { Server } from "../mysql/server.js";
+import { executeStatement, models, rollbackTransaction } from "../mysql/sql/execute.js";
+import { firstWords, parseStatement, SqlError, type Statement } from "../mysql/sql/parse.js";
+import { sysvar } from "../mysql/sysvars.js";
+import type { ResultSet, SqlWarning, Thd } from "../mysql/thd.js";
+import { mtrError } from "./errors.js";
+import { evaluateSelect, evaluateSessionStatement, Unsupported, type EvalContext, type Value } from "./select-eval.js";
+
+/** What a statement gave the client. */
+export interface StatementOutcome {
+  error: MysqlError | null;
+  resultSet: ResultSet | null;
+  affectedRows: number;
+  warnings: SqlWarning[];
+  /** the statement (or its values) is outside what mysqlsim models: kind and why */
+  unsupported: { kind: string; message: string } | null;
+}
+
+/** A thread waiting until a condition holds (the script for a result, a connection for a command). */
+export class Watch implements Waitable {
+  waiter: SimThread | null = null;
+  private ready: () => boolean = () => true;
+  constructor(
+    readonly name: string,
+    readonly kind: string,
+    private readonly holder: () => SimThread | null,
+  ) {}
+  acquire(t: SimThread, ready: unknown): boolean {
+    this.ready = ready as () => boolean;
+    if (this.ready()) return true;
+    this.waiter = t;
+    return false;
+  }
+  poke(kernel: Kernel): void {
+    if (this.waiter && this.ready()) {
+      const w = this.waiter;
+      this.waiter = null;
+      kernel.wake(w, "granted");
+    }
+  }
+  release(): void {}
+  cancel(): boolean {
+    this.waiter = null;
+    return true;
+  }
+  holders(): readonly SimThread[] {
+    const h = this.holder();
+    return h ? [h] : [];
+  }
+}
+
+type Job = { kind: "query"; sql: string } | { kind: "close" };
+
+/** One client connection (mysqltest's st_connection) and the server thread serving it. */
+export class MtrConnection {
+  thd!: Thd;
+  thread!: SimThread;
+  job: Job | null = null;
+  /** a statement or close is being served */
+  busy = false;
+  /** mysqltest: a statement was sent and not reaped */
+  pending = false;
+  /** the SQL text of the pending statement */
+  pendingSql = "";
+  /** MYSQL_OPT_RECONNECT (off by default in libmysqlclient) */
+  reconnect = false;
+  /** the client has seen the connection drop (the next statement reconnects or fails with 2006) */
+  broken = false;
+  /** `disconnect` was done */
+  closed = false;
+  /** a statement of this connection hung (reported): nothing more can be sent on it */
+  stuck = false;
+  outcome: StatementOutcome = emptyOutcome();
+  mailbox!: Watch;
+  done!: Watch;
+  constructor(readonly name: string) {}
+}
+
+function emptyOutcome(): StatementOutcome {
+  return { error: null, resultSet: null, affectedRows: 0, warnings: [], unsupported: null };
+}
+
+export class MtrHost {
+  readonly connections = new Map<string, MtrConnection>();
+  /** session values of variables no model knows, per session */
+  private readonly localVars = new WeakMap<Thd, Map<string, Value>>();
+  /** statements outside the model, by kind */
+  readonly unsupported = new Map<string, number>();
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly server: Server,
+  ) {
+    server.kill = (by, target, query) => this.killOne(by, target, query);
+  }
+
+  /** `connect`: a new session on a new connection thread. */
+  connect(name: string): MtrConnection {
+    const c = new MtrConnection(name);
+    c.mailbox = new Watch(`mailbox ${name}`, "mailbox", () => null);
+    c.done = new Watch(`result of ${name}`, "reap", () => (c.busy ? c.thread : null));
+    const host = this;
+    c.thread = this.kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
+      yield* host.serve(t, c);
+    }, { daemon: true });
+    c.thd = this.server.connect(name, c.thread);
+    this.connections.set(name, c);
+    return c;
+  }
+
+  /** A new session for a connection whose session ended (the client library's reconnect). */
+  reconnect(c: MtrConnection): void {
+    c.thd = this.server.connect(c.name, c.thread);
+    c.broken = false;
+  }
+
+  /** Hands a statement to the connection's thread. */
+  post(c: MtrConnection, sql: string): void {
+    c.busy = true;
+    c.thd.killed = false;
+    c.job = { kind: "query", sql };
+    c.mailbox.poke(this.kernel);
+  }
+
+  /** `disconnect`: the session ends (its locks released) once its thread gets to it. */
+  close(c: MtrConnection): void {
+    c.closed = true;
+    if (c.thd.ext.disconnected) return;
+    c.thd.ext.disconnected = true;
+    if (!c.busy) {
+      c.busy = true;
+      c.job = { kind: "close" };
+      c.mailbox.poke(this.kernel);
+    } else this.kernel.interrupt(c.thread, "killed");
+  }
+
+  threadsConnected(): number {
+    return this.server.thds.length;
+  }
+
+  private *serve(t: SimThread, c: MtrConnection): Generator<Effect, void, unknown> {
+    for (;;) {
+      const thd = c.thd;
+      this.kernel.setDaemon(t, true);
+      if (!thd.ext.released) {
+        // do_command(): DEBUG_SYNC(thd, "before_do_command_net_read"), then the read of the next command
+        if (!thd.ext.disconnected) yield* debugSync(t, "before_do_command_net_read");
+        if (!c.job && !thd.ext.disconnected) yield t.acquire(c.mailbox, () => c.job !== null || thd.ext.disconnected === true);
+      } else if (!c.job) yield t.acquire(c.mailbox, () => c.job !== null);
+      this.kernel.setDaemon(t, false);
+      const job = c.job;
+      c.job = null;
+      const cur = c.thd;
+      if (cur.ext.disconnected && !cur.ext.released) {
+        // KILL of an idle session, or disconnect: the read fails and the connection ends
+        yield* this.endSession(t, cur);
+        if (job?.kind === "query") this.lost(c);
+      } else if (job?.kind === "query") {
+        if (cur.ext.released) this.lost(c);
+        else {
+          yield* this.runStatement(t, c, cur, job.sql);
+          if (cur.ext.disconnected && !cur.ext.released) yield* this.endSession(t, cur);
+        }
+      }
+      if (job) {
+        c.busy = false;
+        c.done.poke(this.kernel);
+      }
+    }
+  }
+
+  /** The client's statement met a closed connection: CR_SERVER_LOST, and the client knows it now. */
+  private lost(c: MtrConnection): void {
+    c.outcome = { ...emptyOutcome(), error: mtrError("CR_SERVER_LOST") };
+    c.broken = true;
+  }
+
+  /** THD::release_resources(): roll back, release every lock, debug_sync_end_thread() (`thread_end`), leave the processlist. */
+  private *endSession(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    thd.ext.released = true;
+    t.trace("disconnect", thd.name);
+    thd.killed = false;
+    if (thd.trx.active) yield* rollbackTransaction(t, thd, this.server);
+    for (const m of models(this.server)) if (m.disconnect) yield* m.disconnect(t, thd, this.server);
+    thd.command = "Killed";
+    yield* debugSync(t, "thread_end");
+    const i = this.server.thds.indexOf(thd);
+    if (i >= 0) this.server.thds.splice(i, 1);
+  }
+
+  private evalContext(thd: Thd): EvalContext {
+    let lv = this.localVars.get(thd);
+    if (!lv) this.localVars.set(thd, (lv = new Map()));
+    return { thd, server: this.server, now: this.kernel.now, localVars: lv, threadsConnected: () => this.threadsConnected() };
+  }
+
+  private *runStatement(t: SimThread, c: MtrConnection, thd: Thd, sql: string): Generator<Effect, void, unknown> {
+    const out = emptyOutcome();
+    // CLIENT_MULTI_STATEMENTS: the statement ends at its ';' (dispatch_command sets thd->query() to
+    // the text before it), so the processlist's Info of "rename table t1 to t2;" has no ';'
+    const text = sql.trim().replace(/;\s*$/, "").trim();
+    thd.resultSet = null;
+    thd.affectedRows = 0;
+    thd.warnings = [];
+    thd.error = null;
+    thd.command = "Query";
+    thd.info = text;
+    thd.commandStart = this.kernel.now;
+    thd.state = "starting";
+    const tracing = this.kernel.trace.enabled;
+    if (tracing) t.trace("stmt", undefined, { sql: text.replace(/\s+/g, " "), conn: thd.name });
+    let stmt: Statement | null = null;
+    try {
+      stmt = parseStatement(text);
+    } catch (e) {
+      if (!(e instanceof SqlError)) throw e;
+    }
+    try {
+      if (stmt && stmt.kind === "set_var" && !sysvar(stmt.name)) stmt = null;
+      if (stmt) {
+        yield* executeStatement(t, thd, stmt, this.server);
+        if (!thd.resultSet) thd.resultSet = this.valuesOf(thd, stmt, text, out);
+      } else {
+        yield t.cpu(1000, "dispatch_command");
+        const killTarget = /^KILL\s+(QUERY\s+|CONNECTION\s+)?(.+)$/is.exec(text);
+        if (killTarget && /\(\s*SELECT\b/i.test(killTarget[2]!)) throw mtrError("ER_NOT_SUPPORTED_YET", "Usage of subqueries or stored function calls as part of this statement");
+        const r = this.session(thd, text, out);
+        if (r) thd.resultSet = r.resultSet;
+        else out.unsupported = { kind: statementKind(text), message: /^SET\s/i.test(text) ? (/^SET\s+(SESSION\s+)?debug_sync\b/i.test(text) ? "a form of SET DEBUG_SYNC the SQL front end does not accept" : "a variable mysqlsim does not model") : "a statement outside the modelled subset" };
+      }
+    } catch (e) {
+      if (!(e instanceof MysqlError)) throw e;
+      out.error = e;
+    }
+    thd.error = out.error;
+    thd.command = thd.ext.disconnected ? "Killed" : "Sleep";
+    thd.info = null;
+    thd.state = "";
+    out.resultSet = out.error || out.unsupported ? null : thd.resultSet;
+    out.affectedRows = thd.affectedRows;
+    out.warnings = thd.warnings;
+    if (out.unsupported) this.unsupported.set(out.unsupported.kind, (this.unsupported.get(out.unsupported.kind) ?? 0) + 1);
+    if (tracing) t.trace("stmt_end", undefined, { sql: text.replace(/\s+/g, " "), conn: thd.name, ns: this.kernel.now - thd.commandStart, ...(out.error ? { error: out.error.def.name, code: out.error.code, text: out.error.clientText } : {}), ...(out.unsupported ? { unsupported: out.unsupported.kind } : {}) });
+    c.outcome = out;
+  }
+
+  /** The result set of a statement the models ran but whose values they do not compute. */
+  private valuesOf(thd: Thd, stmt: Statement, text: string, out: StatementOutcome): ResultSet | null {
+    try {
+      switch (stmt.kind) {
+        case "select":
+        case "get_lock":
+        case "release_lock":
+          return evaluateSelect(text, this.evalContext(thd));
+        case "show":
+          return evaluateSessionStatement(text, this.evalContext(thd))?.resultSet ?? null;
+        case "do":
+        case "set_user_var":
+          // the model's evaluator left the values to the client side (a setting no model has)
+          if (thd.ext.unevaluated) return evaluateSessionStatement(text, this.evalContext(thd))?.resultSet ?? null;
+          return null;
+        case "show_processlist":
+          return {
+            columns: ["Id", "User", "Host", "db", "Command", "Time", "State", "Info"],
+            rows: this.server.processlist(this.kernel.now).map((p) => [String(p.ID), p.USER, p.HOST, p.DB, p.COMMAND, String(p.TIME), p.STATE, p.INFO]),
+          };
+        case "show_master_status":
+          out.unsupported = { kind: "SHOW MASTER STATUS values", message: "the binlog model does not report its file and position to mtr" };
+          return null;
+        default:
+          return null;
+      }
+    } catch (e) {
+      if (e instanceof Unsupported) {
+        out.unsupported = { kind: `${firstWords(text)} values`, message: `the values of this statement: ${e.message}` };
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private session(thd: Thd, text: string, out: StatementOutcome): { resultSet: ResultSet | null } | null {
+    try {
+      return evaluateSessionStatement(text, this.evalContext(thd));
+    } catch (e) {
+      if (e instanceof Unsupported) {
+        out.unsupported = { kind: statementKind(text), message: e.message };
+        return { resultSet: null };
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * KILL [QUERY|CONNECTION] id (sql_kill() -> kill_one_thread()), for the KILL statement and for a
+   * stored function's KILL (executeStatement evaluates the id): the victim's kill flag is set and
+   * its wait ends (THD::awake); KILL CONNECTION also ends its session. Killing one's own
+   * connection makes the KILL fail with ER_QUERY_INTERRUPTED and then the connection closes.
+   */
+  private killOne(by: Thd, target: string, query: boolean): boolean {
+    const id = Number(target);
+    const victim = [...this.connections.values()].find((c) => (c.thd.id === id || c.name === target) && !c.thd.ext.released);
+    by.thread.trace("kill", victim?.name ?? target, { query });
+    if (!victim) return false;
+    victim.thd.killed = true;
+    if (victim.thd === by) {
+      if (!query) by.ext.disconnected = true;
+      return true;
+    }
+    this.kernel.interrupt(victim.thread, "killed");
+    if (!query && !victim.thd.ext.disconnected) {
+      victim.thd.ext.disconnected = true;
+      if (!victim.busy) victim.mailbox.poke(this.kernel);
+    }
+    return true;
+  }
+}
+
+/** How the unsupported-statement summary names a statement: its first two words ("CREATE FUNCTION"). */
+export function statementKind(sql: string): string {
+  const text = sql.replace(/\/\*[\s\S]*?\*\//g, " ").trim().replace(/;+$/, "");
+  const set = /^SET\s+(?:GLOBAL\s+|SESSION\s+|LOCAL\s+)?(?:@@(?:global|session|local)\.)?(@?\w+)/i.exec(text);
+  if (set) return `SET ${set[1]!.toLowerCase()}`;
+  const w = text.split(/[\s(]+/).filter(Boolean).slice(0, 2).map((x) => x.toUpperCase());
+  if (w[0] && ["SELECT", "KILL", "DO", "EXECUTE", "PREPARE", "CALL", "INSERT", "UPDATE", "DELETE", "REPLACE", "HANDLER", "CHECK", "ANALYZE", "OPTIMIZE", "REPAIR", "USE"].includes(w[0])) return w[0];
+  return w.join(" ");
+}
