@@ -8,6 +8,8 @@
 import { LOCK_RULES, mysqlLine } from "./mdl/rules.js";
 import { waitStateName } from "./mdl/matrices.js";
 import { MdlNamespace } from "./mdl/types.js";
+import { SYNC_POINTS } from "./sql/sync-points.js";
+import { debugSyncState } from "../sync/debug-sync.js";
 
 /** stage_starting: a statement has been received (dispatch_command) */
 export const STAGE_STARTING = "starting";
@@ -30,7 +32,9 @@ export const STAGE_QUERY_END = "query end";
 /** stage_waiting_for_handler_commit: 8.0's state there (MYSQL_BIN_LOG::ordered_commit) */
 export const STAGE_WAITING_FOR_HANDLER_COMMIT = "waiting for handler commit";
 /** debug_sync's thd->proc_info while a `now WAIT_FOR` waits (debug_sync_execute) */
-export const STAGE_DEBUG_SYNC_NOW = "debug sync point: now";
+export const STAGE_DEBUG_SYNC_NOW = debugSyncState("now");
+/** stage_waiting_for_table_level_lock: thr_lock() waiting (mysys/thr_lock.c wait_for_lock) */
+export const STAGE_WAITING_FOR_TABLE_LEVEL_LOCK = "Waiting for table level lock";
 
 /** The state a group-commit follower shows in this version. */
 export function binlogFollowerState(version: string): string {
@@ -63,6 +67,8 @@ export function reachableStates(version: string): ReachableState[] {
     { state: STAGE_ALTER_INPLACE_COMMIT, by: "ALTER TABLE, ALGORITHM=INPLACE" },
     { state: binlogFollowerState(version), by: "a binlog group-commit follower" },
     { state: STAGE_DEBUG_SYNC_NOW, by: "SET DEBUG_SYNC='now WAIT_FOR ...'" },
+    { state: STAGE_WAITING_FOR_TABLE_LEVEL_LOCK, by: "a thr_lock table-level lock (MyISAM, MERGE, MEMORY)" },
+    ...SYNC_POINTS.map((p) => ({ state: debugSyncState(p.point), by: `a WAIT_FOR at the ${p.point} sync point` })),
     ...[...namespaces].sort((a, b) => a - b).map((ns) => ({ state: waitStateName(ns), by: `a wait for a ${MdlNamespace[ns]} metadata lock` })),
   ];
 }

@@ -1,6 +1,11 @@
 import type { Kernel } from "../kernel/kernel.js";
 import type { Effect, SimThread } from "../kernel/thread.js";
 import type { Ns } from "../kernel/time.js";
+
+/** debug_sync_execute(): thd->proc_info while a session waits at a sync point */
+export function debugSyncState(point: string): string {
+  return `debug sync point: ${point}`;
+}
 import type { Waitable, WakeReason } from "../kernel/waitable.js";
 
 /** One `SET DEBUG_SYNC='point SIGNAL s WAIT_FOR g ...'` action (debug_sync.cc st_debug_sync_action). */
@@ -188,7 +193,7 @@ export class DebugSync {
         const w = this.waitable(action.waitFor) as SignalWait;
         if (!w.tryTake(action)) {
           w.enqueue(t, action, t.state);
-          t.setState(`debug sync point: ${point}`);
+          t.setState(debugSyncState(point));
           this.kernel.park(t, w, action.timeoutNs ?? this.defaultTimeoutNs);
           parked = true;
         }

@@ -455,3 +455,36 @@ expect:
     expect(failed(art)).toEqual([]);
   });
 });
+
+describe("KILL QUERY of a metadata-lock waiter", () => {
+  // The waiter shows its wait state before it parks (the code that sets it runs on a CPU); a KILL
+  // landing then found nothing parked and was lost, and the ALTER waited forever. MDL_wait::timed_wait
+  // looks at thd->killed before it sleeps, so the wait ends with ER_QUERY_INTERRUPTED.
+  for (const seed of [1, 2, 3]) {
+    it(`ends the wait at once, even when it lands before the wait parks (seed ${seed})`, () => {
+      const art = runScenario(
+        loadScenario(
+          `name: t
+setup:
+  - CREATE TABLE t1 (i INT)
+steps:
+  - con1: BEGIN
+  - con1: SELECT * FROM t1
+  - con2: { send: ALTER TABLE t1 ADD COLUMN j INT }
+  - wait_state: { con2: Waiting for table metadata lock }
+  - kill_query: con2
+  - reap: con2
+    error: ER_QUERY_INTERRUPTED
+  - con1: COMMIT
+expect:
+  - outcome: completed
+`,
+          "t.yaml",
+        ),
+        { seed },
+      );
+      expect(art.report.outcome).toBe("completed");
+      expect(failed(art)).toEqual([]);
+    });
+  }
+});

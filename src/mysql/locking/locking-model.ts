@@ -30,7 +30,7 @@ import { isTemporary, sessionTable, tempTables } from "../sql/query.js";
 import { resultSet } from "../sql/result.js";
 import { ThrLock, ThrLocks, type ThrLockType } from "./thr-lock.js";
 import { acquireMdl, downgradeMdl, MdlWaitSlot, requestMdl, settleMdl, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
-import { STAGE_ALTER_INPLACE, STAGE_ALTER_INPLACE_COMMIT, STAGE_COPY_TO_TMP_TABLE, STAGE_RENAME_RESULT_TABLE, STAGE_WAITING_FOR_TABLE_FLUSH } from "../thread-states.js";
+import { STAGE_ALTER_INPLACE, STAGE_ALTER_INPLACE_COMMIT, STAGE_COPY_TO_TMP_TABLE, STAGE_RENAME_RESULT_TABLE, STAGE_WAITING_FOR_TABLE_FLUSH, STAGE_WAITING_FOR_TABLE_LEVEL_LOCK } from "../thread-states.js";
 
 /**
  * Locking as mysql_execute_command meets it (MySQL 8.0 sql_parse.cc / sql_base.cc / lock.cc,
@@ -189,6 +189,7 @@ export function installLocking(server: Server): void {
         thrStmt: [],
         thrLocked: [],
       };
+      s.slot.isKilled = () => thd.killed;
       sessions.set(thd, s);
       byCtx.set(ctx, s);
       byThread.set(t, s);
@@ -226,9 +227,13 @@ export function installLocking(server: Server): void {
     return plan;
   };
 
-  function* take(t: SimThread, s: Session, req: MdlRequest): Generator<Effect, MdlTicket, unknown> {
-    // Global_read_lock::can_acquire_protection(): a session holding FTWRL cannot take GLOBAL IX
+  /** Global_read_lock::can_acquire_protection(): a session holding FTWRL cannot take GLOBAL IX */
+  const checkProtection = (s: Session, req: MdlRequest): void => {
     if (s.grl && req.key.namespace === MdlNamespace.GLOBAL && req.type === T.MDL_INTENTION_EXCLUSIVE) throw mysqlError("ER_CANT_UPDATE_WITH_READLOCK");
+  };
+
+  function* take(t: SimThread, s: Session, req: MdlRequest): Generator<Effect, MdlTicket, unknown> {
+    checkProtection(s, req);
     return (yield* acquireMdl(t, s, sys, req, lwt()))!;
   }
 
@@ -237,6 +242,7 @@ export function installLocking(server: Server): void {
     const out: MdlTicket[] = [];
     for (const req of sortLikeAcquireLocks(reqs)) {
       // take(), without a generator for a lock granted at once
+      checkProtection(s, req);
       const timeout = lwt();
       const r = requestMdl(t, s, req);
       out.push(r.status === "GRANTED" ? r.ticket : (yield* settleMdl(t, s, sys, r, req, timeout))!);
@@ -316,6 +322,7 @@ export function installLocking(server: Server): void {
           let tk: MdlTicket;
           try {
             // take(), without a generator for a lock granted at once
+            checkProtection(s, r);
             const timeout = lwt();
             const got = requestMdl(t, s, r);
             tk = got.status === "GRANTED" ? got.ticket : (yield* settleMdl(t, s, sys, got, r, timeout))!;
@@ -544,10 +551,10 @@ export function installLocking(server: Server): void {
     if (l.wouldGrant(t, type)) l.acquire(t, type);
     else {
       // thr_lock.c wait_for_lock(): stage_waiting_for_table_level_lock while queued
-      s.thd.state = "Waiting for table level lock";
+      s.thd.state = STAGE_WAITING_FOR_TABLE_LEVEL_LOCK;
       woke = yield t.acquire(l, type, lwt() * SEC);
       s.thd.state = before;
-      waited("Waiting for table level lock", t.kernel.now - since);
+      waited(STAGE_WAITING_FOR_TABLE_LEVEL_LOCK, t.kernel.now - since);
     }
     if (woke === "victim") throw mysqlError("ER_LOCK_ABORTED");
     if (woke === "killed") throw mysqlError("ER_QUERY_INTERRUPTED");

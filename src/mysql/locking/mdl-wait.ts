@@ -27,8 +27,15 @@ export class MdlWaitSlot implements Waitable {
     private readonly threadOf: (ctx: MdlContext) => SimThread | undefined,
   ) {}
 
+  /**
+   * MDL_wait::timed_wait() loops `while (!m_wait_status && !owner->is_killed() && ...)`: a KILL that
+   * landed while the thread was still on its CPU (the code before the wait, where the kernel's
+   * interrupt finds nothing parked) is seen here, and the wait ends at once.
+   */
+  isKilled: () => boolean = () => false;
+
   acquire(): boolean {
-    return this.ctx.m_wait_status !== "WS_EMPTY";
+    return this.ctx.m_wait_status !== "WS_EMPTY" || this.isKilled();
   }
 
   release(): void {}
@@ -148,7 +155,7 @@ function* settle(
   const woke = yield t.acquire(s.slot, undefined, opts.timeoutNs ?? lockWaitTimeoutS * SEC);
   let status: MdlWaitStatus;
   if (woke === "timeout") status = sys.abortWait(s.ctx, "TIMEOUT");
-  else if (woke === "killed") status = sys.abortWait(s.ctx, "KILLED");
+  else if (woke === "killed" || (s.ctx.m_wait_status === "WS_EMPTY" && s.slot.isKilled())) status = sys.abortWait(s.ctx, "KILLED");
   else status = s.ctx.m_wait_status === "GRANTED" ? "GRANTED" : sys.finishWait(s.ctx);
   s.thd.state = before;
   s.waited?.(state, t.kernel.now - since);
