@@ -8,7 +8,6 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import type { Effect, SimThread } from "../kernel/thread.js";
-import type { Waitable } from "../kernel/waitable.js";
 import { MysqlError } from "../mysql/errors.js";
 import { debugSync } from "../sync/debug-sync.js";
 import type { Server } from "../mysql/server.js";
@@ -18,6 +17,7 @@ import { sysvar } from "../mysql/sysvars.js";
 import type { ResultSet, SqlWarning, Thd } from "../mysql/thd.js";
 import { mtrError } from "./errors.js";
 import { evaluateSelect, evaluateSessionStatement, Unsupported, type EvalContext, type Value } from "./select-eval.js";
+import { Watch } from "../sync/watch.js";
 
 /** What a statement gave the client. */
 export interface StatementOutcome {
@@ -27,39 +27,6 @@ export interface StatementOutcome {
   warnings: SqlWarning[];
   /** the statement (or its values) is outside what mysqlsim models: kind and why */
   unsupported: { kind: string; message: string } | null;
-}
-
-/** A thread waiting until a condition holds (the script for a result, a connection for a command). */
-export class Watch implements Waitable {
-  waiter: SimThread | null = null;
-  private ready: () => boolean = () => true;
-  constructor(
-    readonly name: string,
-    readonly kind: string,
-    private readonly holder: () => SimThread | null,
-  ) {}
-  acquire(t: SimThread, ready: unknown): boolean {
-    this.ready = ready as () => boolean;
-    if (this.ready()) return true;
-    this.waiter = t;
-    return false;
-  }
-  poke(kernel: Kernel): void {
-    if (this.waiter && this.ready()) {
-      const w = this.waiter;
-      this.waiter = null;
-      kernel.wake(w, "granted");
-    }
-  }
-  release(): void {}
-  cancel(): boolean {
-    this.waiter = null;
-    return true;
-  }
-  holders(): readonly SimThread[] {
-    const h = this.holder();
-    return h ? [h] : [];
-  }
 }
 
 type Job = { kind: "query"; sql: string } | { kind: "close" };

@@ -4,7 +4,6 @@ import type { Scheduler } from "../kernel/scheduler.js";
 import { encodeSchedule } from "../kernel/schedule-string.js";
 import type { Effect, SimThread } from "../kernel/thread.js";
 import { MS } from "../kernel/time.js";
-import type { Waitable } from "../kernel/waitable.js";
 import { MysqlError, mysqlError } from "../mysql/errors.js";
 import { installModels } from "../mysql/models.js";
 import { PROGRAMS } from "../mysql/programs/mysqldump.js";
@@ -24,6 +23,7 @@ import { CpuMachine, systemdCpuQuota } from "../machine/cpu/index.js";
 import { installCodePathCosts } from "../mysql/costs.js";
 import { parseDuration } from "../kernel/time.js";
 import { STAGE_STARTING } from "../mysql/thread-states.js";
+import { Watch } from "../sync/watch.js";
 
 export interface RunOptions {
   seed?: number;
@@ -120,46 +120,6 @@ export interface RunArtifacts {
 
 /** Mailbox item that tells a connection thread to close its session (KILL of an idle connection). */
 const DISCONNECT = "\u0000disconnect";
-
-/**
- * One thread waiting until a condition holds: a connection for its next statement (its
- * mailbox), the script for a statement's result (reap) or for a processlist state (wait_state).
- */
-class Watch implements Waitable {
-  readonly kind: string;
-  waiter: SimThread | null = null;
-  private ready: () => boolean = () => true;
-  constructor(
-    readonly name: string,
-    kind: string,
-    private readonly holder: () => SimThread | null,
-  ) {
-    this.kind = kind;
-  }
-  acquire(t: SimThread, ready: unknown): boolean {
-    this.ready = ready as () => boolean;
-    if (this.ready()) return true;
-    this.waiter = t;
-    return false;
-  }
-  /** something changed: wake the waiter if what it waits for now holds */
-  poke(kernel: Kernel): void {
-    if (this.waiter && this.ready()) {
-      const w = this.waiter;
-      this.waiter = null;
-      kernel.wake(w, "granted");
-    }
-  }
-  release(): void {}
-  cancel(): boolean {
-    this.waiter = null;
-    return true;
-  }
-  holders(): readonly SimThread[] {
-    const h = this.holder();
-    return h ? [h] : [];
-  }
-}
 
 interface Connection {
   name: string;
