@@ -77,6 +77,8 @@ export function* runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Stre
     spin_share_user: round(sb.spin.user_fraction),
     spin_share_log_writer: round(sb.spin.log_writer_fraction),
     spin_share_log_flusher: round(sb.spin.log_flusher_fraction),
+    log_thread_spin_wait_share: round(sb.spin.log_thread_spin_wait_share),
+    requests_interval_us: sb.redo.requests_interval_us,
     log_write_up_to_calls: sb.commit.log_write_up_to_calls,
     leader_commits: sb.commit.leader_commits,
     follower_commits: sb.commit.follower_commits,

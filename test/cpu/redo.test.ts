@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SEC } from "../../src/kernel/index.js";
 import { DEFAULT_PAUSE_NS } from "../../src/machine/cpu/index.js";
-import { SPIN_CONDITION_CHECK_NS, SrvCpuUsageSampler, maxSpinsWhenWaitingInUserThread } from "../../src/mysql/innodb/redo.js";
+import { IDLE_REQUESTS_INTERVAL_US, SPIN_CONDITION_CHECK_NS, SrvCpuUsageSampler, maxSpinsWhenWaitingInUserThread } from "../../src/mysql/innodb/redo.js";
 import { runSysbench, type SysbenchOptions } from "../../src/mysql/workload/sysbench.js";
 
 describe("srv_update_cpu_usage", () => {
@@ -82,13 +82,36 @@ describe("seed 001: CPUQuota=100%, AllowedCPUs=0-5, oltp_update_index 64 threads
     expect(off.spin.user_fraction).toBeGreaterThan(0.5);
     const offOne = runSysbench({ ...SHORT, seed: 1, sysvars: { log_bin: false }, forceNcpu: 1 });
     expect(offOne.spin.user_fraction).toBe(0);
-    expect(offOne.tps).toBeGreaterThan(3 * off.tps);
+    // x2, was x3: with the requests monitor starting as an idle server's (100 ms) the OFF default
+    // spins less in its first seconds; it is chaotic by seed (293-1,767 TPS over 10 s, docs/cpu-and-redo.md)
+    expect(offOne.tps).toBeGreaterThan(2 * off.tps);
   });
 
   it("machine.pause_ns sets the spin round; a shorter PAUSE spins less CPU per wait", () => {
     const short = runSysbench({ ...SHORT, seed: 1, pauseNs: 3.33, sysvars: { log_bin: false } });
     expect(short.spin.spin_round_ns).toBeCloseTo(3.33 + SPIN_CONDITION_CHECK_NS, 6);
     expect(short.config.pause_ns).toBe(3.33);
+  });
+
+  it("an idle server's log writer holds a 100 ms request interval (Log_write_to_file_requests_monitor), so its log threads do not spin", () => {
+    let interval = -1;
+    const idle = runSysbench({ ...SHORT, seed: 1, threads: 0, inspect: ({ redo }) => (interval = redo.requestsIntervalUs) });
+    expect(interval).toBe(IDLE_REQUESTS_INTERVAL_US);
+    expect(idle.spin.log_thread_spin_wait_share).toBe(0);
+    expect(idle.spin.log_writer_fraction + idle.spin.log_flusher_fraction).toBe(0);
+  });
+
+  it("innodb_log_spin_cpu_abs_lwm gates every spinner: above the server's utime_abs nobody spins, log threads included", () => {
+    const def = runSysbench({ ...SHORT, seed: 1 });
+    // the default run sits on the spinning side: its log threads may spin in almost every wait
+    expect(def.srv_cpu_usage_mean.utime_abs).toBeGreaterThan(80);
+    expect(def.spin.log_thread_spin_wait_share).toBeGreaterThan(0.5);
+    // the same run with the low-water mark above what the server's user time reaches
+    const lwm = runSysbench({ ...SHORT, seed: 1, sysvars: { innodb_log_spin_cpu_abs_lwm: 99 } });
+    expect(lwm.srv_cpu_usage_mean.utime_abs).toBeLessThan(99);
+    expect(lwm.spin.log_thread_spin_wait_share).toBe(0);
+    expect(lwm.spin.user_fraction + lwm.spin.log_writer_fraction + lwm.spin.log_flusher_fraction).toBe(0);
+    expect(lwm.tps).toBeGreaterThan(def.tps);
   });
 
   it("without a quota nothing is throttled", () => {

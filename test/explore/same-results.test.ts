@@ -16,6 +16,10 @@
 // Merging both (issue 19 onto issue 22's fixture) was recorded once more: against issue 22's fixture
 // no outcome, failed expectation or schedule changed; 15 trace hashes and 12 step counts and
 // virtual times moved (the rows and sync-point states above).
+// Re-recorded for issue 22's follow-up (branch issue-22-groups): the log writer's
+// Log_write_to_file_requests_monitor now starts as an idle server's (100 ms) like srv_cpu_usage;
+// only the six cfs-spin.yaml rows (fifo 1, pct 2, delay 3; traced and untraced) moved: schedule,
+// steps, virtual time and trace hash. No outcome or failed-expectation count changed.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { explore, schedulerFor, type RunFn } from "../../src/explore/explore.js";

@@ -237,6 +237,9 @@ export function maxSpinsWhenWaitingInUserThread(minNonZero: number, u: SrvCpuUsa
   return Math.floor(minNonZero + r * minNonZero * 9);
 }
 
+/** Log_write_to_file_requests_monitor::update's value when no request came for more than 100 ms, µs */
+export const IDLE_REQUESTS_INTERVAL_US = 100 * 1000;
+
 /** log_write_to_file_requests_are_frequent: at least one request per 1 ms on average. */
 export function requestsAreFrequent(intervalUs: number): boolean {
   return intervalUs < 1000;
@@ -271,7 +274,8 @@ export interface RedoOptions {
   params?: Partial<LogParams>;
   costs?: Partial<RedoCosts>;
   /** the server was up (and idle) before the run: srv_update_cpu_usage's statics are primed at
-   * time 0, so the first real sample comes 1 s into the run (default true) */
+   * time 0, so the first real sample comes 1 s into the run, and the log writer's
+   * Log_write_to_file_requests_monitor holds an idle server's 100 ms (default true) */
   primeCpuUsage?: boolean;
 }
 
@@ -292,6 +296,11 @@ export interface RedoStats {
   writerSpinNs: Ns;
   flusherSpinNs: Ns;
   notifierSlotsSet: number;
+  /** log_writer / log_flusher waits (Log_thread_waiting::wait calls), and how many were allowed to
+   * spin (utime_abs >= innodb_log_spin_cpu_abs_lwm and requests < 1 ms apart): which side of the
+   * spin decision the run sits on */
+  logThreadWaits: number;
+  logThreadSpinWaits: number;
 }
 
 /** Labels of the CPU bursts the redo code burns (CpuMachine.labelNs). */
@@ -313,7 +322,7 @@ export class RedoLog {
   readonly costs: RedoCosts;
   readonly device: RedoDevice;
   readonly cpuUsage = new SrvCpuUsageSampler();
-  readonly stats: RedoStats = { writes: 0, bytesWritten: 0, flushes: 0, waitCalls: 0, spinHits: 0, eventWaits: 0, userSpinNs: 0, maxSpinsSum: 0, writerSpinNs: 0, flusherSpinNs: 0, notifierSlotsSet: 0 };
+  readonly stats: RedoStats = { writes: 0, bytesWritten: 0, flushes: 0, waitCalls: 0, spinHits: 0, eventWaits: 0, userSpinNs: 0, maxSpinsSum: 0, writerSpinNs: 0, flusherSpinNs: 0, notifierSlotsSet: 0, logThreadWaits: 0, logThreadSpinWaits: 0 };
   /** log.flush_avg_time, µs */
   flushAvgTimeUs = 0;
   /** log.write_to_file_requests_interval, µs */
@@ -386,6 +395,12 @@ export class RedoLog {
     if (this.opts.primeCpuUsage ?? true) {
       const g = this.machine.defaultGroup.stats;
       this.cpuUsage.prime(k.now, g.user, g.system);
+      // Log_write_to_file_requests_monitor::update on an idle server: no new request for more
+      // than 100 ms -> m_request_interval = 100ms ("Consider this as maximum time between calls
+      // we can expect"); the log writer of a server that has been up and idle wakes at least every
+      // 100 ms (os_event_wait_for's MAX_TIMEOUT) and so holds that value when the load starts
+      this.monInterval = IDLE_REQUESTS_INTERVAL_US;
+      this.requestsIntervalUs = IDLE_REQUESTS_INTERVAL_US;
     }
     k.spawn("log_writer", (t) => this.logWriter(t), { daemon: true });
     k.spawn("log_flusher", (t) => this.logFlusher(t), { daemon: true });
@@ -440,6 +455,10 @@ export class RedoLog {
     if (this.cpuUsage.usage.utime_abs < this.sv.int("innodb_log_spin_cpu_abs_lwm") || !requestsAreFrequent(req)) {
       spin = 0;
       minTimeout = req < 1000 ? req : 1000;
+    }
+    if (kind === SPIN_WRITER || kind === SPIN_FLUSHER) {
+      this.stats.logThreadWaits++;
+      if (spin > 0) this.stats.logThreadSpinWaits++;
     }
     yield* this.osEventWaitFor(t, ev, spin, minTimeout, kind, lsn, label, onWait);
   }

@@ -150,6 +150,9 @@ export interface SysbenchReport {
     /** share of waiting commits that returned during the spin */
     spin_hit_ratio: number;
     event_waits_per_txn: number;
+    /** share of log_writer / log_flusher waits allowed to spin (Log_thread_waiting::wait: utime_abs
+     * >= innodb_log_spin_cpu_abs_lwm and requests < 1 ms apart); near 1: the log threads spin */
+    log_thread_spin_wait_share: number;
   };
   redo: { writes: number; flushes: number; txns_per_flush: number; flush_avg_time_us: number; requests_interval_us: number };
   /** commits that waited in log_write_up_to: flush-stage leaders (log_bin=ON) or every committer (OFF) */
@@ -182,6 +185,8 @@ interface Snapshot {
   spinHits: number;
   eventWaits: number;
   maxSpinsSum: number;
+  logThreadWaits: number;
+  logThreadSpinWaits: number;
 }
 
 /** Runs the workload and reports. */
@@ -267,6 +272,8 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       spinHits: redo.stats.spinHits,
       eventWaits: redo.stats.eventWaits,
       maxSpinsSum: redo.stats.maxSpinsSum,
+      logThreadWaits: redo.stats.logThreadWaits,
+      logThreadSpinWaits: redo.stats.logThreadSpinWaits,
     };
   };
   let s0: Snapshot | null = warmup === 0 ? snap() : null;
@@ -403,6 +410,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       avg_max_spins: waitCalls ? (b.maxSpinsSum - a.maxSpinsSum) / waitCalls : 0,
       spin_hit_ratio: waitCalls ? (b.spinHits - a.spinHits) / waitCalls : 0,
       event_waits_per_txn: count ? (b.eventWaits - a.eventWaits) / count : 0,
+      log_thread_spin_wait_share: b.logThreadWaits > a.logThreadWaits ? (b.logThreadSpinWaits - a.logThreadSpinWaits) / (b.logThreadWaits - a.logThreadWaits) : 0,
     },
     redo: {
       writes: b.writes - a.writes,
