@@ -9,15 +9,14 @@
 import type { Kernel } from "../kernel/kernel.js";
 import type { Effect, SimThread } from "../kernel/thread.js";
 import { MysqlError } from "../mysql/errors.js";
-import { debugSync } from "../sync/debug-sync.js";
 import type { Server } from "../mysql/server.js";
-import { executeStatement, models, rollbackTransaction } from "../mysql/sql/execute.js";
+import { executeStatement } from "../mysql/sql/execute.js";
 import { firstWords, parseStatement, SqlError, type Statement } from "../mysql/sql/parse.js";
 import { sysvar } from "../mysql/sysvars.js";
 import type { ResultSet, SqlWarning, Thd } from "../mysql/thd.js";
 import { mtrError } from "./errors.js";
 import { evaluateSelect, evaluateSessionStatement, Unsupported, type EvalContext, type Value } from "./select-eval.js";
-import { Watch } from "../sync/watch.js";
+import { ClientConnection, closeConnection, findConnection, killConnection, openConnection, postStatement, reconnect } from "../mysql/connection.js";
 
 /** What a statement gave the client. */
 export interface StatementOutcome {
@@ -29,15 +28,8 @@ export interface StatementOutcome {
   unsupported: { kind: string; message: string } | null;
 }
 
-type Job = { kind: "query"; sql: string } | { kind: "close" };
-
 /** One client connection (mysqltest's st_connection) and the server thread serving it. */
-export class MtrConnection {
-  thd!: Thd;
-  thread!: SimThread;
-  job: Job | null = null;
-  /** a statement or close is being served */
-  busy = false;
+export class MtrConnection extends ClientConnection {
   /** mysqltest: a statement was sent and not reaped */
   pending = false;
   /** the SQL text of the pending statement */
@@ -51,9 +43,6 @@ export class MtrConnection {
   /** a statement of this connection hung (reported): nothing more can be sent on it */
   stuck = false;
   outcome: StatementOutcome = emptyOutcome();
-  mailbox!: Watch;
-  done!: Watch;
-  constructor(readonly name: string) {}
 }
 
 function emptyOutcome(): StatementOutcome {
@@ -77,95 +66,38 @@ export class MtrHost {
   /** `connect`: a new session on a new connection thread. */
   connect(name: string): MtrConnection {
     const c = new MtrConnection(name);
-    c.mailbox = new Watch(`mailbox ${name}`, "mailbox", () => null);
-    c.done = new Watch(`result of ${name}`, "reap", () => (c.busy ? c.thread : null));
-    const host = this;
-    c.thread = this.kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
-      yield* host.serve(t, c);
-    }, { daemon: true });
-    c.thd = this.server.connect(name, c.thread);
+    openConnection(this.server, c, {
+      statement: (t, thd, sql) => this.runStatement(t, c, thd, sql),
+      // the client's statement met a closed connection: CR_SERVER_LOST, and the client knows it now
+      lost: () => {
+        c.outcome = { ...emptyOutcome(), error: mtrError("CR_SERVER_LOST") };
+        c.broken = true;
+      },
+    });
     this.connections.set(name, c);
     return c;
   }
 
   /** A new session for a connection whose session ended (the client library's reconnect). */
   reconnect(c: MtrConnection): void {
-    c.thd = this.server.connect(c.name, c.thread);
+    reconnect(this.server, c);
     c.broken = false;
   }
 
   /** Hands a statement to the connection's thread. */
   post(c: MtrConnection, sql: string): void {
-    c.busy = true;
-    c.thd.killed = false;
-    c.job = { kind: "query", sql };
-    c.mailbox.poke(this.kernel);
+    postStatement(this.kernel, c, sql);
   }
 
   /** `disconnect`: the session ends (its locks released) once its thread gets to it. */
   close(c: MtrConnection): void {
     c.closed = true;
-    if (c.thd.ext.disconnected) return;
-    c.thd.ext.disconnected = true;
-    if (!c.busy) {
-      c.busy = true;
-      c.job = { kind: "close" };
-      c.mailbox.poke(this.kernel);
-    } else this.kernel.interrupt(c.thread, "killed");
+    closeConnection(this.kernel, c);
   }
 
+  /** Threads_connected: the sessions not yet ended (Global_THD_manager's count). */
   threadsConnected(): number {
-    return this.server.thds.length;
-  }
-
-  private *serve(t: SimThread, c: MtrConnection): Generator<Effect, void, unknown> {
-    for (;;) {
-      const thd = c.thd;
-      this.kernel.setDaemon(t, true);
-      if (!thd.ext.released) {
-        // do_command(): DEBUG_SYNC(thd, "before_do_command_net_read"), then the read of the next command
-        if (!thd.ext.disconnected) yield* debugSync(t, "before_do_command_net_read");
-        if (!c.job && !thd.ext.disconnected) yield t.acquire(c.mailbox, () => c.job !== null || thd.ext.disconnected === true);
-      } else if (!c.job) yield t.acquire(c.mailbox, () => c.job !== null);
-      this.kernel.setDaemon(t, false);
-      const job = c.job;
-      c.job = null;
-      const cur = c.thd;
-      if (cur.ext.disconnected && !cur.ext.released) {
-        // KILL of an idle session, or disconnect: the read fails and the connection ends
-        yield* this.endSession(t, cur);
-        if (job?.kind === "query") this.lost(c);
-      } else if (job?.kind === "query") {
-        if (cur.ext.released) this.lost(c);
-        else {
-          yield* this.runStatement(t, c, cur, job.sql);
-          if (cur.ext.disconnected && !cur.ext.released) yield* this.endSession(t, cur);
-        }
-      }
-      if (job) {
-        c.busy = false;
-        c.done.poke(this.kernel);
-      }
-    }
-  }
-
-  /** The client's statement met a closed connection: CR_SERVER_LOST, and the client knows it now. */
-  private lost(c: MtrConnection): void {
-    c.outcome = { ...emptyOutcome(), error: mtrError("CR_SERVER_LOST") };
-    c.broken = true;
-  }
-
-  /** THD::release_resources(): roll back, release every lock, debug_sync_end_thread() (`thread_end`), leave the processlist. */
-  private *endSession(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
-    thd.ext.released = true;
-    t.trace("disconnect", thd.name);
-    thd.killed = false;
-    if (thd.trx.active) yield* rollbackTransaction(t, thd, this.server);
-    for (const m of models(this.server)) if (m.disconnect) yield* m.disconnect(t, thd, this.server);
-    thd.command = "Killed";
-    yield* debugSync(t, "thread_end");
-    const i = this.server.thds.indexOf(thd);
-    if (i >= 0) this.server.thds.splice(i, 1);
+    return this.server.thds.filter((thd) => !thd.ext.gone).length;
   }
 
   private evalContext(thd: Thd): EvalContext {
@@ -271,27 +203,14 @@ export class MtrHost {
     }
   }
 
-  /**
-   * KILL [QUERY|CONNECTION] id (sql_kill() -> kill_one_thread()), for the KILL statement and for a
-   * stored function's KILL (executeStatement evaluates the id): the victim's kill flag is set and
-   * its wait ends (THD::awake); KILL CONNECTION also ends its session. Killing one's own
-   * connection makes the KILL fail with ER_QUERY_INTERRUPTED and then the connection closes.
-   */
+  /** KILL [QUERY|CONNECTION] id, for the KILL statement and a stored function's KILL. */
   private killOne(by: Thd, target: string, query: boolean): boolean {
-    const id = Number(target);
-    const victim = [...this.connections.values()].find((c) => (c.thd.id === id || c.name === target) && !c.thd.ext.released);
-    by.thread.trace("kill", victim?.name ?? target, { query });
-    if (!victim) return false;
-    victim.thd.killed = true;
-    if (victim.thd === by) {
-      if (!query) by.ext.disconnected = true;
-      return true;
+    const victim = findConnection(this.connections.values(), target);
+    if (!victim) {
+      by.thread.trace("kill", target, { query });
+      return false;
     }
-    this.kernel.interrupt(victim.thread, "killed");
-    if (!query && !victim.thd.ext.disconnected) {
-      victim.thd.ext.disconnected = true;
-      if (!victim.busy) victim.mailbox.poke(this.kernel);
-    }
+    killConnection(this.kernel, victim, query, by.thread);
     return true;
   }
 }
