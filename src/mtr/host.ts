@@ -176,9 +176,6 @@ export class MtrHost {
             columns: ["Id", "User", "Host", "db", "Command", "Time", "State", "Info"],
             rows: this.server.processlist(this.kernel.now).map((p) => [String(p.ID), p.USER, p.HOST, p.DB, p.COMMAND, String(p.TIME), p.STATE, p.INFO]),
           };
-        case "show_master_status":
-          out.unsupported = { kind: "SHOW MASTER STATUS values", message: "the binlog model does not report its file and position to mtr" };
-          return null;
         default:
           return null;
       }

@@ -8,6 +8,7 @@
  * case-insensitively as the default collations do, 1/0 for truth, the item text as column name as
  * Item::set_name() keeps it). Anything else throws Unsupported: the caller reports the statement.
  */
+import { debugValue } from "../mysql/debug-keywords.js";
 import type { Server } from "../mysql/server.js";
 import { sysvar } from "../mysql/sysvars.js";
 import type { ResultSet, Thd } from "../mysql/thd.js";
@@ -672,6 +673,7 @@ class Evaluator {
 
   sysvar(name: string, scope: string): Value {
     if (name === "debug_sync") return "ON - current signal: ''";
+    if (name === "debug") return debugValue(this.ctx.server, this.ctx.thd, scope === "global" ? "GLOBAL" : "SESSION");
     if (name === "version") return `${this.ctx.server.version}-debug-log`;
     if (this.ctx.localVars.has(name) && scope !== "global") return this.ctx.localVars.get(name)!;
     const def = sysvar(name);
@@ -799,9 +801,7 @@ const UNMODELLED_DEFAULTS: Record<string, Value> = {
   default_storage_engine: "InnoDB",
   default_tmp_storage_engine: "InnoDB",
   storage_engine: "InnoDB",
-  binlog_format: "STATEMENT",
   have_debug_sync: "YES",
-  debug: "",
   innodb_autoinc_lock_mode: 1,
   concurrent_insert: "AUTO",
   low_priority_updates: 0,
@@ -860,7 +860,7 @@ export function evaluateSessionStatement(sql: string, ctx: EvalContext): { resul
       ];
       for (const r of status) if (pat.test(r[0])) rows.push(r);
     } else {
-      const names = new Set<string>(["debug_sync", "version", ...Object.keys(UNMODELLED_DEFAULTS)]);
+      const names = new Set<string>(["debug", "debug_sync", "version", ...Object.keys(UNMODELLED_DEFAULTS)]);
       for (const [n] of ctx.server.vars.entries()) names.add(n);
       const ev = new Evaluator(ctx);
       for (const n of [...names].sort()) {

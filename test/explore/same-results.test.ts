@@ -16,6 +16,17 @@
 // Merging both (issue 19 onto issue 22's fixture) was recorded once more: against issue 22's fixture
 // no outcome, failed expectation or schedule changed; 15 trace hashes and 12 step counts and
 // virtual times moved (the rows and sync-point states above).
+// Re-recorded for issue 19's binlog statements (branch issue-19-rest), which changed the model: a
+// transaction's binlog cache is now its events (Anonymous_Gtid, Query BEGIN, row or statement events,
+// Xid) with their sizes instead of the old 100 + 150/row + 31 bytes, a rollback empties the cache,
+// and a file starts with the version's Format_desc + Previous_gtids (154 bytes on 5.7, not 120).
+// The binlog write sizes, so disk write times, moved: no outcome changed; virtual times of 72 rows
+// moved by tens of ns (DL-01, FTWRL-01, MDL-A1, MDL-B3, MWLC-01, PFS-01, bug68569-*, upgrade-deadlock,
+// fk-alter-starvation, backup-stall, cfs-spin), steps of 24, schedules of 12 (bug68569-explore pct 2,
+// bug68569-explore-durable fifo 1 and delay 3, cfs-spin all three), trace hashes of 39; cfs-spin.yaml
+// under pct seed 2 passes its spin expectation again (1 -> 0 failed: the bistable spin of issue 22).
+// explore.json: bug68569-explore (pct) first fails at run 4 (was 104), bug68569-explore-durable
+// (delay) at run 21 (was 33); both still find the hang.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { explore, schedulerFor, type RunFn } from "../../src/explore/explore.js";

@@ -1,3 +1,4 @@
+import { debugKeyword } from "../debug-keywords.js";
 import { debugSync } from "../../sync/debug-sync.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US } from "../../kernel/time.js";
@@ -358,7 +359,12 @@ export function installLocking(server: Server): void {
             yield* thrLock(t, s, k, type);
             yield* debugSync(t, "thr_multi_lock_after_thr_lock");
           }
+          // lock.cc mysql_lock_tables(): DBUG_EXECUTE_IF("mysql_lock_tables_kill_query", thd->killed= THD::KILL_QUERY;)
+          const killed = debugKeyword(server, s.thd, "mysql_lock_tables_kill_query");
+          if (killed) s.thd.killed = true;
           yield* debugSync(t, "after_lock_tables_takes_lock");
+          // the statement notices the kill at its next check: it ends with ER_QUERY_INTERRUPTED
+          if (killed) throw mysqlError("ER_QUERY_INTERRUPTED");
         }
         return;
       } catch (e) {

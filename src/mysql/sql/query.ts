@@ -1,3 +1,4 @@
+import { debugValue } from "../debug-keywords.js";
 import { mysqlError, MysqlError } from "../errors.js";
 import type { Server, TableDef } from "../server.js";
 import type { Thd } from "../thd.js";
@@ -85,6 +86,7 @@ export function evalEnv(server: Server, thd: Thd, now: number): EvalEnv {
     setUserVar: (name, v) => void thd.userVars.set(name, formatValue(v)),
     sysVar(_scope, name) {
       if (name === "debug_sync") return "ON - current signal: ''";
+      if (name === "debug") return debugValue(server, thd, _scope === "global" ? "GLOBAL" : "SESSION");
       // a variable no model has: not evaluated here (the mtr host knows the settings tests read)
       if (!sysvar(name)) throw new ExprError(`system variable ${name} is not modelled`);
       const v = server.sessionVar(thd, name);

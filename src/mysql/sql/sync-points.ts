@@ -60,6 +60,10 @@ export const SYNC_POINTS: readonly SyncPointDef[] = [
   { point: "bgc_after_flush_stage_before_sync_stage", mysql: "binlog.cc MYSQL_BIN_LOG::ordered_commit()", model: "binlog/binlog.ts", reachedBy: COMMITS },
   { point: "finish_commit_before_dec_prep_xids", mysql: "none in 5.7.35: the model's point in MYSQL_BIN_LOG::finish_commit() between the engine commit and dec_prep_xids()", model: "binlog/binlog.ts", reachedBy: COMMITS },
   { point: "ready_to_do_rotation", mysql: "binlog.cc MYSQL_BIN_LOG::ordered_commit()", model: "binlog/binlog.ts", reachedBy: [...COMMITS, "flush_binary_logs"] },
+  { point: "stop_binlog_rotation_after_acquiring_lock_log", mysql: "binlog.cc MYSQL_BIN_LOG::rotate(), with LOCK_log held", model: "binlog/binlog.ts rotate()", reachedBy: [...COMMITS, "flush_binary_logs"] },
+  { point: "after_show_binlog_event_found_file", mysql: "binlog.cc show_binlog_events(), after the end position is read under LOCK_log", model: "binlog/binlog.ts show_binlog_events()", reachedBy: ["show_binlog_events"] },
+  { point: "wait_in_show_binlog_events_loop", mysql: "binlog.cc show_binlog_events(), before each event is sent", model: "binlog/binlog.ts show_binlog_events()", reachedBy: ["show_binlog_events"] },
+  { point: "after_show_binlog_events", mysql: "binlog.cc show_binlog_events(), after the last event", model: "binlog/binlog.ts show_binlog_events()", reachedBy: ["show_binlog_events"] },
   { point: "before_rotate_binlog_file", mysql: "binlog.cc MYSQL_BIN_LOG::new_file_impl()", model: "binlog/binlog.ts", reachedBy: [...COMMITS, "flush_binary_logs"] },
 ];
 
