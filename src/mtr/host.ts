@@ -15,7 +15,9 @@ import { firstWords, parseStatement, SqlError, type Statement } from "../mysql/s
 import { sysvar } from "../mysql/sysvars.js";
 import type { ResultSet, SqlWarning, Thd } from "../mysql/thd.js";
 import { mtrError } from "./errors.js";
-import { evaluateSelect, evaluateSessionStatement, Unsupported, type EvalContext, type Value } from "./select-eval.js";
+import { ExprError } from "../mysql/sql/expr.js";
+import { selectValues } from "../mysql/sql/query.js";
+import { evaluateSessionStatement, threadsConnected } from "../mysql/sql/session-eval.js";
 import { ClientConnection, closeConnection, findConnection, killConnection, openConnection, postStatement, reconnect } from "../mysql/connection.js";
 
 /** What a statement gave the client. */
@@ -51,8 +53,6 @@ function emptyOutcome(): StatementOutcome {
 
 export class MtrHost {
   readonly connections = new Map<string, MtrConnection>();
-  /** session values of variables no model knows, per session */
-  private readonly localVars = new WeakMap<Thd, Map<string, Value>>();
   /** statements outside the model, by kind */
   readonly unsupported = new Map<string, number>();
 
@@ -97,13 +97,7 @@ export class MtrHost {
 
   /** Threads_connected: the sessions not yet ended (Global_THD_manager's count). */
   threadsConnected(): number {
-    return this.server.thds.filter((thd) => !thd.ext.gone).length;
-  }
-
-  private evalContext(thd: Thd): EvalContext {
-    let lv = this.localVars.get(thd);
-    if (!lv) this.localVars.set(thd, (lv = new Map()));
-    return { thd, server: this.server, now: this.kernel.now, localVars: lv, threadsConnected: () => this.threadsConnected() };
+    return threadsConnected(this.server);
   }
 
   private *runStatement(t: SimThread, c: MtrConnection, thd: Thd, sql: string): Generator<Effect, void, unknown> {
@@ -163,13 +157,14 @@ export class MtrHost {
         case "select":
         case "get_lock":
         case "release_lock":
-          return evaluateSelect(text, this.evalContext(thd));
+          // the model computed no values: the evaluator's reason is the unsupported marker's
+          return selectValues(this.server, thd, text, this.kernel.now);
         case "show":
-          return evaluateSessionStatement(text, this.evalContext(thd))?.resultSet ?? null;
+          return evaluateSessionStatement(this.server, thd, text, this.kernel.now)?.resultSet ?? null;
         case "do":
         case "set_user_var":
-          // the model's evaluator left the values to the client side (a setting no model has)
-          if (thd.ext.unevaluated) return evaluateSessionStatement(text, this.evalContext(thd))?.resultSet ?? null;
+          // the model's evaluator could not compute the values: its reason is the marker's
+          if (typeof thd.ext.unevaluated === "string") throw new ExprError(thd.ext.unevaluated);
           return null;
         case "show_processlist":
           return {
@@ -180,7 +175,7 @@ export class MtrHost {
           return null;
       }
     } catch (e) {
-      if (e instanceof Unsupported) {
+      if (e instanceof ExprError) {
         out.unsupported = { kind: `${firstWords(text)} values`, message: `the values of this statement: ${e.message}` };
         return null;
       }
@@ -190,9 +185,9 @@ export class MtrHost {
 
   private session(thd: Thd, text: string, out: StatementOutcome): { resultSet: ResultSet | null } | null {
     try {
-      return evaluateSessionStatement(text, this.evalContext(thd));
+      return evaluateSessionStatement(this.server, thd, text, this.kernel.now);
     } catch (e) {
-      if (e instanceof Unsupported) {
+      if (e instanceof ExprError) {
         out.unsupported = { kind: statementKind(text), message: e.message };
         return { resultSet: null };
       }

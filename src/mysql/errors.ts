@@ -38,6 +38,8 @@ export const ERRORS: readonly ErrorDef[] = [
   { name: "ER_TABLE_NOT_LOCKED", code: 1100, sqlstate: "HY000", format: "Table '%s' was not locked with LOCK TABLES" },
   { name: "ER_NONUNIQ_TABLE", code: 1066, sqlstate: "42000", format: "Not unique table/alias: '%s'" },
   { name: "ER_ERROR_WHEN_EXECUTING_COMMAND", code: 1220, sqlstate: "HY000", format: "Error when executing command %s: %s" },
+  { name: "ER_OPERAND_COLUMNS", code: 1241, sqlstate: "21000", format: "Operand should contain %d column(s)" },
+  { name: "ER_SUBQUERY_NO_1_ROW", code: 1242, sqlstate: "21000", format: "Subquery returns more than 1 row" },
   { name: "ER_UNKNOWN_TABLE", code: 1109, sqlstate: "42S02", format: "Unknown table '%s' in %s" },
   { name: "ER_NO_SUCH_TABLE", code: 1146, sqlstate: "42S02", format: "Table '%s' doesn't exist" },
   { name: "ER_LOCK_OR_ACTIVE_TRANSACTION", code: 1192, sqlstate: "HY000", format: "Can't execute the given command because you have active locked tables or an active transaction" },

@@ -245,8 +245,8 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       return;
     case "do":
     case "set_user_var": {
-      // values the evaluator cannot compute (a setting no model has) are left to the client side (thd.ext.unevaluated)
-      thd.ext.unevaluated = false;
+      // values the evaluator cannot compute: thd.ext.unevaluated says why (mtr reports the statement)
+      thd.ext.unevaluated = undefined;
       try {
         if (stmt.kind === "do") evalExpr(server, thd, stmt.sql.replace(/^DO\s+/i, ""), t.kernel.now);
         else {
@@ -255,7 +255,7 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
         }
       } catch (e) {
         if (!(e instanceof ExprError)) throw e;
-        thd.ext.unevaluated = true;
+        thd.ext.unevaluated = e.message;
       }
       yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
       return;
