@@ -121,6 +121,8 @@ export const SUPPORTED_STATEMENTS = [
   "SET DEBUG_SYNC = '...' | \"...\"",
   "SET [SESSION] TRANSACTION ISOLATION LEVEL ...",
   "SHOW MASTER STATUS / SHOW BINARY LOG STATUS",
+  "RESET MASTER, SHOW BINLOG EVENTS [IN 'file'] [FROM pos] [LIMIT [offset,] n]",
+  "SET [GLOBAL|SESSION] debug = '[+|-]d,keyword' (docs/binlog.md)",
   "SHOW PROCESSLIST",
   "KILL [QUERY | CONNECTION] id | @var",
 ];
@@ -267,7 +269,7 @@ export function parseStatement(sql: string, defaultDb = "test"): Statement {
     try {
       return { kind: "set_debug", scope, change: parseDebugValue(unquote(m[3]!)) };
     } catch (e) {
-      throw new SqlError(`${(e as Error).message} (docs/binlog.md, "Debug keywords")`);
+      throw new SqlError(`${(e as Error).message} (docs/binlog.md, "Binlog statements")`);
     }
   }
   if ((m = /^SHOW\s+(?:BINLOG|BINARY\s+LOG)\s+EVENTS(?:\s+IN\s+('[^']*'|"[^"]*"))?(?:\s+FROM\s+(\d+))?(?:\s+LIMIT\s+(\d+)(?:\s*,\s*(\d+))?)?$/i.exec(text))) {
