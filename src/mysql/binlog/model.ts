@@ -83,7 +83,7 @@ export function installBinlog(server: Server): MysqlBinLog | null {
   };
   const family = version.startsWith("5.6") ? "5.6" : version.startsWith("8") ? "8.0" : "5.7";
   const binlog = new MysqlBinLog(server.kernel, version, server.vars, disk, engine, {
-    basename: (server.ext.logBinBasename as string | undefined) ?? "binlog",
+    basename: String(server.vars.get("log_bin_basename")),
     serverVersion: (server.ext.serverVersionText as string | undefined) ?? version,
     formatDescBytes: { "5.6": 116, "5.7": 119, "8.0": 121 }[family],
   });
