@@ -18,7 +18,7 @@ const DML: Kind[] = ["insert", "update", "delete"];
 const OPENERS: Kind[] = ["select", ...DML, "lock_tables", "create_table", "call", "do", "set_user_var", "admin", "view_ddl", "show", "handler", "execute"];
 /** statements that can wait for a metadata lock */
 const MDL: Kind[] = [...OPENERS, "alter_table", "drop_table", "rename_table", "truncate_table", "flush_tables", "commit", "begin", "set_var", "get_lock", "lock_instance_for_backup", "schema_ddl", "routine_ddl", "trigger_ddl", "acl", "xa", "rollback"];
-const COMMITS: Kind[] = ["commit", ...DML, "begin", "set_var", "alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "lock_tables", "flush_tables", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "admin", "xa", "execute", "select", "call", "do", "set_user_var"];
+const COMMITS: Kind[] = ["commit", ...DML, "begin", "set_var", "alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "lock_tables", "flush_tables", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "admin", "xa", "execute", "select", "call", "do", "set_user_var", "reset_master"];
 const UPGRADERS: Kind[] = ["alter_table", "trigger_ddl", "truncate_table", "flush_tables", "execute"];
 
 /**
