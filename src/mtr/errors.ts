@@ -17,8 +17,6 @@ const EXTRA: readonly ErrorDef[] = [
   { name: "ER_NO_SUCH_THREAD", code: 1094, sqlstate: "HY000", format: "Unknown thread id: %lu" },
   { name: "ER_WRONG_MRG_TABLE", code: 1168, sqlstate: "HY000", format: "Unable to open underlying table which is differently defined or of non-MyISAM type or doesn't exist" },
   { name: "ER_NOT_SUPPORTED_YET", code: 1235, sqlstate: "42000", format: "This version of MySQL doesn't yet support '%s'" },
-  { name: "ER_OPERAND_COLUMNS", code: 1241, sqlstate: "21000", format: "Operand should contain %d column(s)" },
-  { name: "ER_SUBQUERY_NO_1_ROW", code: 1242, sqlstate: "21000", format: "Subquery returns more than 1 row" },
   { name: "ER_SP_DOES_NOT_EXIST", code: 1305, sqlstate: "42000", format: "%s %s does not exist" },
   { name: "ER_DEBUG_SYNC_TIMEOUT", code: 1639, sqlstate: "HY000", format: "debug sync point wait timed out" },
   { name: "ER_WARN_I_S_SKIPPED_TABLE", code: 1684, sqlstate: "HY000", format: "Table '%s'.'%s' was skipped since its definition is being modified by concurrent DDL statement" },

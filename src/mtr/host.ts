@@ -9,15 +9,16 @@
 import type { Kernel } from "../kernel/kernel.js";
 import type { Effect, SimThread } from "../kernel/thread.js";
 import { MysqlError } from "../mysql/errors.js";
-import { debugSync } from "../sync/debug-sync.js";
 import type { Server } from "../mysql/server.js";
-import { executeStatement, models, rollbackTransaction } from "../mysql/sql/execute.js";
+import { executeStatement } from "../mysql/sql/execute.js";
 import { firstWords, parseStatement, SqlError, type Statement } from "../mysql/sql/parse.js";
 import { sysvar } from "../mysql/sysvars.js";
 import type { ResultSet, SqlWarning, Thd } from "../mysql/thd.js";
 import { mtrError } from "./errors.js";
-import { evaluateSelect, evaluateSessionStatement, Unsupported, type EvalContext, type Value } from "./select-eval.js";
-import { Watch } from "../sync/watch.js";
+import { ExprError } from "../mysql/sql/expr.js";
+import { selectValues } from "../mysql/sql/query.js";
+import { evaluateSessionStatement, threadsConnected } from "../mysql/sql/session-eval.js";
+import { ClientConnection, closeConnection, findConnection, killConnection, openConnection, postStatement, reconnect } from "../mysql/connection.js";
 
 /** What a statement gave the client. */
 export interface StatementOutcome {
@@ -29,15 +30,8 @@ export interface StatementOutcome {
   unsupported: { kind: string; message: string } | null;
 }
 
-type Job = { kind: "query"; sql: string } | { kind: "close" };
-
 /** One client connection (mysqltest's st_connection) and the server thread serving it. */
-export class MtrConnection {
-  thd!: Thd;
-  thread!: SimThread;
-  job: Job | null = null;
-  /** a statement or close is being served */
-  busy = false;
+export class MtrConnection extends ClientConnection {
   /** mysqltest: a statement was sent and not reaped */
   pending = false;
   /** the SQL text of the pending statement */
@@ -51,9 +45,6 @@ export class MtrConnection {
   /** a statement of this connection hung (reported): nothing more can be sent on it */
   stuck = false;
   outcome: StatementOutcome = emptyOutcome();
-  mailbox!: Watch;
-  done!: Watch;
-  constructor(readonly name: string) {}
 }
 
 function emptyOutcome(): StatementOutcome {
@@ -62,8 +53,6 @@ function emptyOutcome(): StatementOutcome {
 
 export class MtrHost {
   readonly connections = new Map<string, MtrConnection>();
-  /** session values of variables no model knows, per session */
-  private readonly localVars = new WeakMap<Thd, Map<string, Value>>();
   /** statements outside the model, by kind */
   readonly unsupported = new Map<string, number>();
 
@@ -77,101 +66,38 @@ export class MtrHost {
   /** `connect`: a new session on a new connection thread. */
   connect(name: string): MtrConnection {
     const c = new MtrConnection(name);
-    c.mailbox = new Watch(`mailbox ${name}`, "mailbox", () => null);
-    c.done = new Watch(`result of ${name}`, "reap", () => (c.busy ? c.thread : null));
-    const host = this;
-    c.thread = this.kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
-      yield* host.serve(t, c);
-    }, { daemon: true });
-    c.thd = this.server.connect(name, c.thread);
+    openConnection(this.server, c, {
+      statement: (t, thd, sql) => this.runStatement(t, c, thd, sql),
+      // the client's statement met a closed connection: CR_SERVER_LOST, and the client knows it now
+      lost: () => {
+        c.outcome = { ...emptyOutcome(), error: mtrError("CR_SERVER_LOST") };
+        c.broken = true;
+      },
+    });
     this.connections.set(name, c);
     return c;
   }
 
   /** A new session for a connection whose session ended (the client library's reconnect). */
   reconnect(c: MtrConnection): void {
-    c.thd = this.server.connect(c.name, c.thread);
+    reconnect(this.server, c);
     c.broken = false;
   }
 
   /** Hands a statement to the connection's thread. */
   post(c: MtrConnection, sql: string): void {
-    c.busy = true;
-    c.thd.killed = false;
-    c.job = { kind: "query", sql };
-    c.mailbox.poke(this.kernel);
+    postStatement(this.kernel, c, sql);
   }
 
   /** `disconnect`: the session ends (its locks released) once its thread gets to it. */
   close(c: MtrConnection): void {
     c.closed = true;
-    if (c.thd.ext.disconnected) return;
-    c.thd.ext.disconnected = true;
-    if (!c.busy) {
-      c.busy = true;
-      c.job = { kind: "close" };
-      c.mailbox.poke(this.kernel);
-    } else this.kernel.interrupt(c.thread, "killed");
+    closeConnection(this.kernel, c);
   }
 
+  /** Threads_connected: the sessions not yet ended (Global_THD_manager's count). */
   threadsConnected(): number {
-    return this.server.thds.length;
-  }
-
-  private *serve(t: SimThread, c: MtrConnection): Generator<Effect, void, unknown> {
-    for (;;) {
-      const thd = c.thd;
-      this.kernel.setDaemon(t, true);
-      if (!thd.ext.released) {
-        // do_command(): DEBUG_SYNC(thd, "before_do_command_net_read"), then the read of the next command
-        if (!thd.ext.disconnected) yield* debugSync(t, "before_do_command_net_read");
-        if (!c.job && !thd.ext.disconnected) yield t.acquire(c.mailbox, () => c.job !== null || thd.ext.disconnected === true);
-      } else if (!c.job) yield t.acquire(c.mailbox, () => c.job !== null);
-      this.kernel.setDaemon(t, false);
-      const job = c.job;
-      c.job = null;
-      const cur = c.thd;
-      if (cur.ext.disconnected && !cur.ext.released) {
-        // KILL of an idle session, or disconnect: the read fails and the connection ends
-        yield* this.endSession(t, cur);
-        if (job?.kind === "query") this.lost(c);
-      } else if (job?.kind === "query") {
-        if (cur.ext.released) this.lost(c);
-        else {
-          yield* this.runStatement(t, c, cur, job.sql);
-          if (cur.ext.disconnected && !cur.ext.released) yield* this.endSession(t, cur);
-        }
-      }
-      if (job) {
-        c.busy = false;
-        c.done.poke(this.kernel);
-      }
-    }
-  }
-
-  /** The client's statement met a closed connection: CR_SERVER_LOST, and the client knows it now. */
-  private lost(c: MtrConnection): void {
-    c.outcome = { ...emptyOutcome(), error: mtrError("CR_SERVER_LOST") };
-    c.broken = true;
-  }
-
-  /** THD::release_resources(): roll back, release every lock, debug_sync_end_thread() (`thread_end`), leave the processlist. */
-  private *endSession(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
-    thd.ext.released = true;
-    t.trace("disconnect", thd.name);
-    thd.killed = false;
-    if (thd.trx.active) yield* rollbackTransaction(t, thd, this.server);
-    for (const m of models(this.server)) if (m.disconnect) yield* m.disconnect(t, thd, this.server);
-    thd.command = "Killed";
-    yield* debugSync(t, "thread_end");
-    const i = this.server.thds.indexOf(thd);
-    if (i >= 0) this.server.thds.splice(i, 1);
-  }
-
-  private evalContext(thd: Thd): EvalContext {
-    let lv = this.localVars.get(thd);
-    if (!lv) this.localVars.set(thd, (lv = new Map()));
-    return { thd, server: this.server, now: this.kernel.now, localVars: lv, threadsConnected: () => this.threadsConnected() };
+    return threadsConnected(this.server);
   }
 
   private *runStatement(t: SimThread, c: MtrConnection, thd: Thd, sql: string): Generator<Effect, void, unknown> {
@@ -190,10 +116,12 @@ export class MtrHost {
     const tracing = this.kernel.trace.enabled;
     if (tracing) t.trace("stmt", undefined, { sql: text.replace(/\s+/g, " "), conn: thd.name });
     let stmt: Statement | null = null;
+    let parseError: SqlError | null = null;
     try {
       stmt = parseStatement(text);
     } catch (e) {
       if (!(e instanceof SqlError)) throw e;
+      parseError = e;
     }
     try {
       if (stmt && stmt.kind === "set_var" && !sysvar(stmt.name)) stmt = null;
@@ -205,7 +133,9 @@ export class MtrHost {
         const killTarget = /^KILL\s+(QUERY\s+|CONNECTION\s+)?(.+)$/is.exec(text);
         if (killTarget && /\(\s*SELECT\b/i.test(killTarget[2]!)) throw mtrError("ER_NOT_SUPPORTED_YET", "Usage of subqueries or stored function calls as part of this statement");
         const r = this.session(thd, text, out);
-        if (r) thd.resultSet = r.resultSet;
+        // SET debug with a keyword no model has: the parser's reason (src/mysql/debug-keywords.ts)
+        if (!r && parseError && /^SET\s.*\bdebug\s*:?=/is.test(text) && !/debug_sync/i.test(text)) out.unsupported = { kind: "SET debug", message: parseError.message };
+        else if (r) thd.resultSet = r.resultSet;
         else out.unsupported = { kind: statementKind(text), message: /^SET\s/i.test(text) ? (/^SET\s+(SESSION\s+)?debug_sync\b/i.test(text) ? "a form of SET DEBUG_SYNC the SQL front end does not accept" : "a variable mysqlsim does not model") : "a statement outside the modelled subset" };
       }
     } catch (e) {
@@ -231,27 +161,25 @@ export class MtrHost {
         case "select":
         case "get_lock":
         case "release_lock":
-          return evaluateSelect(text, this.evalContext(thd));
+          // the model computed no values: the evaluator's reason is the unsupported marker's
+          return selectValues(this.server, thd, text, this.kernel.now);
         case "show":
-          return evaluateSessionStatement(text, this.evalContext(thd))?.resultSet ?? null;
+          return evaluateSessionStatement(this.server, thd, text, this.kernel.now)?.resultSet ?? null;
         case "do":
         case "set_user_var":
-          // the model's evaluator left the values to the client side (a setting no model has)
-          if (thd.ext.unevaluated) return evaluateSessionStatement(text, this.evalContext(thd))?.resultSet ?? null;
+          // the model's evaluator could not compute the values: its reason is the marker's
+          if (typeof thd.ext.unevaluated === "string") throw new ExprError(thd.ext.unevaluated);
           return null;
         case "show_processlist":
           return {
             columns: ["Id", "User", "Host", "db", "Command", "Time", "State", "Info"],
             rows: this.server.processlist(this.kernel.now).map((p) => [String(p.ID), p.USER, p.HOST, p.DB, p.COMMAND, String(p.TIME), p.STATE, p.INFO]),
           };
-        case "show_master_status":
-          out.unsupported = { kind: "SHOW MASTER STATUS values", message: "the binlog model does not report its file and position to mtr" };
-          return null;
         default:
           return null;
       }
     } catch (e) {
-      if (e instanceof Unsupported) {
+      if (e instanceof ExprError) {
         out.unsupported = { kind: `${firstWords(text)} values`, message: `the values of this statement: ${e.message}` };
         return null;
       }
@@ -261,9 +189,9 @@ export class MtrHost {
 
   private session(thd: Thd, text: string, out: StatementOutcome): { resultSet: ResultSet | null } | null {
     try {
-      return evaluateSessionStatement(text, this.evalContext(thd));
+      return evaluateSessionStatement(this.server, thd, text, this.kernel.now);
     } catch (e) {
-      if (e instanceof Unsupported) {
+      if (e instanceof ExprError) {
         out.unsupported = { kind: statementKind(text), message: e.message };
         return { resultSet: null };
       }
@@ -271,27 +199,14 @@ export class MtrHost {
     }
   }
 
-  /**
-   * KILL [QUERY|CONNECTION] id (sql_kill() -> kill_one_thread()), for the KILL statement and for a
-   * stored function's KILL (executeStatement evaluates the id): the victim's kill flag is set and
-   * its wait ends (THD::awake); KILL CONNECTION also ends its session. Killing one's own
-   * connection makes the KILL fail with ER_QUERY_INTERRUPTED and then the connection closes.
-   */
+  /** KILL [QUERY|CONNECTION] id, for the KILL statement and a stored function's KILL. */
   private killOne(by: Thd, target: string, query: boolean): boolean {
-    const id = Number(target);
-    const victim = [...this.connections.values()].find((c) => (c.thd.id === id || c.name === target) && !c.thd.ext.released);
-    by.thread.trace("kill", victim?.name ?? target, { query });
-    if (!victim) return false;
-    victim.thd.killed = true;
-    if (victim.thd === by) {
-      if (!query) by.ext.disconnected = true;
-      return true;
+    const victim = findConnection(this.connections.values(), target);
+    if (!victim) {
+      by.thread.trace("kill", target, { query });
+      return false;
     }
-    this.kernel.interrupt(victim.thread, "killed");
-    if (!query && !victim.thd.ext.disconnected) {
-      victim.thd.ext.disconnected = true;
-      if (!victim.busy) victim.mailbox.poke(this.kernel);
-    }
+    killConnection(this.kernel, victim, query, by.thread);
     return true;
   }
 }

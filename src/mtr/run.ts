@@ -69,10 +69,23 @@ export function versionFromPath(path: string): Version {
   return "8.0";
 }
 
+/**
+ * mysql-test-run's server, where it differs from a scenario's defaults: log-bin=master-bin
+ * (include/default_my.cnf) and the binlog format its combinations pick for the given files
+ * (have_binlog_format_mixed_or_statement.inc: STATEMENT). `--mysqld` options override them;
+ * `--to-yaml` writes them as the scenario's variables.
+ */
+export const MTR_SERVER_VARIABLES: readonly (readonly [string, string])[] = [
+  ["log_bin_basename", "master-bin"],
+  ["binlog_format", "STATEMENT"],
+];
+
 export function runMtr(opts: MtrRunOptions): MtrRunResult {
   const trace = opts.traceFile ? new StreamingTrace({ file: opts.traceFile, keep: 0 }) : null;
   const kernel = new Kernel({ seed: opts.seed ?? 1, trace: trace ?? NO_TRACE, maxSteps: opts.maxSteps ?? 20_000_000 });
   const server = new Server(kernel, opts.version, versionFamily(opts.version));
+  for (const [n, v] of MTR_SERVER_VARIABLES) server.vars.set(n, v);
+  server.ext.serverVersionText = `${opts.version}-debug-log`;
   for (const [n, v] of opts.variables ?? []) server.vars.set(n, v);
   // the first trace record, as a scenario run writes it (renderers read the name and version)
   if (kernel.trace.enabled) kernel.trace.emit(0, "mysqltest", "scenario", (opts.displayName ?? ((p: string) => p))(opts.file), { version: opts.version, seed: opts.seed ?? 1, variables: {} });

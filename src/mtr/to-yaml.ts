@@ -14,7 +14,7 @@ import { parseStatement } from "../mysql/sql/parse.js";
 import { sysvar } from "../mysql/sysvars.js";
 import type { MtrHost, StatementOutcome } from "./host.js";
 import type { Recorder } from "./interpreter.js";
-import { runMtr } from "./run.js";
+import { MTR_SERVER_VARIABLES, runMtr } from "./run.js";
 import type { Version } from "../scenario/loader.js";
 
 export interface ToYamlOptions {
@@ -170,6 +170,7 @@ export function testToScenarioYaml(_text: string, opts: ToYamlOptions): { yaml: 
     name: `${name} (converted from ${opts.file})`,
     description: `Converted by mysqlsim mtr --to-yaml from ${opts.file}: the statements the test ran, in order, on their connections (loops unrolled, includes expanded).`,
     version: opts.version,
+    variables: Object.fromEntries(MTR_SERVER_VARIABLES),
     connections: ["default", ...[...rec.connections].filter((c) => c !== "default")],
     steps: rec.steps,
     // room for the waits the test's own run took (sync point and lock wait timeouts run in virtual

@@ -41,6 +41,9 @@ export const SYSTEM_VARIABLES: readonly SysVarDef[] = [
   { name: "binlog_order_commits", type: "bool", default: true, dynamic: true, doc: "the commit-stage leader commits the group in binlog order" },
   { name: "binlog_group_commit_sync_delay", type: "int", default: 0, min: 0, max: 1000000, dynamic: true, unit: "µs", doc: "wait this long before syncing the binlog, to grow groups" },
   { name: "binlog_group_commit_sync_no_delay_count", type: "int", default: 0, min: 0, max: 100000, dynamic: true, doc: "stop the sync delay once this many transactions are queued" },
+  { name: "log_bin_basename", type: "string", default: "binlog", dynamic: false, doc: "--log-bin's base name: the binlog files are NAME.000001 ... (mysql-test-run: master-bin)" },
+  { name: "binlog_format", type: "enum", default: "ROW", versionDefaults: { "5.6": "STATEMENT" }, values: ["ROW", "STATEMENT", "MIXED"], dynamic: true, doc: "ROW: DML writes Table_map and row events; STATEMENT/MIXED: a Query event with the statement's text (mysql-test-run's binlog-format for the given files: STATEMENT)" },
+  { name: "server_id", type: "int", default: 1, min: 0, max: 4294967295, dynamic: true, doc: "Server_id of the events this server writes (mysql-test-run starts mysqld with server-id=1; with log_bin a server needs one)" },
   { name: "max_binlog_size", type: "int", default: 1073741824, min: 4096, max: 1073741824, dynamic: true, unit: "bytes", doc: "rotate the binary log past this size" },
   // ---- InnoDB
   { name: "innodb_flush_log_at_trx_commit", type: "int", default: 1, min: 0, max: 2, dynamic: true, doc: "1: write and flush redo at commit; 2: write at commit, flush once a second; 0: both once a second" },

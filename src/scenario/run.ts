@@ -1,4 +1,3 @@
-import { debugSync } from "../sync/debug-sync.js";
 import { Kernel, type RunResult, type WaitForNode } from "../kernel/kernel.js";
 import type { Scheduler } from "../kernel/scheduler.js";
 import { encodeSchedule } from "../kernel/schedule-string.js";
@@ -8,7 +7,7 @@ import { MysqlError, mysqlError } from "../mysql/errors.js";
 import { installModels } from "../mysql/models.js";
 import { PROGRAMS } from "../mysql/programs/mysqldump.js";
 import { Server } from "../mysql/server.js";
-import { executeStatement, models, rollbackTransaction, setDebugSync } from "../mysql/sql/execute.js";
+import { executeStatement, rollbackTransaction, setDebugSync } from "../mysql/sql/execute.js";
 import { firstWords, oneLine, parseStatement, type Statement } from "../mysql/sql/parse.js";
 import type { SysVarValue } from "../mysql/sysvars.js";
 import type { Thd } from "../mysql/thd.js";
@@ -24,6 +23,7 @@ import { installCodePathCosts } from "../mysql/costs.js";
 import { parseDuration } from "../kernel/time.js";
 import { STAGE_STARTING } from "../mysql/thread-states.js";
 import { Watch } from "../sync/watch.js";
+import { ClientConnection, findConnection, killConnection, openConnection, postStatement, reconnect } from "../mysql/connection.js";
 
 export interface RunOptions {
   seed?: number;
@@ -118,21 +118,9 @@ export interface RunArtifacts {
   result: RunResult;
 }
 
-/** Mailbox item that tells a connection thread to close its session (KILL of an idle connection). */
-const DISCONNECT = "\u0000disconnect";
-
-interface Connection {
-  name: string;
-  thd: Thd;
-  thread: SimThread;
-  /** the statement the script posted, not yet taken */
-  posted: string | null;
-  mailbox: Watch;
-  done: Watch;
-  /** what a reap waits for: the statement is over */
-  idle: () => boolean;
-  busy: boolean;
-  statements: number;
+/** A connection the script drives: the shared client connection and how many statements it was sent. */
+class Connection extends ClientConnection {
+  statements = 0;
 }
 
 /**
@@ -282,41 +270,14 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   for (const name of sc.connections) conns.set(name, makeConnection(name));
 
   function makeConnection(name: string): Connection {
-    const mailbox = new Watch(`mailbox ${name}`, "mailbox", () => null);
-    let conn!: Connection;
-    const posted = (): boolean => conn.posted !== null;
-    const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
-      for (;;) {
-        // do_command(): DEBUG_SYNC before reading the next command from the client
-        if (!conn.thd.ext.disconnected && conn.posted === null) yield* debugSync(t, "before_do_command_net_read");
-        kernel.setDaemon(t, true);
-        yield t.acquire(mailbox, posted);
-        // KILL QUERY of an idle connection ends its wait for a command, with nothing posted
-        if (conn.posted === null) continue;
-        kernel.setDaemon(t, false);
-        const sql = conn.posted;
-        conn.posted = null;
-        if (sql === DISCONNECT) yield* disconnect(t, conn.thd);
-        else if (conn.thd.ext.disconnected) {
-          const e = mysqlError("CR_SERVER_LOST");
-          conn.thd.error = e;
-          statements.push({ conn: conn.name, sql: texts.line(sql), startNs: kernel.now, endNs: kernel.now, error: e.def.name });
-        } else {
-          yield* runOne(t, conn.thd, sql, texts.parse(sql));
-          if (conn.thd.ext.disconnected) yield* disconnect(t, conn.thd);
-        }
-        conn.busy = false;
-        conn.done.poke(kernel);
-      }
-    }, { daemon: true });
-    const thd = server.connect(name, thread);
-    conn = { name, thd, thread, posted: null, mailbox, done: new Watch(`result of ${name}`, "reap", () => (conn.busy ? thread : null)), idle: () => !conn.busy, busy: false, statements: 0 };
-    return conn;
-  }
-
-  function post(c: Connection, sql: string): void {
-    c.posted = sql;
-    c.mailbox.poke(kernel);
+    return openConnection(server, new Connection(name), {
+      statement: (t, thd, sql) => runOne(t, thd, sql, texts.parse(sql)),
+      lost: (thd, sql) => {
+        const e = mysqlError("CR_SERVER_LOST");
+        thd.error = e;
+        statements.push({ conn: thd.name, sql: texts.line(sql), startNs: kernel.now, endNs: kernel.now, error: e.def.name });
+      },
+    });
   }
 
   /**
@@ -358,34 +319,11 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
 
   // KILL [QUERY] id from a statement or a stored function (sql_parse.cc sql_kill -> kill_one_thread)
   server.kill = (by, target, query) => {
-    const victim = [...conns.values()].find((c) => c.name === target || String(c.thd.id) === target);
+    const victim = findConnection(conns.values(), target);
     if (!victim) return false;
-    kill(victim, query, by.thread);
+    killConnection(kernel, victim, query, by.thread);
     return true;
   };
-
-  /** KILL [QUERY]: interrupt the statement's wait; KILL CONNECTION also closes the session (releasing all its locks). */
-  function kill(victim: Connection, query: boolean, by: SimThread): void {
-    victim.thd.killed = true;
-    by.trace("kill", victim.name, { query });
-    kernel.interrupt(victim.thread, "killed");
-    if (query || victim.thd.ext.disconnected) return;
-    victim.thd.ext.disconnected = true;
-    if (!victim.busy) {
-      victim.busy = true;
-      post(victim, DISCONNECT);
-    }
-  }
-
-  function* disconnect(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
-    t.trace("disconnect", thd.name);
-    if (thd.trx.active) yield* rollbackTransaction(t, thd, server);
-    for (const m of models(server)) if (m.disconnect) yield* m.disconnect(t, thd, server);
-    thd.command = "Killed";
-    // debug_sync_end_thread(): the last point of a THD's life
-    yield* debugSync(t, "thread_end");
-    thd.ext.gone = true;
-  }
 
   // ---- the test script (mysqltest)
   let scriptDone = sc.steps.length === 0;
@@ -402,10 +340,8 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
       case "stmt": {
         const c = conns.get(step.conn)!;
         const before = statements.length;
-        c.busy = true;
         c.statements++;
-        c.thd.killed = false;
-        post(c, step.sql);
+        postStatement(kernel, c, step.sql);
         if (step.send) return;
         yield* reap(t, c);
         let own: StatementRecord | undefined;
@@ -435,7 +371,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
         yield* setDebugSync(t, null, step.action, server);
         return;
       case "kill":
-        kill(conns.get(step.conn)!, step.query, t);
+        killConnection(kernel, conns.get(step.conn)!, step.query, t);
         yield t.yield();
         return;
       case "connect": {
@@ -443,7 +379,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
         const c = conns.get(step.conn)!;
         if (c.thd.ext.disconnected) {
           if (c.busy) yield* reap(t, c);
-          c.thd = server.connect(c.name, c.thread);
+          reconnect(server, c);
         }
         yield t.yield();
         return;
@@ -469,7 +405,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   }
 
   function* reap(t: SimThread, c: Connection): Generator<Effect, void, unknown> {
-    if (c.busy) yield t.acquire(c.done, c.idle);
+    if (c.busy) yield t.acquire(c.done, () => !c.busy);
   }
 
   function checkStepError(step: Step & { error?: string | null }, got: string | null): void {

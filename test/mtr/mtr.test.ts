@@ -154,6 +154,23 @@ describe("the mtr command", () => {
     expect(r.stderr).toMatch(/unsupported\.test:4: unsupported CREATE SERVER/);
   });
 
+  it("binlog.test (RESET MASTER, SHOW MASTER STATUS, SHOW BINLOG EVENTS, SET debug) matches its result on 5.7", () => {
+    const r = cli("mtr", `${DIR}/t/binlog.test`, "--version", "5.7", "--result", `${DIR}/r/binlog.result`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/result: (\d+) of \1 lines match/);
+  });
+
+  it("a debug keyword no model has is unsupported, named: file:line without --continue, a marker with it", () => {
+    const f = join(mkdtempSync(join(tmpdir(), "mtr-")), "t.test");
+    writeFileSync(f, "SELECT 1;\nSET SESSION debug='+d,simulate_disk_full_on_open_binlog';\nSELECT 2;\n");
+    const stop = cli("mtr", f);
+    expect(stop.code).toBe(2);
+    expect(stop.stderr).toMatch(/t\.test:2: unsupported SET debug: .*simulate_disk_full_on_open_binlog/);
+    const go = cli("mtr", f, "--continue");
+    expect(go.stdout).toMatch(/## mysqlsim: .*t\.test:2: unsupported SET debug/);
+    expect(go.stdout).toContain("SELECT 2;");
+  });
+
   it("--json is one line with the counts", () => {
     const r = cli("mtr", `${DIR}/t/kill-waiter.test`, "--result", `${DIR}/r/kill-waiter.result`, "--json");
     const j = JSON.parse(r.stdout) as Record<string, unknown>;

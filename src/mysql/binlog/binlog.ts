@@ -10,6 +10,7 @@ import type { Disk } from "../../machine/disk.js";
 import type { SystemVariables } from "../sysvars.js";
 import type { Thd } from "../thd.js";
 import { binlogFollowerState } from "../thread-states.js";
+import { mysqlError } from "../errors.js";
 
 /**
  * MYSQL_BIN_LOG's group commit (sql/binlog.cc, binlog.h) as three versions have it:
@@ -55,6 +56,8 @@ export interface BinlogTrx {
   binlogPos: [number, number] | null;
   /** its place in binlog order (assigned in the flush stage) */
   binlogSeq: number;
+  /** the events in the binlog cache (their sizes add up to cacheBytes) */
+  events: BinlogEvent[];
 }
 
 export interface EngineHooks {
@@ -66,8 +69,49 @@ export interface EngineHooks {
   commitLow(t: SimThread, thd: Thd): Generator<Effect, void, unknown>;
 }
 
-/** the size of a new binlog file's header (format description event) */
-const FILE_HEADER_BYTES = 120;
+/** One event of a binlog file, as SHOW BINLOG EVENTS lists it (Log_event::net_send / pack_info). */
+export interface BinlogEvent {
+  /** Event_type: Log_event::get_type_str() */
+  type: string;
+  /** bytes in the file: End_log_pos - Pos (docs/binlog.md says which sizes are exact) */
+  size: number;
+  info: string;
+}
+
+/** A written event: where it starts and ends. */
+export interface WrittenEvent extends BinlogEvent {
+  pos: number;
+  end: number;
+}
+
+/** A binlog file (master-bin.000001 ...): its events in order; its size is the last event's end. */
+export interface BinlogFile {
+  name: string;
+  events: WrittenEvent[];
+  end: number;
+}
+
+/** BIN_LOG_HEADER_SIZE: the 4-byte magic at the start of every binlog file */
+export const BIN_LOG_HEADER_SIZE = 4;
+
+/**
+ * Format_description_log_event's size with its CRC32 checksum, by version: the first event ends
+ * at 120 (5.6), 123 (5.7), 125 (8.0), as SHOW BINLOG EVENTS on those servers shows.
+ */
+const FORMAT_DESC_BYTES = { "5.6": 116, "5.7": 119, "8.0": 121 } as const;
+/** Previous_gtids_log_event of an empty GTID set: 19 header + 8 (n_sids = 0) + 4 checksum */
+const PREVIOUS_GTIDS_EMPTY_BYTES = 31;
+/** Rotate_log_event: 19 header + 8 (position) + the next file's name + 4 checksum */
+const rotateEventBytes = (next: string): number => 19 + 8 + next.length + 4;
+
+/** What the files are called and what their Format_description says. */
+export interface BinlogFormat {
+  /** --log-bin's base name (mysql-test-run: master-bin; a server without one: binlog on 8.0) */
+  basename: string;
+  /** Server ver: in Format_desc's Info */
+  serverVersion: string;
+  formatDescBytes: number;
+}
 
 export class MysqlBinLog {
   readonly LOCK_log: Mutex;
@@ -84,9 +128,12 @@ export class MysqlBinLog {
   private readonly queues: Thd[][] = [[], [], []];
   private syncCounter = 0;
 
-  /** binlog file index (binlog.000001 ...) and its size */
-  fileIndex = 1;
-  fileBytes = FILE_HEADER_BYTES;
+  /** the binlog index (the files RESET MASTER deletes); the last one is the active file */
+  readonly files: BinlogFile[] = [];
+  /** the active file's number (master-bin.000001 ...) */
+  fileIndex = 0;
+  /** global_sid_lock (rpl_gtid.h), write-locked by RESET MASTER as it clears gtid_executed */
+  readonly global_sid_lock: Mutex;
   /** binlog sequence numbers in the order the engine committed them */
   readonly engineOrder: number[] = [];
   private binlogSeq = 0;
@@ -110,6 +157,7 @@ export class MysqlBinLog {
     readonly vars: SystemVariables,
     readonly disk: Disk,
     readonly engine: EngineHooks,
+    readonly format: BinlogFormat = { basename: "binlog", serverVersion: version, formatDescBytes: FORMAT_DESC_BYTES[version.startsWith("5.6") ? "5.6" : version.startsWith("8") ? "8.0" : "5.7"] },
   ) {
     this.buggy = version === "5.6.10" || version === "5.6.11";
     this.stageManagerName = version === "8.0" ? "Commit_stage_manager" : "Stage_manager";
@@ -122,10 +170,43 @@ export class MysqlBinLog {
     this.m_prep_xids_cond = new Cond(kernel, "m_prep_xids_cond");
     this.LOCK_done = new Mutex(kernel, `${this.stageManagerName}::m_lock_done`);
     this.m_cond_done = new Cond(kernel, `${this.stageManagerName}::m_cond_done`);
+    this.global_sid_lock = new Mutex(kernel, "global_sid_lock");
+    this.open_binlog(1);
+  }
+
+  /** the active file's size: where the next event goes */
+  get fileBytes(): number {
+    return this.active.end;
+  }
+
+  get active(): BinlogFile {
+    return this.files[this.files.length - 1]!;
+  }
+
+  /** the active file's name, as SHOW MASTER STATUS's File */
+  fileName(index = this.fileIndex): string {
+    return `${this.format.basename}.${String(index).padStart(6, "0")}`;
+  }
+
+  /**
+   * MYSQL_BIN_LOG::open_binlog(): a new file with the magic, Format_description_log_event and
+   * Previous_gtids_log_event (5.6+; the GTID set of the files before it, empty here).
+   */
+  private open_binlog(index: number): void {
+    this.fileIndex = index;
+    const file: BinlogFile = { name: this.fileName(index), events: [], end: BIN_LOG_HEADER_SIZE };
+    this.files.push(file);
+    this.append(file, { type: "Format_desc", size: this.format.formatDescBytes, info: `Server ver: ${this.format.serverVersion}, Binlog ver: 4` });
+    this.append(file, { type: "Previous_gtids", size: PREVIOUS_GTIDS_EMPTY_BYTES, info: "" });
+  }
+
+  private append(file: BinlogFile, e: BinlogEvent): void {
+    file.events.push({ ...e, pos: file.end, end: file.end + e.size });
+    file.end += e.size;
   }
 
   static trxOf(thd: Thd): BinlogTrx {
-    return ((thd.ext.binlog as BinlogTrx | undefined) ??= { cacheBytes: 0, pending: false, commitLow: false, xidWritten: false, binlogPos: null, binlogSeq: -1 });
+    return ((thd.ext.binlog as BinlogTrx | undefined) ??= { cacheBytes: 0, pending: false, commitLow: false, xidWritten: false, binlogPos: null, binlogSeq: -1, events: [] });
   }
 
   // ------------------------------------------------------------------ commit
@@ -180,7 +261,8 @@ export class MysqlBinLog {
       yield* this.signal_done(t, finalQueue);
     }
     yield* this.finish_commit(t, thd);
-    if (doRotate) {
+    // DBUG_EVALUATE_IF("force_rotate", 1, 0) || do_rotate
+    if (doRotate || this.forceRotate(thd)) {
       yield t.syncPoint("ready_to_do_rotation");
       yield t.acquire(this.LOCK_log);
       yield* this.rotate(t, thd, false);
@@ -231,7 +313,9 @@ export class MysqlBinLog {
       const trx = MysqlBinLog.trxOf(head);
       yield t.cpu(codeCost(t, "flush_thread_caches"), "flush_thread_caches");
       totalBytes += trx.cacheBytes;
-      this.fileBytes += trx.cacheBytes;
+      // MYSQL_BIN_LOG::write_cache: the session's cached events go to the active file in order
+      for (const e of trx.events) this.append(this.active, e);
+      trx.events = [];
       trx.binlogPos = [this.fileIndex, this.fileBytes];
       trx.binlogSeq = this.binlogSeq++;
       trx.xidWritten = true;
@@ -342,7 +426,8 @@ export class MysqlBinLog {
 
   /** rotate -> new_file_without_locking -> new_file_impl, with LOCK_log held */
   private *rotate(t: SimThread, thd: Thd, force: boolean): Generator<Effect, void, unknown> {
-    if (!force && this.fileBytes < this.vars.int("max_binlog_size")) return;
+    yield t.syncPoint("stop_binlog_rotation_after_acquiring_lock_log");
+    if (!force && !this.forceRotate(thd) && this.fileBytes < this.vars.int("max_binlog_size")) return;
     // wait until no transaction is prepared in this file: new_file_impl
     const m = this.LOCK_xids ?? this.LOCK_commit;
     yield t.acquire(m);
@@ -364,12 +449,84 @@ export class MysqlBinLog {
     yield t.release(m);
     yield t.acquire(this.LOCK_index);
     yield t.cpu(codeCost(t, "new_file_impl"), "new_file_impl");
+    // the old file ends with a Rotate_log_event naming the next (new_file_impl), then open_binlog()
+    const next = this.fileName(this.fileIndex + 1);
+    this.append(this.active, { type: "Rotate", size: rotateEventBytes(next), info: `${next};pos=${BIN_LOG_HEADER_SIZE}` });
     yield* this.disk.write(t, 100, "binlog rotate event");
-    this.fileIndex++;
-    this.fileBytes = FILE_HEADER_BYTES;
+    this.open_binlog(this.fileIndex + 1);
     this.stats.rotations++;
-    if (this.kernel.trace.enabled) this.trace(t, "binlog.rotate", { file: `binlog.${String(this.fileIndex).padStart(6, "0")}`, by: thd.name });
+    if (this.kernel.trace.enabled) this.trace(t, "binlog.rotate", { file: this.fileName(), by: thd.name });
     yield t.release(this.LOCK_index);
+  }
+
+  /** DBUG_EVALUATE_IF("force_rotate") for the committing session (src/mysql/debug-keywords.ts) */
+  forceRotate: (thd: Thd) => boolean = () => false;
+
+  // ------------------------------------------------------------------ RESET MASTER, SHOW BINLOG EVENTS
+
+  /**
+   * MYSQL_BIN_LOG::reset_logs() (RESET MASTER through reset_master()): ha_flush_logs(), then
+   * LOCK_log, LOCK_index and global_sid_lock (write) in that order, every file and the index
+   * deleted, gtid_executed cleared, a new first file opened; unlocked in reverse. A commit in
+   * its flush stage holds LOCK_log, so RESET MASTER waits for it; a transaction whose events are
+   * still in its binlog cache is not touched and goes to the new file when it commits.
+   */
+  *reset_logs(t: SimThread): Generator<Effect, void, unknown> {
+    yield* this.engine.flushLogs(t);
+    yield t.acquire(this.LOCK_log);
+    yield t.acquire(this.LOCK_index);
+    yield t.acquire(this.global_sid_lock);
+    yield t.cpu(codeCost(t, "new_file_impl"), "reset_logs");
+    this.files.length = 0;
+    this.open_binlog(1);
+    yield* this.disk.write(t, this.fileBytes, "binlog reset_logs");
+    if (this.kernel.trace.enabled) this.trace(t, "binlog.reset", { file: this.fileName() });
+    yield t.release(this.global_sid_lock);
+    yield t.release(this.LOCK_index);
+    yield t.release(this.LOCK_log);
+  }
+
+  /** Events written outside the commit pipeline (DDL: see the binlog model's writeDdl). */
+  write_direct(events: BinlogEvent[]): void {
+    for (const e of events) this.append(this.active, e);
+  }
+
+  /** get_current_log() under LOCK_log (SHOW MASTER STATUS: show_master_status()) */
+  *current_log(t: SimThread): Generator<Effect, { file: string; pos: number }, unknown> {
+    yield t.acquire(this.LOCK_log);
+    const r = { file: this.active.name, pos: this.fileBytes };
+    yield t.release(this.LOCK_log);
+    return r;
+  }
+
+  /**
+   * show_binlog_events() (binlog.cc): find_log_pos() under LOCK_index (the first file, or the named
+   * one), the end position read under LOCK_log (the active file can grow), then the events from
+   * `from` (at least BIN_LOG_HEADER_SIZE), skipping `offset`, at most `limit`. The sync points are
+   * MySQL's. A position that is not an event's start reads garbage in MySQL: "Wrong offset or I/O
+   * error", as here.
+   */
+  *show_binlog_events(t: SimThread, q: { file: string | null; from: number; offset: number; limit: number | null }): Generator<Effect, { file: string; events: WrittenEvent[] }, unknown> {
+    yield t.acquire(this.LOCK_index);
+    const file = q.file === null ? this.files[0] : this.files.find((f) => f.name === q.file);
+    yield t.release(this.LOCK_index);
+    if (!file) throw mysqlError("ER_ERROR_WHEN_EXECUTING_COMMAND", "SHOW BINLOG EVENTS", "Could not find target log");
+    yield t.acquire(this.LOCK_log);
+    const endPos = file.end;
+    yield t.release(this.LOCK_log);
+    yield t.syncPoint("after_show_binlog_event_found_file");
+    const pos = Math.max(BIN_LOG_HEADER_SIZE, q.from);
+    const out: WrittenEvent[] = [];
+    let i = file.events.findIndex((e) => e.pos === pos);
+    if (i < 0 && pos < endPos) throw mysqlError("ER_ERROR_WHEN_EXECUTING_COMMAND", "SHOW BINLOG EVENTS", "Wrong offset or I/O error");
+    const limitEnd = q.limit === null ? Infinity : q.offset + q.limit;
+    for (let count = 0; i >= 0 && i < file.events.length && file.events[i]!.pos < endPos; i++) {
+      yield t.syncPoint("wait_in_show_binlog_events_loop");
+      if (count >= q.offset) out.push(file.events[i]!);
+      if (++count >= limitEnd) break;
+    }
+    yield t.syncPoint("after_show_binlog_events");
+    return { file: file.name, events: out };
   }
 
   /** processlist state of a thread waiting in the commit pipeline */

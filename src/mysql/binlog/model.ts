@@ -8,12 +8,38 @@ import type { Server } from "../server.js";
 import type { Statement } from "../sql/parse.js";
 import { registerModel, type StatementModel } from "../sql/execute.js";
 import type { Thd } from "../thd.js";
-import { MysqlBinLog, type BinlogVersion, type EngineHooks } from "./binlog.js";
+import { MysqlBinLog, type BinlogEvent, type BinlogVersion, type EngineHooks } from "./binlog.js";
+import { debugKeyword } from "../debug-keywords.js";
+import { oneLine } from "../sql/parse.js";
+import { tempTables } from "../sql/query.js";
 
-/** binlog event sizes of a small row transaction (orders of magnitude) */
-const GTID_AND_BEGIN_BYTES = 100;
-const ROW_EVENT_BYTES = 150;
-const XID_EVENT_BYTES = 31;
+const SHOW_BINLOG_EVENTS_COLUMNS = ["Log_name", "Pos", "Event_type", "Server_id", "End_log_pos", "Info"];
+const SHOW_MASTER_STATUS_COLUMNS = ["File", "Position", "Binlog_Do_DB", "Binlog_Ignore_DB", "Executed_Gtid_Set"];
+const BINLOG_WORK = new Set<Statement["kind"]>(["flush_binary_logs", "show_master_status", "reset_master", "show_binlog_events"]);
+// eslint-disable-next-line require-yield
+function* noWork(): Generator<Effect, void, unknown> {}
+
+/**
+ * The events a transaction or DDL statement writes, with their sizes (docs/binlog.md, "Events and
+ * positions", says which are exact and which estimated). Sizes include the 19-byte common header
+ * and the 4-byte CRC32 checksum (binlog_checksum=CRC32, the 5.6.6+ default).
+ */
+const HEADER = 19;
+const CRC = 4;
+/** Gtid_log_event (Anonymous_Gtid with gtid_mode=OFF): 5.7's 42-byte body (flags, sid, gno, lt_type, last_committed, sequence_number) */
+const ANONYMOUS_GTID_BYTES = { "5.7": HEADER + 42 + CRC, "8.0": 79 } as const;
+/** Query_log_event status variables of a plain statement: Q_FLAGS2 (5), Q_SQL_MODE (9), Q_CATALOG_NZ "std" (5), Q_CHARSET (7) */
+const QUERY_STATUS_VARS = 26;
+/** Xid_log_event: header, the 8-byte xid, checksum */
+const XID_EVENT_BYTES = HEADER + 8 + CRC;
+
+function queryEvent(db: string, query: string, info = `use \`${db}\`; ${query}`): BinlogEvent {
+  // post-header 13 (thread id, exec time, db length, error code, status-vars length), db + NUL, the text
+  return { type: "Query", size: HEADER + 13 + QUERY_STATUS_VARS + db.length + 1 + Buffer.byteLength(query) + CRC, info };
+}
+
+/** DDL written to the binlog (write_bin_log after the change), when it succeeds */
+const LOGGED_DDL = new Set<Statement["kind"]>(["create_table", "drop_table", "alter_table", "rename_table", "truncate_table", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "flush_tables"]);
 
 /**
  * The binary log and InnoDB's two-phase commit as a statement model: writes fill the session's
@@ -55,7 +81,83 @@ export function installBinlog(server: Server): MysqlBinLog | null {
       lsnOf.delete(thd);
     },
   };
-  const binlog = new MysqlBinLog(server.kernel, version, server.vars, disk, engine);
+  const family = version.startsWith("5.6") ? "5.6" : version.startsWith("8") ? "8.0" : "5.7";
+  const binlog = new MysqlBinLog(server.kernel, version, server.vars, disk, engine, {
+    basename: String(server.vars.get("log_bin_basename")),
+    serverVersion: (server.ext.serverVersionText as string | undefined) ?? version,
+    formatDescBytes: { "5.6": 116, "5.7": 119, "8.0": 121 }[family],
+  });
+  binlog.forceRotate = (thd) => debugKeyword(server, thd, "force_rotate");
+  // table ids of Table_map events (Table_map_log_event's m_table_id: the share's id, assigned as shares open)
+  const tableIds = new Map<string, number>();
+  const tableId = (db: string, name: string): number => {
+    const k = `${db}.${name}`.toLowerCase();
+    let id = tableIds.get(k);
+    if (id === undefined) tableIds.set(k, (id = 108 + tableIds.size));
+    return id;
+  };
+  let nextXid = 1;
+  const rowFormat = (thd: Thd): boolean => String(server.sessionVar(thd, "binlog_format")).toUpperCase() === "ROW";
+
+  /** The first event of a transaction: Anonymous_Gtid (5.7+), then Query BEGIN when it has DML. */
+  function gtidEvent(): BinlogEvent[] {
+    return family === "5.6" ? [] : [{ type: "Anonymous_Gtid", size: ANONYMOUS_GTID_BYTES[family], info: "SET @@SESSION.GTID_NEXT= 'ANONYMOUS'" }];
+  }
+
+  /** A DML statement that ran: its events go to the binlog cache (binlog_query / the row events). */
+  function cacheStatement(thd: Thd, stmt: Extract<Statement, { kind: "insert" | "update" | "delete" }>): void {
+    const trx = MysqlBinLog.trxOf(thd);
+    const temporary = tempTables(thd).has(`${stmt.table.db}.${stmt.table.name}`.toLowerCase());
+    const row = rowFormat(thd);
+    // row format logs no temporary table; a statement that changed no row writes no row event
+    const rows = stmt.kind === "insert" && stmt.rows.length ? stmt.rows.length : thd.affectedRows;
+    if (row && (temporary || rows === 0)) return;
+    const add = (e: BinlogEvent): void => {
+      trx.events.push(e);
+      trx.cacheBytes += e.size;
+    };
+    if (trx.events.length === 0) {
+      for (const e of gtidEvent()) add(e);
+      add(queryEvent(stmt.table.db, "BEGIN", "BEGIN"));
+    }
+    if (!row) {
+      add(queryEvent(stmt.table.db, oneLine(stmt.sql ?? thd.info ?? "")));
+      return;
+    }
+    const def = server.table(stmt.table.db, stmt.table.name);
+    const n = Math.max(1, def?.columns.length ?? 1);
+    const bitmap = Math.ceil(n / 8);
+    const id = tableId(stmt.table.db, stmt.table.name);
+    // Table_map: table id + flags 8, db and table names with length and NUL, column count, types, metadata length, null bits
+    add({ type: "Table_map", size: HEADER + 8 + stmt.table.db.length + 2 + stmt.table.name.length + 2 + 1 + n + 1 + bitmap + CRC, info: `table_id: ${id} (${stmt.table.db}.${stmt.table.name})` });
+    // Write/Update/Delete_rows (v2): table id + flags 8, extra-data length 2, column count, column bitmap(s),
+    // then each row image: null bits and (estimated) 4 bytes a column; UPDATE has a before and an after image
+    const images = stmt.kind === "update" ? 2 : 1;
+    const type = stmt.kind === "insert" ? "Write_rows" : stmt.kind === "update" ? "Update_rows" : "Delete_rows";
+    add({ type, size: HEADER + 8 + 2 + 1 + bitmap * images + rows * images * (bitmap + 4 * n) + CRC, info: `table_id: ${id} flags: STMT_END_F` });
+  }
+
+  function flushPending(thd: Thd): void {
+    const st = thd.ext.binlogPending as Extract<Statement, { kind: "insert" | "update" | "delete" }> | undefined;
+    if (!st) return;
+    thd.ext.binlogPending = undefined;
+    cacheStatement(thd, st);
+  }
+
+  /**
+   * DDL: its Query event when the statement succeeded (write_bin_log). Simplification: the event
+   * is appended at once; MySQL sends it through ordered_commit (LOCK_log in the flush stage), which
+   * the model does not do for DDL (docs/binlog.md).
+   */
+  function writeDdl(thd: Thd, stmt: Statement): void {
+    if (stmt.kind === "flush_tables" && stmt.withReadLock) return;
+    if (stmt.kind === "flush_tables" && stmt.local) return;
+    if ((stmt.kind === "create_table" || stmt.kind === "drop_table") && stmt.temporary && rowFormat(thd)) return;
+    const text = stmt.kind === "drop_table" ? dropTableText(stmt) : oneLine(thd.info ?? "");
+    const db = "table" in stmt && stmt.table && typeof stmt.table === "object" && "db" in stmt.table ? (stmt.table as { db: string }).db : thd.db;
+    binlog.write_direct([...gtidEvent(), queryEvent(db, text)]);
+  }
+
   server.ext.binlog = binlog;
   const providers = ((server.ext.metricProviders as (() => Record<string, number>)[] | undefined) ??= []);
   providers.push(() => {
@@ -75,25 +177,45 @@ export function installBinlog(server: Server): MysqlBinLog | null {
   });
 
   function* binlogWork(t: SimThread, thd: Thd, stmt: Statement): Generator<Effect, boolean, unknown> {
-    if (stmt.kind === "flush_binary_logs") {
-      yield* binlog.flush_binary_logs(t, thd);
-      return true;
+    switch (stmt.kind) {
+      case "flush_binary_logs":
+        yield* binlog.flush_binary_logs(t, thd);
+        return true;
+      case "reset_master":
+        yield* binlog.reset_logs(t);
+        return true;
+      case "show_binlog_events": {
+        const r = yield* binlog.show_binlog_events(t, stmt);
+        thd.resultSet = { columns: SHOW_BINLOG_EVENTS_COLUMNS, rows: r.events.map((e) => [r.file, String(e.pos), e.type, String(server.vars.int("server_id")), String(e.end), e.info]) };
+        return true;
+      }
+      case "show_master_status": {
+        const cur = yield* binlog.current_log(t);
+        t.trace("binlog.status", undefined, { file: cur.file, position: cur.pos });
+        thd.resultSet = { columns: SHOW_MASTER_STATUS_COLUMNS, rows: [[cur.file, String(cur.pos), "", "", ""]] };
+        return true;
+      }
+      default:
+        return false;
     }
-    t.trace("binlog.status", undefined, { file: `binlog.${String(binlog.fileIndex).padStart(6, "0")}`, position: binlog.fileBytes });
-    yield t.yield();
-    return true;
   }
 
   const model: StatementModel = {
     name: "binlog",
     before(_t, thd, stmt) {
       if (stmt.kind !== "insert" && stmt.kind !== "update" && stmt.kind !== "delete") return;
-      const trx = MysqlBinLog.trxOf(thd);
-      if (trx.cacheBytes === 0) trx.cacheBytes = GTID_AND_BEGIN_BYTES;
-      trx.cacheBytes += ROW_EVENT_BYTES * Math.max(1, stmt.rows.length);
+      // the statement's events are cached once it has run (its row count known): at its commit or its end
+      thd.ext.binlogPending = stmt;
     },
     *commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+      flushPending(thd);
       const trx = MysqlBinLog.trxOf(thd);
+      if (trx.events.length === 0) {
+        for (const e of gtidEvent()) trx.events.push(e), (trx.cacheBytes += e.size);
+        trx.events.push(queryEvent(thd.db, "BEGIN", "BEGIN"));
+        trx.cacheBytes += trx.events[trx.events.length - 1]!.size;
+      }
+      trx.events.push({ type: "Xid", size: XID_EVENT_BYTES, info: `COMMIT /* xid=${nextXid++} */` });
       trx.cacheBytes += XID_EVENT_BYTES;
       const before = thd.state;
       thd.state = binlog.waitState();
@@ -101,10 +223,29 @@ export function installBinlog(server: Server): MysqlBinLog | null {
       thd.state = before;
     },
     work(t, thd, stmt) {
-      if (stmt.kind !== "flush_binary_logs" && stmt.kind !== "show_master_status") return false;
+      if (!BINLOG_WORK.has(stmt.kind)) return false;
       return binlogWork(t, thd, stmt);
+    },
+    after(_t, thd, stmt, _server, failed) {
+      if (failed) thd.ext.binlogPending = undefined;
+      else flushPending(thd);
+      if (!failed && LOGGED_DDL.has(stmt.kind)) writeDdl(thd, stmt);
+      return noWork();
+    },
+    endTransaction(_t, thd) {
+      // commit wrote the cache; a rollback discards it (binlog_cache_mngr::reset)
+      const trx = MysqlBinLog.trxOf(thd);
+      trx.events = [];
+      trx.cacheBytes = 0;
+      thd.ext.binlogPending = undefined;
+      return noWork();
     },
   };
   registerModel(server, model);
   return binlog;
+}
+
+/** mysql_rm_table_no_locks() logs DROP TABLE with each name quoted and a comment (built_query) */
+function dropTableText(stmt: Extract<Statement, { kind: "drop_table" }>): string {
+  return `DROP ${stmt.temporary ? "TEMPORARY " : ""}TABLE ${stmt.ifExists ? "IF EXISTS " : ""}${stmt.tables.map((t) => `\`${t.name}\``).join(",")} /* generated by server */`;
 }

@@ -1,3 +1,4 @@
+import { debugKeyword } from "../debug-keywords.js";
 import { debugSync } from "../../sync/debug-sync.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US } from "../../kernel/time.js";
@@ -102,7 +103,19 @@ function planKey(c: RuleContext, extra: Partial<RuleContext>): string | null {
 }
 
 /** the statements whose work the locking model does (lockingWork) */
-const LOCKING_WORK = new Set<Statement["kind"]>(["create_table", "drop_table", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "alter_table", "rename_table", "unlock_tables", "flush_tables", "handler", "get_lock", "release_lock", "xa", "lock_instance_for_backup", "unlock_instance"]);
+/**
+ * The statement kinds whose work is locking's own (lockingWork()). This list is the one source:
+ * lockingWork() takes only a statement of these kinds and its switch ends in an exhaustiveness
+ * check, so the compiler fails when a kind here has no case there, or a case there is not here.
+ */
+const LOCKING_WORK_KINDS = ["create_table", "drop_table", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "alter_table", "rename_table", "unlock_tables", "flush_tables", "handler", "get_lock", "release_lock", "xa", "lock_instance_for_backup", "unlock_instance"] as const satisfies readonly Statement["kind"][];
+type LockingWorkStatement = Extract<Statement, { kind: (typeof LOCKING_WORK_KINDS)[number] }>;
+const LOCKING_WORK = new Set<Statement["kind"]>(LOCKING_WORK_KINDS);
+const isLockingWork = (stmt: Statement): stmt is LockingWorkStatement => LOCKING_WORK.has(stmt.kind);
+/** The default of a switch that must cover every kind of its union: a compile error names the kind left out. */
+function unreachableKind(stmt: never): never {
+  throw new Error(`lockingWork: no case for statement kind ${(stmt as Statement).kind}`);
+}
 /** statements that release their transactional locks when they end (DDL) */
 const DDL_KINDS = new Set<Statement["kind"]>(["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "flush_tables", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "admin"]);
 
@@ -346,7 +359,12 @@ export function installLocking(server: Server): void {
             yield* thrLock(t, s, k, type);
             yield* debugSync(t, "thr_multi_lock_after_thr_lock");
           }
+          // lock.cc mysql_lock_tables(): DBUG_EXECUTE_IF("mysql_lock_tables_kill_query", thd->killed= THD::KILL_QUERY;)
+          const killed = debugKeyword(server, s.thd, "mysql_lock_tables_kill_query");
+          if (killed) s.thd.killed = true;
           yield* debugSync(t, "after_lock_tables_takes_lock");
+          // the statement notices the kill at its next check: it ends with ER_QUERY_INTERRUPTED
+          if (killed) throw mysqlError("ER_QUERY_INTERRUPTED");
         }
         return;
       } catch (e) {
@@ -870,8 +888,8 @@ export function installLocking(server: Server): void {
     }
   }
 
-  /** the work of the statements in LOCKING_WORK (a case added here must be added there) */
-  function* lockingWork(t: SimThread, s: Session, stmt: Statement): Generator<Effect, boolean, unknown> {
+  /** the work of the statements of LOCKING_WORK_KINDS (the compiler holds the two in step) */
+  function* lockingWork(t: SimThread, s: Session, stmt: LockingWorkStatement): Generator<Effect, boolean, unknown> {
     const thd = s.thd;
     switch (stmt.kind) {
       case "create_table":
@@ -1102,7 +1120,7 @@ export function installLocking(server: Server): void {
         yield t.yield();
         return true;
       default:
-        return false;
+        return unreachableKind(stmt);
     }
   }
 
@@ -1307,7 +1325,7 @@ export function installLocking(server: Server): void {
 
     work(t, thd, stmt) {
       // not one of the statements whose work is locking's: no generator (before made the session)
-      return LOCKING_WORK.has(stmt.kind) ? lockingWork(t, session(t, thd), stmt) : false;
+      return isLockingWork(stmt) ? lockingWork(t, session(t, thd), stmt) : false;
     },
 
 

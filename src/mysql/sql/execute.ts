@@ -14,6 +14,7 @@ import { resultSet } from "./result.js";
 import { ExprError, ExprParser, evaluate } from "./expr.js";
 import { parseStatement, splitTop, SqlError, unquote } from "./parse.js";
 import { evalEnv } from "./query.js";
+import { debugValue, parseDebugValue, setDebug } from "../debug-keywords.js";
 
 /**
  * A model that takes part in executing statements (MDL, FTWRL, binlog, InnoDB ...). The executor
@@ -186,7 +187,7 @@ function isImplicitCommit(stmt: Statement): boolean {
   if ((stmt.kind === "create_table" || stmt.kind === "drop_table") && stmt.temporary) return false;
   return IMPLICIT_COMMIT.has(stmt.kind);
 }
-const IMPLICIT_COMMIT = new Set<Statement["kind"]>(["alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "lock_tables", "flush_tables", "lock_instance_for_backup", "begin", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "admin"]);
+const IMPLICIT_COMMIT = new Set<Statement["kind"]>(["reset_master", "alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "lock_tables", "flush_tables", "lock_instance_for_backup", "begin", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "admin"]);
 
 /** Work no model claimed: transaction control, variables, sleeps, a plain CPU cost. */
 function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): Generator<Effect, void, unknown> {
@@ -216,6 +217,25 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       t.trace("set_var", def.name, { scope: stmt.scope, value: r.value });
       return;
     }
+    case "set_debug": {
+      // sys_var_dbug: a user variable's value is parsed as the literal would be
+      let change = stmt.change;
+      if (!change) {
+        try {
+          change = parseDebugValue(thd.userVars.get(stmt.userVar ?? "") ?? "");
+        } catch (e) {
+          throw mysqlError("ER_WRONG_VALUE_FOR_VAR", "debug", (e as Error).message);
+        }
+      }
+      setDebug(server, thd, stmt.scope, change);
+      t.trace("set_var", "debug", { scope: stmt.scope, value: debugValue(server, thd, stmt.scope) });
+      return;
+    }
+    case "show_master_status":
+    case "show_binlog_events":
+      // no binary log (log_bin=OFF): mysql_bin_log is not open, the result set has no row
+      thd.resultSet = { columns: stmt.kind === "show_master_status" ? ["File", "Position", "Binlog_Do_DB", "Binlog_Ignore_DB", "Executed_Gtid_Set"] : ["Log_name", "Pos", "Event_type", "Server_id", "End_log_pos", "Info"], rows: [] };
+      return;
     case "insert":
     case "update":
     case "delete":
@@ -225,8 +245,8 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       return;
     case "do":
     case "set_user_var": {
-      // values the evaluator cannot compute (a setting no model has) are left to the client side (thd.ext.unevaluated)
-      thd.ext.unevaluated = false;
+      // values the evaluator cannot compute: thd.ext.unevaluated says why (mtr reports the statement)
+      thd.ext.unevaluated = undefined;
       try {
         if (stmt.kind === "do") evalExpr(server, thd, stmt.sql.replace(/^DO\s+/i, ""), t.kernel.now);
         else {
@@ -235,7 +255,7 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
         }
       } catch (e) {
         if (!(e instanceof ExprError)) throw e;
-        thd.ext.unevaluated = true;
+        thd.ext.unevaluated = e.message;
       }
       yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
       return;

@@ -5,6 +5,7 @@
  * and the table names are pulled out; anything else is an error naming what is supported.
  */
 
+import { parseDebugValue, type DebugChange } from "../debug-keywords.js";
 import { sysvar } from "../sysvars.js";
 
 export interface TableRef {
@@ -77,7 +78,9 @@ export type Statement =
   | { kind: "use"; db: string }
   | { kind: "reset_master" }
   /** SET debug= '+d,keyword' (DBUG keywords some lock tests set) */
-  | { kind: "set_debug"; scope: "GLOBAL" | "SESSION"; value: string }
+  | { kind: "set_debug"; scope: "GLOBAL" | "SESSION"; change: DebugChange | null; userVar?: string }
+  /** SHOW BINLOG EVENTS [IN 'file'] [FROM pos] [LIMIT [offset,] count] (mysql_show_binlog_events) */
+  | { kind: "show_binlog_events"; file: string | null; from: number; offset: number; limit: number | null }
   | { kind: "prepare"; name: string; text: string }
   | { kind: "execute"; name: string }
   /** statements that take no lock the models care about (PREPARE, DEALLOCATE, HELP, SIGNAL, SAVEPOINT, FLUSH PRIVILEGES ...) */
@@ -118,6 +121,8 @@ export const SUPPORTED_STATEMENTS = [
   "SET DEBUG_SYNC = '...' | \"...\"",
   "SET [SESSION] TRANSACTION ISOLATION LEVEL ...",
   "SHOW MASTER STATUS / SHOW BINARY LOG STATUS",
+  "RESET MASTER, SHOW BINLOG EVENTS [IN 'file'] [FROM pos] [LIMIT [offset,] n]",
+  "SET [GLOBAL|SESSION] debug = '[+|-]d,keyword' (docs/binlog.md)",
   "SHOW PROCESSLIST",
   "KILL [QUERY | CONNECTION] id | @var",
 ];
@@ -258,6 +263,20 @@ export function parseStatement(sql: string, defaultDb = "test"): Statement {
     rest = rest.replace(/WITH READ LOCK$|FOR EXPORT$/i, "").trim();
     return { kind: "flush_tables", tables: rest ? rest.split(",").map((s) => table(s.trim())) : [], withReadLock, local: !!m[1], forExport };
   }
+  if ((m = /^SET\s+(?:(GLOBAL|SESSION|LOCAL)\s+|@@(GLOBAL|SESSION|LOCAL)\.)?DEBUG\s*:?=\s*('[^']*'|"[^"]*"|@[\w$.]+)$/i.exec(text))) {
+    const scope = (m[1] ?? m[2] ?? "SESSION").toUpperCase() === "GLOBAL" ? "GLOBAL" : "SESSION";
+    if (m[3]!.startsWith("@")) return { kind: "set_debug", scope, change: null, userVar: m[3]!.slice(1).toLowerCase() };
+    try {
+      return { kind: "set_debug", scope, change: parseDebugValue(unquote(m[3]!)) };
+    } catch (e) {
+      throw new SqlError(`${(e as Error).message} (docs/binlog.md, "Binlog statements")`);
+    }
+  }
+  if ((m = /^SHOW\s+(?:BINLOG|BINARY\s+LOG)\s+EVENTS(?:\s+IN\s+('[^']*'|"[^"]*"))?(?:\s+FROM\s+(\d+))?(?:\s+LIMIT\s+(\d+)(?:\s*,\s*(\d+))?)?$/i.exec(text))) {
+    const offset = m[4] !== undefined ? Number(m[3]) : 0;
+    const limit = m[4] !== undefined ? Number(m[4]) : m[3] !== undefined ? Number(m[3]) : null;
+    return { kind: "show_binlog_events", file: m[1] ? unquote(m[1]) : null, from: m[2] ? Number(m[2]) : 4, offset, limit };
+  }
   if ((m = /^SET\s+(?:SESSION\s+|LOCAL\s+|@@(?:SESSION\.|LOCAL\.)?)?DEBUG_SYNC\s*:?=\s*('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")$/i.exec(text))) return { kind: "set_debug_sync", action: unquote(m[1]!) };
   if ((m = /^SET\s+(?:(GLOBAL|SESSION)\s+)?TRANSACTION\s+ISOLATION\s+LEVEL\s+(.+)$/i.exec(text))) return { kind: "set_isolation", level: m[2]!.toUpperCase() };
   if ((m = /^SET\s+(?:(GLOBAL|SESSION|LOCAL|PERSIST)\s+|@@(GLOBAL|SESSION)\.)?(\w+)\s*=\s*(.+)$/i.exec(text))) {
@@ -375,7 +394,7 @@ function valuesOf(text: string): string[][] {
   return [...m[1]!.matchAll(/\(([^()]*)\)/g)].map((r) => r[1]!.split(",").map((v) => v.trim().replace(/^'(.*)'$/, "$1")));
 }
 
-const UNMODELLED_SETTINGS = /^(sql_mode|read_only|super_read_only|sql_log_bin|foreign_key_checks|unique_checks|sql_notes|sql_warnings|optimizer_switch|storage_engine|big_tables|sql_select_limit|timestamp|sql_auto_is_null|max_join_size|sql_big_selects|sql_safe_updates|session_track\w*|optimizer_search_depth|sql_log_off|sql_buffer_result|profiling|max_execution_time|low_priority_updates|binlog_format|general_log|slow_query_log|log_output|innodb_table_locks|innodb_strict_mode|innodb_stats_\w+|query_cache_type|character_set_\w+|collation_\w+|time_zone|net_\w+|wait_timeout|interactive_timeout|max_allowed_packet|sort_buffer_size|join_buffer_size|tmp_table_size|max_heap_table_size|div_precision_increment|old_alter_table|keep_files_on_create|lc_messages|group_concat_max_len|show_compatibility_56|transaction_isolation|tx_isolation|transaction_read_only|tx_read_only|completion_type|sql_quote_show_create|explicit_defaults_for_timestamp|eq_range_index_dive_limit|range_optimizer_max_mem_size|optimizer_trace\w*)$/i;
+const UNMODELLED_SETTINGS = /^(sql_mode|read_only|super_read_only|sql_log_bin|foreign_key_checks|unique_checks|sql_notes|sql_warnings|optimizer_switch|storage_engine|big_tables|sql_select_limit|timestamp|sql_auto_is_null|max_join_size|sql_big_selects|sql_safe_updates|session_track\w*|optimizer_search_depth|sql_log_off|sql_buffer_result|profiling|max_execution_time|low_priority_updates|general_log|slow_query_log|log_output|innodb_table_locks|innodb_strict_mode|innodb_stats_\w+|query_cache_type|character_set_\w+|collation_\w+|time_zone|net_\w+|wait_timeout|interactive_timeout|max_allowed_packet|sort_buffer_size|join_buffer_size|tmp_table_size|max_heap_table_size|div_precision_increment|old_alter_table|keep_files_on_create|lc_messages|group_concat_max_len|show_compatibility_56|transaction_isolation|tx_isolation|transaction_read_only|tx_read_only|completion_type|sql_quote_show_create|explicit_defaults_for_timestamp|eq_range_index_dive_limit|range_optimizer_max_mem_size|optimizer_trace\w*)$/i;
 
 const SYSTEM_SCHEMAS = new Set(["information_schema", "performance_schema"]);
 
@@ -523,7 +542,6 @@ function parseObjects(text: string, u: string, defaultDb: string): Statement | n
   if ((m = /^(?:SHOW\s+(?:FULL\s+)?(?:FIELDS|COLUMNS)\s+(?:FROM|IN)|DESCRIBE|DESC|EXPLAIN)\s+([`\w.$]+)$/i.exec(text))) return { kind: "show", what: "fields", table: table(m[1]!) };
   if (/^SHOW\s+EVENTS\b/i.test(text)) return { kind: "show", what: "events" };
   if (/^SHOW\s+GRANTS\b/i.test(text)) return { kind: "show", what: "grants" };
-  if (/^SHOW\s+(BINLOG|BINARY\s+LOG)\s+EVENTS\b/i.test(text)) return { kind: "show", what: "binlog_events" };
   if (/^SHOW\s+(WARNINGS|ERRORS)\b/i.test(text)) return { kind: "show", what: "warnings" };
   if (/^SHOW\s+(DATABASES|SCHEMAS)\b/i.test(text)) return { kind: "show", what: "databases" };
   if (/^SHOW\s+(GLOBAL\s+|SESSION\s+)?VARIABLES\b/i.test(text)) return { kind: "show", what: "variables", ...(/LIKE\s+'([^']*)'/i.exec(text) ? { like: /LIKE\s+'([^']*)'/i.exec(text)![1]! } : {}) };
@@ -536,7 +554,6 @@ function parseObjects(text: string, u: string, defaultDb: string): Statement | n
   if ((m = /^USE\s+`?(\w+)`?$/i.exec(text))) return { kind: "use", db: m[1]! };
   if (/^RESET\s+MASTER$/i.test(text)) return { kind: "reset_master" };
   if ((m = /^BINLOG\s+'([\s\S]*)'$/i.exec(text))) return binlogStatement(m[1]!, text);
-  if ((m = /^SET\s+(?:(GLOBAL|SESSION)\s+|@@(GLOBAL|SESSION)\.)?DEBUG\s*=\s*('[^']*'|"[^"]*")$/i.exec(text))) return { kind: "set_debug", scope: (m[1] ?? m[2] ?? "SESSION").toUpperCase() as "GLOBAL", value: unquote(m[3]!) };
   if ((m = /^PREPARE\s+`?(\w+)`?\s+FROM\s+('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")$/i.exec(text))) return { kind: "prepare", name: m[1]!.toLowerCase(), text: unquote(m[2]!) };
   if ((m = /^EXECUTE\s+`?(\w+)`?(?:\s+USING\b.*)?$/i.exec(text))) return { kind: "execute", name: m[1]!.toLowerCase() };
   if ((m = /^(PREPARE|DEALLOCATE\s+PREPARE|DROP\s+PREPARE|EXECUTE|HELP|SIGNAL|RESIGNAL|SAVEPOINT|RELEASE\s+SAVEPOINT|ROLLBACK\s+(?:WORK\s+)?TO|FLUSH\s+(?:PRIVILEGES|STATUS|HOSTS|USER_RESOURCES|QUERY\s+CACHE|LOGS|ERROR\s+LOGS|ENGINE\s+LOGS|GENERAL\s+LOGS|SLOW\s+LOGS|RELAY\s+LOGS|OPTIMIZER_COSTS|DES_KEY_FILE))\b/i.exec(text))) {

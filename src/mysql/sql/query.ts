@@ -1,9 +1,9 @@
+import { sysVarValue } from "./session-vars.js";
 import { mysqlError, MysqlError } from "../errors.js";
 import type { Server, TableDef } from "../server.js";
 import type { Thd } from "../thd.js";
-import { evaluate, type EvalEnv, ExprError, ExprParser, formatValue, runSelect, type Value } from "./expr.js";
+import { evaluate, type EvalEnv, ExprError, ExprParser, formatValue, runSelect, UnknownColumn, type Value } from "./expr.js";
 import { resultSet, type ResultSet } from "./result.js";
-import { sysvar } from "../sysvars.js";
 
 /**
  * The values a SELECT shows: information_schema.processlist / tables / columns,
@@ -36,7 +36,7 @@ export function isTemporary(thd: Thd, db: string, name: string): boolean {
 
 const IS_TABLES: Record<string, (server: Server, thd: Thd, now: number) => { columns: string[]; rows: Value[][] }> = {
   processlist: (server, _thd, now) => ({
-    columns: ["id", "user", "host", "db", "command", "time", "state", "info"],
+    columns: ["ID", "USER", "HOST", "DB", "COMMAND", "TIME", "STATE", "INFO"],
     rows: server.processlist(now).map((r) => [r.ID, r.USER, r.HOST, r.DB, r.COMMAND, r.TIME, r.STATE, r.INFO]),
   }),
   tables: (server) => ({
@@ -83,13 +83,7 @@ export function evalEnv(server: Server, thd: Thd, now: number): EvalEnv {
     },
     userVar: (name) => userVar(thd, name),
     setUserVar: (name, v) => void thd.userVars.set(name, formatValue(v)),
-    sysVar(_scope, name) {
-      if (name === "debug_sync") return "ON - current signal: ''";
-      // a variable no model has: not evaluated here (the mtr host knows the settings tests read)
-      if (!sysvar(name)) throw new ExprError(`system variable ${name} is not modelled`);
-      const v = server.sessionVar(thd, name);
-      return typeof v === "boolean" ? (v ? 1 : 0) : v;
-    },
+    sysVar: (scope, name) => sysVarValue(server, thd, scope, name),
     call(name, args) {
       switch (name) {
         case "CONNECTION_ID":
@@ -103,7 +97,15 @@ export function evalEnv(server: Server, thd: Thd, now: number): EvalEnv {
           return `${server.version}-debug-log`;
         case "USER":
         case "CURRENT_USER":
+        case "SESSION_USER":
+        case "SYSTEM_USER":
           return "root@localhost";
+        // user-level locks a SELECT that is not a lone GET_LOCK()/RELEASE_LOCK() names (the
+        // locking model runs those statements): held here is not tracked
+        case "IS_FREE_LOCK":
+          return 1;
+        case "IS_USED_LOCK":
+          return null;
         case "FOUND_ROWS":
         case "ROW_COUNT":
           return thd.affectedRows;
@@ -181,10 +183,19 @@ export function selectResult(server: Server, thd: Thd, sql: string, now: number)
     const r = runSelect(q, evalEnv(server, thd, now));
     return resultSet(r.columns, r.rows.map((row) => row.map(formatValue)));
   } catch (e) {
-    if (e instanceof ExprError) {
-      if (/^Unknown column/.test(e.message)) throw mysqlError("ER_BAD_FIELD_ERROR", e.message.replace(/^Unknown column '(.*)'$/, "$1"), "field list");
-      return null;
-    }
+    if (e instanceof UnknownColumn) throw mysqlError("ER_BAD_FIELD_ERROR", e.column, e.clause);
+    if (e instanceof ExprError) return null;
+    throw e;
+  }
+}
+
+/** A SELECT's result set; ExprError (with the reason) when the evaluator cannot read it. */
+export function selectValues(server: Server, thd: Thd, sql: string, now: number): ResultSet {
+  try {
+    const r = runSelect(ExprParser.of(sql).parseSelect(), evalEnv(server, thd, now));
+    return resultSet(r.columns, r.rows.map((row) => row.map(formatValue)));
+  } catch (e) {
+    if (e instanceof UnknownColumn) throw mysqlError("ER_BAD_FIELD_ERROR", e.column, e.clause);
     throw e;
   }
 }

@@ -18,7 +18,7 @@ const DML: Kind[] = ["insert", "update", "delete"];
 const OPENERS: Kind[] = ["select", ...DML, "lock_tables", "create_table", "call", "do", "set_user_var", "admin", "view_ddl", "show", "handler", "execute"];
 /** statements that can wait for a metadata lock */
 const MDL: Kind[] = [...OPENERS, "alter_table", "drop_table", "rename_table", "truncate_table", "flush_tables", "commit", "begin", "set_var", "get_lock", "lock_instance_for_backup", "schema_ddl", "routine_ddl", "trigger_ddl", "acl", "xa", "rollback"];
-const COMMITS: Kind[] = ["commit", ...DML, "begin", "set_var", "alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "lock_tables", "flush_tables", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "admin", "xa", "execute", "select", "call", "do", "set_user_var"];
+const COMMITS: Kind[] = ["commit", ...DML, "begin", "set_var", "alter_table", "create_table", "drop_table", "rename_table", "truncate_table", "lock_tables", "flush_tables", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "acl", "admin", "xa", "execute", "select", "call", "do", "set_user_var", "reset_master"];
 const UPGRADERS: Kind[] = ["alter_table", "trigger_ddl", "truncate_table", "flush_tables", "execute"];
 
 /**
@@ -60,6 +60,10 @@ export const SYNC_POINTS: readonly SyncPointDef[] = [
   { point: "bgc_after_flush_stage_before_sync_stage", mysql: "binlog.cc MYSQL_BIN_LOG::ordered_commit()", model: "binlog/binlog.ts", reachedBy: COMMITS },
   { point: "finish_commit_before_dec_prep_xids", mysql: "none in 5.7.35: the model's point in MYSQL_BIN_LOG::finish_commit() between the engine commit and dec_prep_xids()", model: "binlog/binlog.ts", reachedBy: COMMITS },
   { point: "ready_to_do_rotation", mysql: "binlog.cc MYSQL_BIN_LOG::ordered_commit()", model: "binlog/binlog.ts", reachedBy: [...COMMITS, "flush_binary_logs"] },
+  { point: "stop_binlog_rotation_after_acquiring_lock_log", mysql: "binlog.cc MYSQL_BIN_LOG::rotate(), with LOCK_log held", model: "binlog/binlog.ts rotate()", reachedBy: [...COMMITS, "flush_binary_logs"] },
+  { point: "after_show_binlog_event_found_file", mysql: "binlog.cc show_binlog_events(), after the end position is read under LOCK_log", model: "binlog/binlog.ts show_binlog_events()", reachedBy: ["show_binlog_events"] },
+  { point: "wait_in_show_binlog_events_loop", mysql: "binlog.cc show_binlog_events(), before each event is sent", model: "binlog/binlog.ts show_binlog_events()", reachedBy: ["show_binlog_events"] },
+  { point: "after_show_binlog_events", mysql: "binlog.cc show_binlog_events(), after the last event", model: "binlog/binlog.ts show_binlog_events()", reachedBy: ["show_binlog_events"] },
   { point: "before_rotate_binlog_file", mysql: "binlog.cc MYSQL_BIN_LOG::new_file_impl()", model: "binlog/binlog.ts", reachedBy: [...COMMITS, "flush_binary_logs"] },
 ];
 
