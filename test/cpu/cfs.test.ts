@@ -110,8 +110,13 @@ describe("CFS bandwidth control", () => {
             // over k periods: at most k x Q plus what the silos held at the start
             expect(cumulative).toBeLessThanOrEqual((i + 1) * Q + ncpu * g.sliceNs);
           });
-          // throttled time only ever accrues on throttled periods
-          if (g.stats.nr_throttled === 0) expect(g.stats.throttled_time).toBe(0);
+          // throttled time only ever accrues while some CPU's runqueue was throttled. Not "on
+          // periods counted in nr_throttled": the slack timer (distribute_cfs_runtime) can
+          // unthrottle within a period and unthrottle_cfs_rq adds to throttled_time then, while
+          // nr_throttled counts only periods that end throttled (found once the wake-up latency
+          // got its jitter; the fixed 5 µs never hit that path in these 40 cases)
+          if (g.throttles === 0) expect(g.stats.throttled_time).toBe(0);
+          if (g.stats.nr_throttled > 0) expect(g.throttles).toBeGreaterThan(0);
           expect(g.stats.user + g.stats.system).toBe(g.stats.usage);
         },
       ),
