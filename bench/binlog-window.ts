@@ -67,6 +67,7 @@ let hangs = 0;
 let windowPreemptions = 0;
 let cpuBusy = 0;
 let involuntary = 0;
+let rotatorInvoluntary = 0;
 let virtual = 0;
 for (let seed = 1; seed <= SEEDS; seed++) {
   const t0 = performance.now();
@@ -81,6 +82,7 @@ for (let seed = 1; seed <= SEEDS; seed++) {
   windowPreemptions += inWindow;
   cpuBusy += art.report.metrics.cpu_busy_pct ?? 0;
   involuntary += art.report.metrics.nonvoluntary_ctxt_switches ?? 0;
+  rotatorInvoluntary += art.report.metrics["nonvoluntary_ctxt_switches.rotator"] ?? 0;
   console.log(`  seed ${seed}: ${art.report.outcome}, ${binlog.stats.rotations} rotations, ${binlog.rotationGapsNs.length} found prepared transactions, ${art.report.metrics.tps} commits/s, CPUs ${art.report.metrics.cpu_busy_pct} % busy, ${art.report.metrics.nonvoluntary_ctxt_switches} involuntary switches, ${inWindow} preemptions inside the window (${((performance.now() - t0) / 1000).toFixed(1)} s wall)`);
 }
 gaps.sort((a, b) => a - b);
@@ -88,7 +90,7 @@ const frac = (g: number): number => gaps.filter((x) => x < g).length / Math.max(
 const q = (p: number): string => (gaps.length ? `${(gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))]! / 1e3).toFixed(1)} µs` : "-");
 console.log(`${FILE} on ${sc.version}, FLUSH BINARY LOGS every ${ROTATE_MS} ms: ${rotations} rotations in ${virtual.toFixed(0)} s virtual over ${SEEDS} seeds, ${hangs} hung`);
 console.log(`  rotations that found prepared transactions: ${gaps.length} (${((gaps.length / Math.max(1, rotations)) * 100).toFixed(1)} %); gap to the last decrement: min ${q(0)}, p1 ${q(0.01)}, p10 ${q(0.1)}, median ${q(0.5)}`);
-console.log(`  CPUs ${(cpuBusy / SEEDS).toFixed(1)} % busy on average, ${(involuntary / virtual).toFixed(0)} involuntary switches per virtual second, ${windowPreemptions} preemptions of the rotator inside its window (${(windowPreemptions / Math.max(1, gaps.length)).toExponential(2)} per rotation that found prepared transactions)`);
+console.log(`  CPUs ${(cpuBusy / SEEDS).toFixed(1)} % busy on average, ${(involuntary / virtual).toFixed(0)} involuntary switches per virtual second (the rotator's: ${(rotatorInvoluntary / virtual).toFixed(1)}), ${windowPreemptions} preemptions of the rotator inside its window (${(windowPreemptions / Math.max(1, gaps.length)).toExponential(2)} per rotation that found prepared transactions)`);
 console.log(`  mean window E[(mysql_cond_wait - mysql_cond_signal)+] = ${windowNs.toFixed(0)} ns`);
 for (const g of [10e3, 100e3]) {
   const p = (frac(g) / g) * windowNs;
