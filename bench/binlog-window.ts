@@ -18,10 +18,11 @@
  *
  * The same load on 5.6.12 (the fix) runs first, as the control that must never hang.
  *
- *   node dist/bench/binlog-window.js [SEEDS=5] [SECONDS=60] [ROTATE_MS=20]
+ *   [FILE=scenario.yaml] node dist/bench/binlog-window.js [SEEDS=5] [SECONDS=60] [ROTATE_MS=20]
  */
 import { RandomStream } from "../src/kernel/random.js";
 import { CODE_PATH_COSTS, COST_JITTER_SIGMA } from "../src/mysql/costs.js";
+import type { CpuMachine } from "../src/machine/cpu/machine.js";
 import type { MysqlBinLog } from "../src/mysql/binlog/binlog.js";
 import { loadScenarioFile } from "../src/scenario/loader.js";
 import { runScenario } from "../src/scenario/run.js";
@@ -29,7 +30,8 @@ import { runScenario } from "../src/scenario/run.js";
 const SEEDS = Number(process.argv[2] ?? 5);
 const SECONDS = Number(process.argv[3] ?? 60);
 const ROTATE_MS = Number(process.argv[4] ?? 20);
-const FILE = "scenarios/binlog/bug68569-flush-logs-every-second.yaml";
+// FILE=scenarios/binlog/bug68569-flush-logs-loaded.yaml measures the saturated-CPU load instead
+const FILE = process.env.FILE ?? "scenarios/binlog/bug68569-flush-logs-every-second.yaml";
 
 const base = loadScenarioFile(FILE);
 const sc = {
@@ -62,6 +64,10 @@ console.log(`control: 5.6.12, FLUSH BINARY LOGS every ${ROTATE_MS} ms, ${SEEDS} 
 const gaps: number[] = [];
 let rotations = 0;
 let hangs = 0;
+let windowPreemptions = 0;
+let cpuBusy = 0;
+let involuntary = 0;
+let rotatorInvoluntary = 0;
 let virtual = 0;
 for (let seed = 1; seed <= SEEDS; seed++) {
   const t0 = performance.now();
@@ -71,13 +77,20 @@ for (let seed = 1; seed <= SEEDS; seed++) {
   rotations += binlog.stats.rotations + (art.report.outcome === "hang" ? 1 : 0);
   if (art.report.outcome === "hang") hangs++;
   virtual += art.report.virtual_time_ns / 1e9;
-  console.log(`  seed ${seed}: ${art.report.outcome}, ${binlog.stats.rotations} rotations, ${binlog.rotationGapsNs.length} found prepared transactions, ${art.report.metrics.tps} commits/s (${((performance.now() - t0) / 1000).toFixed(1)} s wall)`);
+  const machine = art.kernel.cpuModel as CpuMachine;
+  const inWindow = machine.preemptedBefore.get("acquire m_prep_xids_cond") ?? 0;
+  windowPreemptions += inWindow;
+  cpuBusy += art.report.metrics.cpu_busy_pct ?? 0;
+  involuntary += art.report.metrics.nonvoluntary_ctxt_switches ?? 0;
+  rotatorInvoluntary += art.report.metrics["nonvoluntary_ctxt_switches.rotator"] ?? 0;
+  console.log(`  seed ${seed}: ${art.report.outcome}, ${binlog.stats.rotations} rotations, ${binlog.rotationGapsNs.length} found prepared transactions, ${art.report.metrics.tps} commits/s, CPUs ${art.report.metrics.cpu_busy_pct} % busy, ${art.report.metrics.nonvoluntary_ctxt_switches} involuntary switches, ${inWindow} preemptions inside the window (${((performance.now() - t0) / 1000).toFixed(1)} s wall)`);
 }
 gaps.sort((a, b) => a - b);
 const frac = (g: number): number => gaps.filter((x) => x < g).length / Math.max(1, rotations);
 const q = (p: number): string => (gaps.length ? `${(gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))]! / 1e3).toFixed(1)} µs` : "-");
 console.log(`${FILE} on ${sc.version}, FLUSH BINARY LOGS every ${ROTATE_MS} ms: ${rotations} rotations in ${virtual.toFixed(0)} s virtual over ${SEEDS} seeds, ${hangs} hung`);
 console.log(`  rotations that found prepared transactions: ${gaps.length} (${((gaps.length / Math.max(1, rotations)) * 100).toFixed(1)} %); gap to the last decrement: min ${q(0)}, p1 ${q(0.01)}, p10 ${q(0.1)}, median ${q(0.5)}`);
+console.log(`  CPUs ${(cpuBusy / SEEDS).toFixed(1)} % busy on average, ${(involuntary / virtual).toFixed(0)} involuntary switches per virtual second (the rotator's: ${(rotatorInvoluntary / virtual).toFixed(1)}), ${windowPreemptions} preemptions of the rotator inside its window (${(windowPreemptions / Math.max(1, gaps.length)).toExponential(2)} per rotation that found prepared transactions)`);
 console.log(`  mean window E[(mysql_cond_wait - mysql_cond_signal)+] = ${windowNs.toFixed(0)} ns`);
 for (const g of [10e3, 100e3]) {
   const p = (frac(g) / g) * windowNs;

@@ -27,7 +27,8 @@ export const CODE_PATH_COSTS = {
   mysql_mutex_unlock: { ns: 25, source: "estimated: one atomic store/exchange, plus a futex wake only when a waiter exists (charged to the waiter's wake-up)" },
   mysql_cond_wait: {
     ns: 150,
-    source: "estimated: from the caller's check of its condition to being registered as a waiter (inline_mysql_cond_wait's PSI check, glibc pthread_cond_wait's __condvar_fetch_add_wseq_acquire); a signal before that point is lost",
+    source:
+      "estimated: from the caller's check of its condition to being registered as a waiter: inline_mysql_cond_wait's PSI start_cond_wait (5.6's start_cond_wait_v1 returns at `if (! pfs_cond->m_enabled)`: wait/synch/cond instruments are off by default), then glibc's pthread_cond_wait up to the point a signaller sees it: before glibc 2.25 (the systems 5.6.10 ran on) lll_lock(cond->__data.__lock), which pthread_cond_signal also takes before `if (__total_seq > __wakeup_seq)`; from 2.25 __condvar_fetch_add_wseq_acquire. A few dozen instructions and one or two cache-line transfers; a signal before that point is lost",
   },
   mysql_cond_signal: { ns: 80, source: "estimated: glibc pthread_cond_signal reads __wseq/__g_size; with no waiter it returns (the signal is lost)" },
   mysql_cond_broadcast: { ns: 100, source: "estimated: as mysql_cond_signal, for every group" },

@@ -34,6 +34,18 @@
 // Merging issue-22-groups and issue-19-rest was recorded once more: against issue-19-rest's fixture
 // only the six cfs-spin.yaml rows moved, exactly as issue-22-groups moved them (pct seed 2 fails its
 // spin expectation again: the bistable spin); no outcome changed.
+// Re-recorded for issue 17's timing jitter (the CPU machine's wake-up latency, context switch and
+// migration costs drawn log-normal around their medians from per-thread "cpu/<thread>" streams;
+// the 8.0 redo device's waits from "disk"): against the previous fixture no outcome and no failed
+// expectation count changed; of 108 rows, virtual times moved in 102, trace hashes in 54, steps in
+// 28 and schedules in 24 (every sampled scenario has some moved row: every thread's wake-ups now
+// take a different time). explore.json: pct on bug68569-explore finds its first failure at run 216
+// (was 104), delay on bug68569-explore-durable at run 45 (was 33); upgrade-deadlock unchanged.
+// Merging issue-17-window onto the above was recorded once more: against issue-17-window's fixture
+// no outcome changed; virtual times of 72 rows, trace hashes of 39, steps of 22 and schedules of 18
+// moved (issue 19's event-sized binlog caches, as above); cfs-spin.yaml under pct seed 2 passes its
+// spin expectation (1 -> 0 failed: the bistable spin). explore.json: pct on bug68569-explore first
+// fails at run 265, delay on bug68569-explore-durable at run 76; both still find the hang.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { explore, schedulerFor, type RunFn } from "../../src/explore/explore.js";

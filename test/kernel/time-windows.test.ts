@@ -113,6 +113,8 @@ describe("code-path costs", () => {
       });
       expect(kk.run().outcome).toBe("finished");
       expect(machine.ctxSwitches(kk.threads[0]!).involuntary).toBeGreaterThanOrEqual(1);
+      // counted by the effect it precedes, with the trace on or off (bench/binlog-window.ts reads it)
+      expect(machine.preemptedBefore.get("acquire LOCK_log")).toBe(machine.ctxSwitches(kk.threads[0]!).involuntary);
     }
     trace.close();
     const pre = trace.records.find((r) => r.k === "cpu.preempt" && r.th === "locker");

@@ -88,6 +88,8 @@ export class CpuGroup {
   /** the group ran or wanted to run during the current period (the period timer is active) */
   activeThisPeriod = false;
   throttledCpus = 0;
+  /** throttle_cfs_rq calls (a CPU's runqueue of the group throttled); not a cpu.stat field */
+  throttles = 0;
   /** the first throttle of this period has been traced */
   tracedThrottle = false;
   /** when the current period began (the period timer's last expiry) */

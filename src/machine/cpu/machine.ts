@@ -1,4 +1,5 @@
 import { effectName, type CpuModel, type Kernel } from "../../kernel/kernel.js";
+import type { RandomStream } from "../../kernel/random.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, US, type Ns } from "../../kernel/time.js";
 import { CpuGroup, type CpuGroupOptions } from "./cgroup.js";
@@ -57,6 +58,30 @@ export interface CpuCosts {
 export const DEFAULT_CPU_COSTS: CpuCosts = { contextSwitchNs: 2 * US, wakeupLatencyNs: 5 * US, spinCheckNs: 50, migrationNs: 2 * US };
 
 /**
+ * The spread of the machine's small costs: each use draws a log-normal around the cost's median
+ * (the figure in CpuCosts) with this sigma (of the underlying normal), from the run's seeded
+ * per-thread "cpu/<thread>" stream, so the same seed gives the same draws and no other stream moves. No cost of a
+ * real machine is the same twice (cache state, C-state exit, IPI delivery, interrupts).
+ * All three sigmas are ESTIMATED: the shape follows cyclictest-style wake-up histograms of
+ * non-RT kernels (a floor of a few µs, most samples near the median, a long right tail reaching
+ * several times the median), not a measurement of any machine. docs/kernel.md lists them.
+ * A sigma of 0 gives the fixed median (the unit tests of exact scheduler arithmetic use that).
+ */
+export interface CpuJitter {
+  /** wakeupLatencyNs: sigma 0.5 puts p1 at 0.31x and p99 at 3.2x the median (5 µs: 1.6-16 µs) */
+  wakeupSigma: number;
+  /** contextSwitchNs: sigma 0.3 (p99 2x the median): the switch code is fixed, its cache misses are not */
+  contextSwitchSigma: number;
+  /** migrationNs: sigma 0.5, the refill depends on how much of the working set is still in L3 */
+  migrationSigma: number;
+}
+
+export const DEFAULT_CPU_JITTER: CpuJitter = { wakeupSigma: 0.5, contextSwitchSigma: 0.3, migrationSigma: 0.5 };
+
+/** No jitter: every cost is its median. */
+export const NO_CPU_JITTER: CpuJitter = { wakeupSigma: 0, contextSwitchSigma: 0, migrationSigma: 0 };
+
+/**
  * PAUSE latency by CPU family, in core cycles, and the clock the cycle counts are turned into ns
  * with. Intel's Optimization Reference Manual ("Pause Latency in Skylake Microarchitecture"):
  * PAUSE takes about 10 cycles on the generations before Skylake and "as many as 140 cycles" on
@@ -87,6 +112,8 @@ export interface CpuMachineOptions {
   pauseNs?: Ns;
   sched?: Partial<SchedTunables>;
   costs?: Partial<CpuCosts>;
+  /** spread of the costs (default DEFAULT_CPU_JITTER; NO_CPU_JITTER for fixed costs) */
+  jitter?: Partial<CpuJitter>;
 }
 
 /** cfs_bandwidth_slack_period: 5 ms */
@@ -100,6 +127,10 @@ const LINGER = 4; // burst done at this instant; keeps its CPU in case it asks f
 
 interface Entity {
   t: SimThread;
+  /** the thread's own "cpu/<name>" stream for the jitter of its wake-ups, switches and
+   * migrations: its draws do not depend on the order other threads wake in, so dropping a delay
+   * elsewhere (--shrink) leaves this thread's costs as they were */
+  rng: RandomStream | null;
   group: CpuGroup;
   state: number;
   remaining: Ns;
@@ -200,6 +231,7 @@ export class CpuMachine implements CpuModel {
   readonly pauseNs: Ns;
   readonly sched: SchedTunables;
   readonly costs: CpuCosts;
+  readonly jitter: CpuJitter;
   readonly groups: CpuGroup[] = [];
   readonly defaultGroup: CpuGroup;
   /** context switches (switch-ins through the run queue) */
@@ -207,6 +239,10 @@ export class CpuMachine implements CpuModel {
   preemptions = 0;
   /** tasks that ran on another CPU than their last (wake-up placement or idle pull) */
   migrations = 0;
+  /** preemptions inside the code leading into an effect, by that effect ("acquire
+   * m_prep_xids_cond": the rotating thread stopped inside bug #68569's window); counted with the
+   * trace off too, so benches can measure how often a window is opened by the OS */
+  readonly preemptedBefore = new Map<string, number>();
   private readonly cpus: Cpu[];
   private readonly ents: (Entity | undefined)[] = [];
   private seq = 0;
@@ -227,6 +263,7 @@ export class CpuMachine implements CpuModel {
     this.cpus = this.cpuIds.map((id, index) => ({ id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0 }));
     this.sched = { ...defaultSchedTunables(this.hostCpus), ...opts.sched };
     this.costs = { ...DEFAULT_CPU_COSTS, ...opts.costs };
+    this.jitter = { ...DEFAULT_CPU_JITTER, ...opts.jitter };
     this.defaultGroup = this.addGroup(opts.group ?? { name: "root" });
   }
 
@@ -316,7 +353,7 @@ export class CpuMachine implements CpuModel {
       return;
     }
     if (e.state !== IDLE) throw new Error(`cpu burst of ${t.name} while its last one is not over`);
-    const lat = this.costs.wakeupLatencyNs;
+    const lat = this.jittered(e, this.costs.wakeupLatencyNs, this.jitter.wakeupSigma);
     e.readySince = this.kernel.now;
     if (lat > 0) {
       e.state = WAKING;
@@ -355,6 +392,7 @@ export class CpuMachine implements CpuModel {
     if (!e) {
       e = {
         t,
+        rng: null,
         group: this.defaultGroup,
         state: IDLE,
         remaining: 0,
@@ -379,6 +417,13 @@ export class CpuMachine implements CpuModel {
       this.ents[t.id] = e;
     }
     return e;
+  }
+
+  /** One draw of a cost around its median (see CpuJitter); a zero cost or sigma stays exact. */
+  private jittered(e: Entity, median: Ns, sigma: number): Ns {
+    if (median <= 0 || sigma <= 0) return median;
+    e.rng ??= this.kernel.random.stream(`cpu/${e.t.name}`);
+    return Math.max(1, Math.round(e.rng.lognormal(median, sigma)));
   }
 
   /** Accounts the time the current entity of `cpu` has run since the last charge. */
@@ -511,6 +556,10 @@ export class CpuMachine implements CpuModel {
   private preemptCurrent(cpu: Cpu, reason: "slice" | "wakeup" | "throttled", by?: string): void {
     const e = cpu.cur!;
     e.involuntary++;
+    if (e.t.held) {
+      const k = effectName(e.t.held);
+      this.preemptedBefore.set(k, (this.preemptedBefore.get(k) ?? 0) + 1);
+    }
     const tr = this.kernel.trace;
     if (tr.enabled) {
       const t = e.t;
@@ -726,11 +775,11 @@ export class CpuMachine implements CpuModel {
     this.running++;
     this.switches++;
     e.switches++;
-    e.switchLeft = this.costs.contextSwitchNs;
+    e.switchLeft = this.jittered(e, this.costs.contextSwitchNs, this.jitter.contextSwitchSigma);
     if (e.lastCpu && e.lastCpu !== cpu) {
       e.migrations++;
       this.migrations++;
-      e.coldLeft = this.costs.migrationNs;
+      e.coldLeft = this.jittered(e, this.costs.migrationNs, this.jitter.migrationSigma);
     }
     this.arm(cpu);
   }
@@ -739,6 +788,7 @@ export class CpuMachine implements CpuModel {
     if (g.isThrottled(cpu.index)) return;
     g.throttledAt[cpu.index] = this.kernel.now;
     g.throttledCpus++;
+    g.throttles++;
     if (!g.tracedThrottle) {
       g.tracedThrottle = true;
       const tr = this.kernel.trace;

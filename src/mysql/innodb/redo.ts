@@ -102,6 +102,16 @@ export const NVME: RedoDevice = {
   fsyncIoNs: 100 * US,
 };
 
+/**
+ * A device wait drawn around the device's median from the seeded "disk" stream, with the spread
+ * of src/machine/disk.ts's SSD (log-normal sigma 0.3, ESTIMATED there too): no device answers in
+ * the same time twice. tmpfs has no device wait, so seed 001's figures do not move.
+ */
+export const REDO_DEVICE_SIGMA = 0.3;
+function deviceJitter(t: SimThread, median: Ns): Ns {
+  return Math.max(1, Math.round(t.rng("disk").lognormal(median, REDO_DEVICE_SIGMA)));
+}
+
 /** CPU costs of the redo code itself (calibrated orders of magnitude, UNVERIFIED). */
 export interface RedoCosts {
   /** one spin round of os_event_wait_for: by default the machine's PAUSE (machine.pause_ns) plus
@@ -490,7 +500,7 @@ export class RedoLog {
     yield t.cpu(this.costs.writerBaseNs + (endBlock - startBlock) * this.costs.writerPerBlockNs, "log_writer");
     yield t.cpu(this.device.writeCpuNs(bytes), "sys:pwrite");
     const io = this.device.writeIoNs(bytes);
-    if (io > 0) yield t.io(io, "redo write");
+    if (io > 0) yield t.io(deviceJitter(t, io), "redo write");
     this.writeLsn = upTo;
     this.stats.writes++;
     this.stats.bytesWritten += bytes;
@@ -533,7 +543,7 @@ export class RedoLog {
     const upTo = this.writeLsn;
     yield t.cpu(this.costs.flusherBaseNs, "log_flusher");
     yield t.cpu(this.device.fsyncCpuNs, "sys:fsync");
-    if (this.device.fsyncIoNs > 0) yield t.io(this.device.fsyncIoNs, "redo fsync");
+    if (this.device.fsyncIoNs > 0) yield t.io(deviceJitter(t, this.device.fsyncIoNs), "redo fsync");
     this.lastFlushEnd = this.kernel.now;
     this.flushedToDiskLsn = upTo;
     this.stats.flushes++;
