@@ -20,6 +20,12 @@
 // Log_write_to_file_requests_monitor now starts as an idle server's (100 ms) like srv_cpu_usage;
 // only the six cfs-spin.yaml rows (fifo 1, pct 2, delay 3; traced and untraced) moved: schedule,
 // steps, virtual time and trace hash. No outcome or failed-expectation count changed.
+// Re-recorded for branch issue-22-offpath: the sysbench server now runs InnoDB's purge threads
+// (src/mysql/innodb/purge.ts; part of the derived row work moved from the statement to purge).
+// Only the six cfs-spin.yaml rows moved (schedule, steps, virtual time, trace hash); no outcome
+// changed; cfs-spin.yaml under pct seed 2 now passes its spin expectation (failed_expectations
+// 1 -> 0): with purge's CPU in the cgroup that schedule reaches innodb_log_spin_cpu_abs_lwm at the
+// first srv_cpu_usage sample and spins like the other two (the bistability noted above).
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { explore, schedulerFor, type RunFn } from "../../src/explore/explore.js";
