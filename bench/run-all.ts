@@ -11,7 +11,7 @@ import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const LONG = ["explore-strategies", "binlog-time-to-hang", "binlog-window"];
+const LONG = ["explore-strategies", "binlog-time-to-hang", "binlog-window", "seed001-accept"];
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const only = args[0] !== undefined && !args[0].startsWith("--") ? args.shift() : undefined;

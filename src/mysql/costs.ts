@@ -52,8 +52,12 @@ export const CODE_PATH_COSTS = {
   vio_write: { ns: 7 * US, source: "derived with vio_read (see there): sending the OK packet (net_flush -> vio_write -> send, waking the client)" },
   // ---- InnoDB row work (src/mysql/innodb/commit80.ts)
   row_update_for_mysql: {
-    ns: 95 * US,
-    source: "derived: the seed's n_cpu=1 build does 4,677 TPS on one CPU = 214 µs of CPU per transaction all-in; this is what is left after every other non-spinning cost of the sysbench oltp_update_index path at n_cpu=1 with log_bin ON (it is the whole statement execution: mysql_execute_command is not charged on top) (docs/cpu-and-redo.md, 'Per-transaction CPU'): the B-tree descent by primary key, the clustered record update and undo, the secondary index delete-mark + insert, row locks, buffer pool page latches",
+    ns: 55 * US,
+    source: "derived with row_purge: the seed's n_cpu=1 build does 4,677 TPS on one CPU = 214 µs of CPU per transaction all-in; the row work is what is left after every other non-spinning cost of the sysbench oltp_update_index path at n_cpu=1 with log_bin ON (95 µs, docs/cpu-and-redo.md, 'Per-transaction CPU'), less purge's mtr_commit (3 µs): 92 µs, split between the update and purge by their B-tree operations (an estimate): the update's row_search_mvcc by primary key + row_upd_clust_step in place + undo, row_upd_sec_index_entry's search and delete-mark of the old (k,id) entry, row_ins_sec_index_entry's search and insert of the new one (3 of 5); purge's clustered lookup and secondary search + delete (2 of 5). It is the whole statement execution: mysql_execute_command is not charged on top",
+  },
+  row_purge: {
+    ns: 37 * US,
+    source: "derived with row_update_for_mysql (see there; 2 of the 5 B-tree operations of the row work, an estimate): row_purge_parse_undo_rec, row_purge_reposition_pcur on the clustered index, row_purge_remove_sec_if_poss (row_search_index_entry, row_purge_poss_sec / row_vers_old_has_index_entry, btr_cur_optimistic_delete), in a purge thread (src/mysql/innodb/purge.ts)",
   },
   // ---- binary log (src/mysql/binlog/binlog.ts)
   enroll_for: { ns: 150, source: "estimated: Stage_manager::enroll_for appends to the stage queue under its lock" },

@@ -51,6 +51,8 @@ export const SYSTEM_VARIABLES: readonly SysVarDef[] = [
   { name: "innodb_log_spin_cpu_abs_lwm", type: "int", default: 80, min: 0, max: 4294967295, dynamic: true, unit: "%", doc: "below this total CPU use (percent of one CPU) user threads do not spin on redo flush" },
   { name: "innodb_log_spin_cpu_pct_hwm", type: "int", default: 50, min: 0, max: 100, dynamic: true, unit: "%", doc: "above this CPU use (percent of all CPUs) user threads do not spin on redo flush" },
   { name: "innodb_log_wait_for_flush_spin_hwm", type: "int", default: 400, min: 0, max: 4294967295, dynamic: true, unit: "µs", doc: "above this average flush time user threads do not spin" },
+  { name: "innodb_purge_batch_size", type: "int", default: 300, versionDefaults: { "5.6": 300, "5.7": 300 }, min: 1, max: 5000, dynamic: true, doc: "undo log pages purge parses and processes in one batch (the sysbench model counts one undo record of a one-row transaction as one)" },
+  { name: "innodb_purge_threads", type: "int", default: 4, versionDefaults: { "5.6": 1, "5.7": 4 }, min: 1, max: 32, dynamic: false, doc: "purge threads: one srv_purge_coordinator_thread and n-1 srv_worker_threads" },
   { name: "innodb_open_files", type: "int", default: 4000, versionDefaults: { "5.6": 2000, "5.7": 2000 }, min: 10, max: 2147483647, dynamic: false, doc: "InnoDB data files kept open at once" },
   { name: "innodb_file_per_table", type: "bool", default: true, dynamic: true, doc: "each table in its own .ibd file" },
 ];

@@ -46,6 +46,15 @@
 // moved (issue 19's event-sized binlog caches, as above); cfs-spin.yaml under pct seed 2 passes its
 // spin expectation (1 -> 0 failed: the bistable spin). explore.json: pct on bug68569-explore first
 // fails at run 265, delay on bug68569-explore-durable at run 76; both still find the hang.
+// Re-recorded for branch issue-22-offpath: the sysbench server now runs InnoDB's purge threads
+// (src/mysql/innodb/purge.ts; part of the derived row work moved from the statement to purge).
+// Only the six cfs-spin.yaml rows moved (schedule, steps, virtual time, trace hash); no outcome
+// changed; cfs-spin.yaml under pct seed 2 now passes its spin expectation (failed_expectations
+// 1 -> 0): with purge's CPU in the cgroup that schedule reaches innodb_log_spin_cpu_abs_lwm at the
+// first srv_cpu_usage sample and spins like the other two (the bistability noted above).
+// Merging issue-22-offpath onto issue-17-window's and issue-19-rest's model was recorded once more:
+// only the six cfs-spin.yaml rows moved; under pct seed 2 it fails its spin expectation again (0 -> 1)
+// on the combined model, the same bistability; no outcome changed.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { explore, schedulerFor, type RunFn } from "../../src/explore/explore.js";

@@ -2,6 +2,7 @@ import type { Effect, SimThread } from "../../kernel/thread.js";
 import { Disk, SSD, type DiskSpec } from "../../machine/disk.js";
 import { innodb80Engine, type Commit80Stats } from "../innodb/commit80.js";
 import type { RedoLog } from "../innodb/redo.js";
+import type { PurgeSys } from "../innodb/purge.js";
 import { codeCost } from "../costs.js";
 import { REDO_COMMIT_BYTES, REDO_PREPARE_BYTES, RedoLog56 } from "../innodb/trx.js";
 import type { Server } from "../server.js";
@@ -53,14 +54,14 @@ export function installBinlog(server: Server): MysqlBinLog | null {
   if (!server.vars.bool("log_bin")) return null;
   const version = server.version as BinlogVersion;
   const disk = new Disk((server.ext.datadirDisk as DiskSpec | undefined) ?? SSD);
-  const r80 = server.ext.redo80 as { redo: RedoLog; stats: Commit80Stats } | undefined;
+  const r80 = server.ext.redo80 as { redo: RedoLog; stats: Commit80Stats; purge?: PurgeSys | null } | undefined;
   const redo = new RedoLog56(server.kernel, disk);
   if (!r80) redo.startBackgroundFlush(server.vars);
   const is56 = version.startsWith("5.6");
   const flushMode = (): number => server.vars.int("innodb_flush_log_at_trx_commit");
   const lsnOf = new Map<Thd, number>();
 
-  const engine: EngineHooks = r80 ? innodb80Engine(r80.redo, server.vars, r80.stats) : {
+  const engine: EngineHooks = r80 ? innodb80Engine(r80.redo, server.vars, r80.stats, r80.purge ?? null) : {
     *prepare(t, thd) {
       // innobase_xa_prepare -> trx_prepare: 5.6 flushes its own prepare record; 5.7.6+ leaves it to the flush-stage leader
       yield t.cpu(codeCost(t, "trx_prepare"), "trx_prepare");

@@ -1,10 +1,12 @@
 import type { Effect, SimThread } from "../../kernel/thread.js";
+import type { Ns } from "../../kernel/time.js";
 import type { EngineHooks } from "../binlog/binlog.js";
 import { codeCost } from "../costs.js";
 import type { Server } from "../server.js";
 import { registerModel, type StatementModel } from "../sql/execute.js";
 import type { SystemVariables } from "../sysvars.js";
 import type { Thd } from "../thd.js";
+import type { PurgeSys } from "./purge.js";
 import type { RedoLog } from "./redo.js";
 
 /**
@@ -41,10 +43,26 @@ export const REDO80_BYTES = {
 interface Trx80 {
   /** end lsn of the transaction's last mtr */
   lsn: number;
+  /** tables (db.name, standing in for dict_table_t::id) whose rows the transaction updated (update undo for purge), in order */
+  updated: string[];
 }
 
 function trxOf(thd: Thd): Trx80 {
-  return ((thd.ext.innodb80 as Trx80 | undefined) ??= { lsn: 0 });
+  return ((thd.ext.innodb80 as Trx80 | undefined) ??= { lsn: 0, updated: [] });
+}
+
+
+/**
+ * trx_commit_low -> trx_write_serialisation_history -> trx_purge_add_update_undo_to_history: the
+ * committed update undo goes to the history list for purge (purge.ts). Returns the CPU ns the
+ * committer spends waking the purge coordinator (0 mostly).
+ */
+function addToHistory(thd: Thd, purge: PurgeSys | null): Ns {
+  const trx = trxOf(thd);
+  let ns = 0;
+  if (purge) for (const id of trx.updated) ns += purge.addUpdateUndoToHistory(id);
+  trx.updated = [];
+  return ns;
 }
 
 /** The stats a run reports (counted for the measured window by the workload). */
@@ -56,7 +74,7 @@ export interface Commit80Stats {
 }
 
 /** The engine hooks the binlog's group commit calls (EngineHooks of src/mysql/binlog/binlog.ts). */
-export function innodb80Engine(redo: RedoLog, vars: SystemVariables, stats: Commit80Stats): EngineHooks {
+export function innodb80Engine(redo: RedoLog, vars: SystemVariables, stats: Commit80Stats, purge: PurgeSys | null = null): EngineHooks {
   return {
     *prepare(t, thd) {
       yield t.cpu(codeCost(t, "trx_prepare"), "trx_prepare");
@@ -73,6 +91,8 @@ export function innodb80Engine(redo: RedoLog, vars: SystemVariables, stats: Comm
     *commitLow(t, thd) {
       yield t.cpu(codeCost(t, "trx_commit_low"), "trx_commit_low");
       trxOf(thd).lsn = yield* redo.mtrCommit(t, REDO80_BYTES.commit);
+      const wake = addToHistory(thd, purge);
+      if (wake > 0) yield t.cpu(wake, "sys:futex_wake");
       // HA_IGNORE_DURABILITY: durability came from the prepare record + the binlog
     },
   };
@@ -83,7 +103,7 @@ export function innodb80Engine(redo: RedoLog, vars: SystemVariables, stats: Comm
  * key as sysbench's oltp_update_index sends it) and, with log_bin=OFF, the engine commit with its
  * own redo flush. Returns the counters.
  */
-export function installInnodb80(server: Server, redo: RedoLog, stats: Commit80Stats): void {
+export function installInnodb80(server: Server, redo: RedoLog, stats: Commit80Stats, purge: PurgeSys | null = null): void {
   const vars = server.vars;
   const model: StatementModel = {
     name: "innodb80",
@@ -93,7 +113,10 @@ export function installInnodb80(server: Server, redo: RedoLog, stats: Commit80St
       // the statement's execution (optimizer, ha_update_row -> row_update_for_mysql ...), derived
       // from the seed as a whole: no separate mysql_execute_command on top
       yield t.cpu(codeCost(t, "row_update_for_mysql"), "row_update_for_mysql");
-      trxOf(thd).lsn = yield* redo.mtrCommit(t, REDO80_BYTES.update);
+      const trx = trxOf(thd);
+      trx.lsn = yield* redo.mtrCommit(t, REDO80_BYTES.update);
+      // the update of a secondary index column leaves a delete-marked entry for purge
+      if (stmt.kind === "update") trx.updated.push(`${stmt.table.db}.${stmt.table.name}`);
       return true;
     },
     *commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
@@ -103,6 +126,8 @@ export function installInnodb80(server: Server, redo: RedoLog, stats: Commit80St
       yield t.cpu(codeCost(t, "trx_commit_low"), "trx_commit_low");
       const lsn = yield* redo.mtrCommit(t, REDO80_BYTES.commit);
       trxOf(thd).lsn = lsn;
+      const wake = addToHistory(thd, purge);
+      if (wake > 0) yield t.cpu(wake, "sys:futex_wake");
       const mode = vars.int("innodb_flush_log_at_trx_commit");
       if (mode === 0) return;
       stats.ownFlushes++;

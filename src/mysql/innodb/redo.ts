@@ -338,6 +338,8 @@ export class RedoLog {
   /** log.write_to_file_requests_interval, µs */
   requestsIntervalUs = 0;
   forceNcpu: number | null;
+  /** the master thread's once-a-second call into other subsystems (purge's wake-up); returns CPU ns to burn */
+  masterHook: (() => Ns) | null = null;
   /** ns of one spin round (machine.pause_ns + the condition check, unless costs.spinRoundNs) */
   readonly spinRoundNs: Ns;
 
@@ -431,6 +433,10 @@ export class RedoLog {
       yield t.sleep(1 * SEC); // srv_master_sleep
       yield t.cpu(20 * US, "srv_master"); // the master's other tasks (UNVERIFIED, small)
       this.updateCpuUsage();
+      // srv_master_do_active_tasks: `if (trx_sys->rseg_history_len > 0)
+      // srv_wake_purge_thread_if_not_active()` (after srv_update_cpu_usage)
+      const ns = this.masterHook ? this.masterHook() : 0;
+      if (ns > 0) yield t.cpu(ns, "sys:futex_wake");
     }
   }
 

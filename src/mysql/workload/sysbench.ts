@@ -22,6 +22,7 @@ import type { TraceSink } from "../../trace/sink.js";
 import type { MysqlBinLog } from "../binlog/binlog.js";
 import { codeCost, installCodePathCosts } from "../costs.js";
 import { installInnodb80, type Commit80Stats } from "../innodb/commit80.js";
+import { PURGE_LABEL_ROW, PurgeSys, type PurgeCosts } from "../innodb/purge.js";
 import {
   RedoLog,
   SPIN_LABEL_FLUSHER,
@@ -86,6 +87,9 @@ export interface SysbenchOptions {
   redoCosts?: Partial<RedoCosts>;
   logParams?: Partial<LogParams>;
   cpuCosts?: Partial<CpuCosts>;
+  purgeCosts?: Partial<PurgeCosts>;
+  /** run InnoDB's purge threads (default true); false: the model before purge (undo never purged) */
+  purge?: boolean;
   sched?: Partial<SchedTunables>;
   scheduler?: Scheduler;
   trace?: TraceSink;
@@ -155,6 +159,8 @@ export interface SysbenchReport {
     log_thread_spin_wait_share: number;
   };
   redo: { writes: number; flushes: number; txns_per_flush: number; flush_avg_time_us: number; requests_interval_us: number };
+  /** InnoDB purge (purge.ts) in the window: records purged per transaction, batches, mean batch, history length at the end, CPU share */
+  purge: { threads: number; purged_per_txn: number; batches: number; avg_batch: number; history_len: number; cpu_fraction: number };
   /** commits that waited in log_write_up_to: flush-stage leaders (log_bin=ON) or every committer (OFF) */
   commit: { log_write_up_to_calls: number; leader_commits: number; follower_commits: number; avg_group_size: number; binlog_fsyncs: number };
   /** per CPU of the cpuset: run delay of the tasks queued there (ms per second of the window), busy share, idle pulls */
@@ -187,6 +193,9 @@ interface Snapshot {
   maxSpinsSum: number;
   logThreadWaits: number;
   logThreadSpinWaits: number;
+  purged: number;
+  purgeBatches: number;
+  purgeCpu: Ns;
 }
 
 /** Runs the workload and reports. */
@@ -229,12 +238,14 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   }
   const redo = new RedoLog(kernel, machine, { sysvars, device: opts.device ?? TMPFS, forceNcpu: opts.forceNcpu ?? null, params: opts.logParams, costs: opts.redoCosts });
   const c80: Commit80Stats = { ownFlushes: 0, groupFlushes: 0 };
-  server.ext.redo80 = { redo, stats: c80 };
+  const purge = (opts.purge ?? true) ? new PurgeSys(kernel, redo, sysvars, opts.purgeCosts) : null;
+  if (purge) redo.masterHook = () => purge.wakeIfNotActive();
+  server.ext.redo80 = { redo, stats: c80, purge };
   server.ext.datadirDisk = opts.binlogDisk ?? DEV_SHM;
   server.ext.cpu = machine;
   installCodePathCosts(kernel);
   installModels(server);
-  installInnodb80(server, redo, c80);
+  installInnodb80(server, redo, c80, purge);
   const binlog = (server.ext.binlog as MysqlBinLog | undefined) ?? null;
   for (let i = 1; i <= SYSBENCH_TABLES; i++) server.addTable({ db: "sbtest", name: `sbtest${i}`, columns: ["id", "k", "c", "pad"], parents: [], rows: [] });
   // --db-ps-mode=disable: every statement is text; parsed once per table here (the CPU of
@@ -243,8 +254,14 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   for (let i = 1; i <= SYSBENCH_TABLES; i++) stmts.push(parseStatement(`UPDATE sbtest${i} SET k=k+1 WHERE id=1`, "sbtest"));
   const samples: SrvCpuUsage[] = [];
   redo.start();
+  purge?.start();
 
   const group = machine.defaultGroup;
+  const purgeThreadsCpu = (): Ns => {
+    let ns = 0;
+    for (const t of kernel.threads) if (t.name === "srv_purge_coordinator" || t.name.startsWith("srv_worker")) ns += machine.schedstat(t).cpuNs;
+    return ns;
+  };
   const end = warmup + duration;
   const snap = (): Snapshot => {
     machine.chargeAll();
@@ -274,6 +291,9 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       maxSpinsSum: redo.stats.maxSpinsSum,
       logThreadWaits: redo.stats.logThreadWaits,
       logThreadSpinWaits: redo.stats.logThreadSpinWaits,
+      purged: purge?.stats.purged ?? 0,
+      purgeBatches: purge?.stats.batches ?? 0,
+      purgeCpu: purgeThreadsCpu(),
     };
   };
   let s0: Snapshot | null = warmup === 0 ? snap() : null;
@@ -418,6 +438,14 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       txns_per_flush: flushes ? count / flushes : 0,
       flush_avg_time_us: redo.flushAvgTimeUs,
       requests_interval_us: redo.requestsIntervalUs,
+    },
+    purge: {
+      threads: purge?.threads ?? 0,
+      purged_per_txn: count ? (b.purged - a.purged) / count : 0,
+      batches: b.purgeBatches - a.purgeBatches,
+      avg_batch: b.purgeBatches > a.purgeBatches ? (b.purged - a.purged) / (b.purgeBatches - a.purgeBatches) : 0,
+      history_len: purge?.historyLen ?? 0,
+      cpu_fraction: frac(b.purgeCpu, a.purgeCpu),
     },
     commit: {
       log_write_up_to_calls: b.ownFlushes - a.ownFlushes + (b.groupFlushes - a.groupFlushes),

@@ -1,0 +1,60 @@
+/**
+ * Issue 22's acceptance figures for seed 001 (docs/cpu-and-redo.md, "Seed figures against the
+ * model"): the default build, the n_cpu=1 build and innodb_log_spin_cpu_pct_hwm=8, 64 threads, 6
+ * CPUs, CPUQuota=100%, 2 s warm-up + N s measured, for each seed, with log_bin ON or OFF. Prints one
+ * JSON line per run, then the TPS ratio pct_hwm=8 / default, the user spin share and the n_cpu=1 TPS
+ * averaged over the seeds. Prints figures only; nothing is asserted or timed.
+ *
+ *   npm run bench -- seed001-accept [--log-bin ON|OFF] [--seeds 1,2,3] [--time 10]
+ */
+import { SEC } from "../src/kernel/time.js";
+import { runSysbench, type SysbenchOptions } from "../src/mysql/workload/sysbench.js";
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
+};
+const logBin = arg("log-bin", "ON").toUpperCase() === "ON";
+const seeds = arg("seeds", "1,2,3").split(",").map(Number);
+const seconds = Number(arg("time", "10"));
+const variants: Record<string, Partial<SysbenchOptions>> = {
+  default: {},
+  ncpu1: { forceNcpu: 1 },
+  hwm8: { sysvars: { innodb_log_spin_cpu_pct_hwm: 8 } },
+};
+const sums: Record<string, { tps: number; spin: number }> = {};
+for (const seed of seeds) {
+  for (const [name, v] of Object.entries(variants)) {
+    const sysvars = { ...(v.sysvars ?? {}), log_bin: logBin };
+    const r = runSysbench({ seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * SEC, warmupNs: 2 * SEC, exactPercentiles: false, ...v, sysvars });
+    const s = (sums[name] ??= { tps: 0, spin: 0 });
+    s.tps += r.tps / seeds.length;
+    s.spin += r.spin.user_fraction / seeds.length;
+    const pct = (x: number): number => Math.round(x * 1000) / 10;
+    console.log(
+      JSON.stringify({
+        log_bin: logBin ? "ON" : "OFF",
+        seed,
+        variant: name,
+        tps: Math.round(r.tps),
+        user_spin_pct: pct(r.spin.user_fraction),
+        log_threads_spin_pct: pct(r.spin.log_threads_fraction),
+        log_thread_spin_wait_share: Math.round(r.spin.log_thread_spin_wait_share * 100) / 100,
+        latency_ms: r.latency_ms,
+        cpu_per_txn_us: Math.round(r.cpu.cpu_per_txn_us),
+        utime_abs: Math.round(r.srv_cpu_usage_mean.utime_abs * 10) / 10,
+        stime_abs: Math.round(r.srv_cpu_usage_mean.stime_abs * 10) / 10,
+        binlog_group: Math.round(r.commit.avg_group_size * 100) / 100,
+        requests_interval_us: r.redo.requests_interval_us,
+        purge_cpu_pct: pct(r.purge.cpu_fraction),
+        purged_per_txn: Math.round(r.purge.purged_per_txn * 100) / 100,
+        purge_history_len: r.purge.history_len,
+      }),
+    );
+  }
+}
+const d = sums.default!;
+console.log(
+  `log_bin ${logBin ? "ON" : "OFF"}, seeds ${seeds.join(",")}: TPS ratio pct_hwm=8 / default ${(sums.hwm8!.tps / d.tps).toFixed(2)} (wanted 1.15-1.55), ` +
+    `user spin ${(d.spin * 100).toFixed(1)}% (wanted 12-30%), TPS at n_cpu=1 ${Math.round(sums.ncpu1!.tps)} (wanted 3,742-5,612)`,
+);
