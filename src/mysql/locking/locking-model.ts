@@ -95,9 +95,22 @@ const PLANS = new Map<string, MdlRequest[]>();
 const MAX_PLANS = 20_000;
 function planKey(c: RuleContext, extra: Partial<RuleContext>): string | null {
   if (c.foreignKeys !== NO_FOREIGN_KEYS) return null;
-  for (const k in extra) if (k !== "lowPriority") return null;
+  // an extra key that is absent, undefined or an empty list resolves like no key at all: every
+  // rule reads the lists as `c.reads ?? []` (src/mysql/mdl/rules.ts), so a plain INSERT or SELECT
+  // (empty reads, prelockWrites, routines) has a plan too
+  for (const k in extra) {
+    if (k === "lowPriority" || k === "renameTo") continue;
+    const v = extra[k as keyof RuleContext];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    return null;
+  }
   let key = `${c.line}\u0000${c.kind}\u0000${c.lowPriority === true}`;
   for (const t of c.tables) key += `\u0000${t.db}\u0000${t.name}`;
+  // RENAME TABLE / ALTER ... RENAME: the targets are part of the statement too
+  if (c.renameTo !== undefined) {
+    key += "\u0000>";
+    for (const t of c.renameTo) key += `\u0000${t.db}\u0000${t.name}`;
+  }
   return key;
 }
 
@@ -430,6 +443,9 @@ export function installLocking(server: Server): void {
    */
   function prelocking(thd: Thd, written: TableRef[], read: TableRef[], calls: string[], events: string[] = []): { tables: TableRef[]; reads: TableRef[]; prelockWrites: TableRef[]; routines: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[] } {
     const base = (r: TableRef): boolean => !isTemporary(thd, r.db, r.name);
+    // nothing to add (no read, no call, no trigger anywhere): the written base tables alone, without
+    // the closures below (the common INSERT/UPDATE/DELETE/SELECT of a scenario)
+    if (read.length === 0 && calls.length === 0 && (written.length === 0 || server.triggers.size === 0)) return { tables: written.filter(base), reads: [], prelockWrites: [], routines: [] };
     const has = (xs: TableRef[], r: TableRef): boolean => xs.some((x) => key(x) === key(r));
     const tables = written.filter(base);
     const reads: TableRef[] = [];
