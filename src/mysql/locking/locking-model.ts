@@ -580,6 +580,7 @@ export function installLocking(server: Server): void {
 
   /** mysql_unlock_tables(): the statement's THR_LOCKs go */
   function thrUnlock(t: SimThread, list: ThrLock[]): void {
+    if (list.length === 0) return; // InnoDB tables take no THR_LOCK: the common case, without a Set
     for (const l of new Set(list)) l.release(t);
     list.length = 0;
   }
