@@ -91,7 +91,9 @@ interface PlannedContext extends RuleContext {
   /** the plan's key, null when the context depends on more than the statement */
   plan?: string | null;
 }
-const PLANS = new Map<string, MdlRequest[]>();
+/** plan key -> lock point -> requests (two levels: the key string is hashed once, not re-made per point) */
+const PLANS = new Map<string, Map<LockPoint, MdlRequest[]>>();
+let plansKept = 0;
 const MAX_PLANS = 20_000;
 function planKey(c: RuleContext, extra: Partial<RuleContext>): string | null {
   if (c.foreignKeys !== NO_FOREIGN_KEYS) return null;
@@ -231,11 +233,15 @@ export function installLocking(server: Server): void {
   /** the requests of one point of the statement, from the rule table (a plain statement's: resolved once) */
   const requestsAt = (point: LockPoint, c: PlannedContext): MdlRequest[] => {
     if (c.plan === null || c.plan === undefined) return lockRequests(point, c);
-    const k = `${point}\u0000${c.plan}`;
-    let plan = PLANS.get(k);
+    let byPoint = PLANS.get(c.plan);
+    let plan = byPoint?.get(point);
     if (!plan) {
       plan = lockRequests(point, c);
-      if (PLANS.size < MAX_PLANS) PLANS.set(k, plan);
+      if (plansKept < MAX_PLANS) {
+        if (!byPoint) PLANS.set(c.plan, (byPoint = new Map()));
+        byPoint.set(point, plan);
+        plansKept++;
+      }
     }
     return plan;
   };
