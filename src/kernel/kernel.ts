@@ -90,6 +90,14 @@ interface QueuedEvent {
   thread: SimThread | null;
   epoch: number;
   cb: (() => void) | null;
+  /** atFire's target and argument (no closure per timer) */
+  target: TimerTarget | null;
+  arg: number;
+}
+
+/** An object a closure-free kernel timer calls back (Kernel.atFire). */
+export interface TimerTarget {
+  fire(arg: number): void;
 }
 
 const PRIO_CALLBACK = 0;
@@ -147,6 +155,8 @@ export class Kernel {
   private readonly ready: SimThread[] = [];
   private readonly queue = new FastPriorityQueue<QueuedEvent>(before);
   private readonly pool: QueuedEvent[] = [];
+  /** the event push() queued last (atFire fills in its target) */
+  private lastPushed: QueuedEvent | null = null;
   private readonly waitables: Waitable[] = [];
   private seq = 0;
   private live = 0;
@@ -190,6 +200,18 @@ export class Kernel {
   /** Runs `cb` at now + delay, before any thread step at that instant. */
   at(delay: Ns, cb: () => void): void {
     this.push(this.now + delay, PRIO_CALLBACK, null, 0, cb);
+  }
+
+  /**
+   * Calls `target.fire(arg)` at now + delay, exactly as `at(delay, () => target.fire(arg))` would
+   * (same place in the event order), without allocating a closure: models that arm a timer on every
+   * CPU burst (the CPU model) use it.
+   */
+  atFire(delay: Ns, target: TimerTarget, arg: number): void {
+    this.push(this.now + delay, PRIO_CALLBACK, null, 0, null);
+    const ev = this.lastPushed!;
+    ev.target = target;
+    ev.arg = arg;
   }
 
   /** Makes a waitable known, so hang reports can say what each thread holds. */
@@ -335,11 +357,15 @@ export class Kernel {
     this.events++;
     const t = ev.thread;
     const cb = ev.cb;
+    const target = ev.target;
+    const arg = ev.arg;
     const stale = t !== null && t.epoch !== ev.epoch;
     ev.thread = null;
     ev.cb = null;
+    ev.target = null;
     this.pool.push(ev);
     if (cb) return cb();
+    if (target) return target.fire(arg);
     if (!t || stale) return;
     if (t.status === "timed") {
       // a sleep, an I/O, a CPU burst without a CPU model, or a delay has ended
@@ -542,13 +568,14 @@ export class Kernel {
   }
 
   private push(time: Ns, prio: number, thread: SimThread | null, epoch: number, cb: (() => void) | null): void {
-    const ev = this.pool.pop() ?? { time: 0, prio: 0, seq: 0, thread: null, epoch: 0, cb: null };
+    const ev = this.pool.pop() ?? { time: 0, prio: 0, seq: 0, thread: null, epoch: 0, cb: null, target: null, arg: 0 };
     ev.time = time;
     ev.prio = prio;
     ev.seq = this.seq++;
     ev.thread = thread;
     ev.epoch = epoch;
     ev.cb = cb;
+    this.lastPushed = ev;
     this.queue.add(ev);
   }
 

@@ -4,8 +4,10 @@
  */
 export function takeAt<T>(a: T[], i: number): T {
   const x = a[i]!;
-  if (i === 0) a.shift();
-  else if (i === a.length - 1) a.pop();
+  // the last first: a one-element array (the usual ready list) pops instead of shifting, which
+  // would left-trim the backing store and make the next push grow it again (an allocation a step)
+  if (i === a.length - 1) a.pop();
+  else if (i === 0) a.shift();
   else {
     for (let j = i; j < a.length - 1; j++) a[j] = a[j + 1]!;
     a.pop();

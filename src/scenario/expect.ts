@@ -32,6 +32,22 @@ function firstWords(sql: string, n: number): string {
   return w;
 }
 
+/**
+ * The connections whose statement records checkExpectations reads: those named by `order` and
+ * `error` expectations. (The script's own connections need theirs for `error:` on a step too;
+ * run.ts adds them.) A lean run keeps no records of any other connection.
+ */
+export function recordedConnections(sc: Scenario): Set<string> {
+  const out = new Set<string>();
+  for (const e of sc.expect) {
+    if ("order" in e) for (const label of e.order) {
+      const { conn } = parseLabel(label);
+      if (conn !== undefined) out.add(conn);
+    } else if ("error" in e) for (const c of Object.keys(e.error)) out.add(c);
+  }
+  return out;
+}
+
 /** Checks a scenario's `expect` list against what happened. */
 export function checkExpectations(sc: Scenario, f: RunFacts): ExpectationResult[] {
   return sc.expect.map((e): ExpectationResult => {

@@ -13,7 +13,7 @@ import type { SysVarValue } from "../mysql/sysvars.js";
 import type { Thd } from "../mysql/thd.js";
 import type { ResultSet, SqlWarning } from "../mysql/sql/result.js";
 import { StreamingTrace, NO_TRACE, type TraceSink } from "../trace/sink.js";
-import { checkExpectations, type ExpectationResult } from "./expect.js";
+import { checkExpectations, recordedConnections, type ExpectationResult } from "./expect.js";
 import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loader.js";
 import { applySetup, applyVariables, restoreSetup, restoreVariables, setupSnapshot } from "./setup-snapshot.js";
 import { snapshotTable, compareRows } from "./tables.js";
@@ -175,6 +175,27 @@ class StatementTexts {
 }
 
 const TEXTS = new WeakMap<Scenario, StatementTexts>();
+
+/**
+ * What a lean run (explore) keeps, per scenario: the statement records only of the connections
+ * the verdict reads (the script's, and those `order` / `error` expectations name), and the
+ * statement latency samples only when a `metric` expectation makes the run compute metrics. The
+ * rest is never read in a lean run: a free-running load's many statements cost nothing to keep.
+ */
+interface LeanKeep {
+  records: Set<string>;
+  samples: boolean;
+}
+const LEAN = new WeakMap<Scenario, LeanKeep>();
+function leanKeep(sc: Scenario): LeanKeep {
+  let k = LEAN.get(sc);
+  if (!k) {
+    const records = recordedConnections(sc);
+    for (const c of sc.connections) records.add(c);
+    LEAN.set(sc, (k = { records, samples: sc.expect.some((e) => "metric" in e) }));
+  }
+  return k;
+}
 function textsOf(sc: Scenario): StatementTexts {
   let t = TEXTS.get(sc);
   if (!t) TEXTS.set(sc, (t = new StatementTexts()));
@@ -259,6 +280,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   else for (const { stmt } of sc.setup) applySetup(server, stmt);
 
   const texts = textsOf(sc);
+  const keep = opts.lean === true ? leanKeep(sc) : null;
   const statements: StatementRecord[] = [];
   const conns = new Map<string, Connection>();
   const watches: Watch[] = [];
@@ -306,10 +328,12 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     thd.info = null;
     thd.state = "";
     const end = kernel.now;
-    statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null, ...(thd.resultSet ? { result: thd.resultSet } : {}), ...(thd.warnings.length ? { warnings: thd.warnings } : {}) });
-    server.metrics.sample("statement_latency_ns", end - start);
-    const word = texts.word(template);
-    server.metrics.sample(word.includes("?") ? `stmt:${firstWords(sql)}` : texts.metric(template), end - start);
+    if (keep === null || keep.records.has(thd.name)) statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null, ...(thd.resultSet ? { result: thd.resultSet } : {}), ...(thd.warnings.length ? { warnings: thd.warnings } : {}) });
+    if (keep === null || keep.samples) {
+      server.metrics.sample("statement_latency_ns", end - start);
+      const word = texts.word(template);
+      server.metrics.sample(word.includes("?") ? `stmt:${firstWords(sql)}` : texts.metric(template), end - start);
+    }
     if (error) {
       server.metrics.add("statement_errors");
       server.metrics.add(`errors.${error.def.name}`);

@@ -13,7 +13,11 @@ import { parentPort, Worker, workerData } from "node:worker_threads";
 import { PointRunner, type Job, type RunnerSpec, type RunRecord } from "./execute.js";
 import { SweepInputError } from "./grid.js";
 
-/** Jobs kept in flight per worker: one running, one queued, to hide the message round trip. */
+/**
+ * Jobs kept in flight per worker: one running, one queued, to hide the message round trip. A new
+ * worker gets one job only until its first reply: it is still loading modules and compiling, so a
+ * second job queued on it would wait there while this (warm) thread could have run it.
+ */
 const IN_FLIGHT = 2;
 
 export function defaultWorkers(): number {
@@ -130,9 +134,12 @@ export async function runPool<J, R>(jobs: readonly J[], o: GenericPoolOptions<J,
     next++;
     return job;
   };
+  const inFlight = new Map<Worker, number>();
   const feed = (w: Worker): void => {
     const job = take();
-    if (job !== undefined) w.postMessage({ job });
+    if (job === undefined) return;
+    inFlight.set(w, (inFlight.get(w) ?? 0) + 1);
+    w.postMessage({ job });
   };
   const fail = (e: Error): void => {
     failure ??= e;
@@ -145,19 +152,25 @@ export async function runPool<J, R>(jobs: readonly J[], o: GenericPoolOptions<J,
       w.on("message", (m: FromWorker<R>) => {
         if (failure) return;
         if ("error" in m) return fail(m.input ? new SweepInputError(m.error) : new Error(`${name} worker: ${m.error}`));
+        inFlight.set(w, inFlight.get(w)! - 1);
         try {
           accept(m.record);
         } catch (e) {
           return fail(e as Error);
         }
-        feed(w);
+        // a worker that has answered is warm: top it up to IN_FLIGHT
+        while (inFlight.get(w)! < IN_FLIGHT && !failure && next < limit) {
+          const before = next;
+          feed(w);
+          if (next === before) break;
+        }
         poke();
       });
       w.on("error", (e) => fail(e));
       w.on("exit", (code) => {
         if (done < next) fail(new Error(`${name} worker exited (code ${code}) with ${next - done} job(s) unfinished`));
       });
-      for (let k = 0; k < IN_FLIGHT; k++) feed(w);
+      feed(w);
     }
     while (!failure && (done < next || next < limit)) {
       const job = take();

@@ -1,4 +1,5 @@
 import type { Kernel } from "../kernel/kernel.js";
+import { NO_EFFECTS, type Effects } from "../kernel/no-effects.js";
 import type { Effect, SimThread } from "../kernel/thread.js";
 import type { Ns } from "../kernel/time.js";
 
@@ -60,11 +61,16 @@ const BY_KERNEL = new WeakMap<Kernel, DebugSync>();
  * the kernel's sync point effect only when a session armed an action there (in MySQL an unarmed
  * DEBUG_SYNC() does nothing). `yield* debugSync(t, "point")`.
  */
-export function* debugSync(t: SimThread, point: string): Generator<Effect, void, unknown> {
+export function debugSync(t: SimThread, point: string): Effects {
   const ds = BY_KERNEL.get(t.kernel);
-  if (!ds) return;
-  if (ds.armed(point, t)) yield t.syncPoint(point);
-  else ds.passed.add(point);
+  if (!ds) return NO_EFFECTS;
+  if (ds.armed(point, t)) return syncAt(t, point);
+  ds.passed.add(point);
+  return NO_EFFECTS;
+}
+
+function* syncAt(t: SimThread, point: string): Generator<Effect, void, unknown> {
+  yield t.syncPoint(point);
 }
 
 /** One arming of a sync point, kept for the end-of-run report of points armed but never reached. */

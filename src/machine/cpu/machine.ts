@@ -1,4 +1,4 @@
-import { effectName, type CpuModel, type Kernel } from "../../kernel/kernel.js";
+import { effectName, type CpuModel, type Kernel, type TimerTarget } from "../../kernel/kernel.js";
 import type { RandomStream } from "../../kernel/random.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, US, type Ns } from "../../kernel/time.js";
@@ -125,6 +125,9 @@ const QUEUED = 2; // runnable, waiting for a CPU
 const RUNNING = 3; // on a CPU, burning its burst
 const LINGER = 4; // burst done at this instant; keeps its CPU in case it asks for more at once
 
+/** CFS's order of runnable entities: leftmost vruntime, FIFO (seq) among equals */
+const byVruntimeThenSeq = (a: Entity, b: Entity): number => a.vruntime - b.vruntime || a.seq - b.seq;
+
 interface Entity {
   t: SimThread;
   /** the thread's own "cpu/<name>" stream for the jitter of its wake-ups, switches and
@@ -160,6 +163,8 @@ interface Entity {
   readySince: Ns;
   /** time spent runnable but not running (schedstat's run_delay) */
   runDelayNs: Ns;
+  /** the end of its wake-up latency (Kernel.atFire): enqueueWoken, no closure per burst */
+  wakeTimer: TimerTarget;
 }
 
 interface Cpu {
@@ -180,6 +185,11 @@ interface Cpu {
   dispatches: number;
   /** tasks pulled here by idle balancing */
   pulls: number;
+  /** the entity whose burst complete() ended last (its release timer checks it) */
+  lingering: Entity | null;
+  /** this CPU's timers (Kernel.atFire, the argument is the epoch they were armed at): no closure per burst */
+  burstTimer: TimerTarget;
+  releaseTimer: TimerTarget;
 }
 
 /** Per-CPU scheduler statistics (/proc/schedstat's per-CPU lines, simplified). */
@@ -260,7 +270,17 @@ export class CpuMachine implements CpuModel {
     this.hostCpus = opts.hostCpus ?? this.ncpu;
     if (this.hostCpus < this.ncpu) throw new Error(`host_cpus ${this.hostCpus} is below the cpuset's ${this.ncpu} CPUs`);
     this.pauseNs = opts.pauseNs ?? DEFAULT_PAUSE_NS;
-    this.cpus = this.cpuIds.map((id, index) => ({ id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0 }));
+    this.cpus = this.cpuIds.map((id, index) => {
+      const cpu: Cpu = { id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0, lingering: null, burstTimer: null!, releaseTimer: null! };
+      cpu.burstTimer = { fire: (ep) => { if (cpu.epoch === ep) this.onTimer(cpu); } };
+      cpu.releaseTimer = {
+        fire: (ep) => {
+          const e = cpu.lingering;
+          if (cpu.epoch === ep && e !== null && cpu.cur === e && e.state === LINGER) this.release(cpu);
+        },
+      };
+      return cpu;
+    });
     this.sched = { ...defaultSchedTunables(this.hostCpus), ...opts.sched };
     this.costs = { ...DEFAULT_CPU_COSTS, ...opts.costs };
     this.jitter = { ...DEFAULT_CPU_JITTER, ...opts.jitter };
@@ -357,7 +377,7 @@ export class CpuMachine implements CpuModel {
     e.readySince = this.kernel.now;
     if (lat > 0) {
       e.state = WAKING;
-      this.kernel.at(lat, () => this.enqueueWoken(e));
+      this.kernel.atFire(lat, e.wakeTimer, 0);
     } else this.enqueueWoken(e);
   }
 
@@ -413,7 +433,10 @@ export class CpuMachine implements CpuModel {
         involuntary: 0,
         readySince: 0,
         runDelayNs: 0,
+        wakeTimer: null!,
       };
+      const woken = e;
+      e.wakeTimer = { fire: () => this.enqueueWoken(woken) };
       this.ents[t.id] = e;
     }
     return e;
@@ -465,10 +488,7 @@ export class CpuMachine implements CpuModel {
     if (g.limited) dt = Math.min(dt, g.silo[cpu.index]!);
     dt = Math.min(dt, cpu.sliceEnd - now);
     if (dt < 0) dt = 0;
-    const ep = ++cpu.epoch;
-    this.kernel.at(Math.ceil(dt), () => {
-      if (cpu.epoch === ep) this.onTimer(cpu);
-    });
+    this.kernel.atFire(Math.ceil(dt), cpu.burstTimer, ++cpu.epoch);
   }
 
   private onTimer(cpu: Cpu): void {
@@ -501,12 +521,12 @@ export class CpuMachine implements CpuModel {
     e.state = LINGER;
     e.remaining = 0;
     const ep = ++cpu.epoch;
+    cpu.lingering = e;
     this.kernel.wake(e.t, "done");
     // 1 ns later (after every thread step of this instant) the CPU is released unless the
-    // thread asked for more CPU at once (then run() found it LINGERing and kept the CPU)
-    this.kernel.at(1, () => {
-      if (cpu.epoch === ep && cpu.cur === e && e.state === LINGER) this.release(cpu);
-    });
+    // thread asked for more CPU at once (then run() found it LINGERing and kept the CPU); an
+    // unchanged epoch means no later complete() replaced `lingering`
+    this.kernel.atFire(1, cpu.releaseTimer, ep);
   }
 
   private release(cpu: Cpu): void {
@@ -703,14 +723,27 @@ export class CpuMachine implements CpuModel {
    * are a recorded scheduler choice. With nothing to run it idle-balances. A scheduler that
    * dispatches CPUs itself (PCT) chooses among every runnable entity of every queue instead.
    */
+  private readonly pickAll: Entity[] = [];
+  private readonly pickThreads: SimThread[] = [];
+
   private pick(cpu: Cpu): void {
     if (cpu.cur) return;
     if (this.kernel.scheduler.dispatchesCpus) {
-      const all: Entity[] = [];
+      // scratch arrays kept across picks (no scheduler keeps the candidates it is shown)
+      const all = this.pickAll;
+      all.length = 0;
       for (const c of this.cpus) for (const e of c.queue) if (this.mayRun(cpu, e.group)) all.push(e);
       if (all.length === 0) return;
-      all.sort((a, b) => a.vruntime - b.vruntime || a.seq - b.seq);
-      const e = all.length === 1 ? all[0]! : all[this.kernel.choose(all.map((x) => x.t), "dispatch")]!;
+      let e: Entity;
+      if (all.length === 1) e = all[0]!;
+      else {
+        all.sort(byVruntimeThenSeq);
+        const ts = this.pickThreads;
+        ts.length = 0;
+        for (const x of all) ts.push(x.t);
+        e = all[this.kernel.choose(ts, "dispatch")]!;
+      }
+      all.length = 0;
       if (!this.canRun(cpu, e.group)) return;
       const src = e.rq!;
       this.dispatch(cpu, src, src.queue.indexOf(e));

@@ -92,13 +92,28 @@ interface PlannedContext extends RuleContext {
   /** the plan's key, null when the context depends on more than the statement */
   plan?: string | null;
 }
-const PLANS = new Map<string, MdlRequest[]>();
+/** plan key -> lock point -> requests (two levels: the key string is hashed once, not re-made per point) */
+const PLANS = new Map<string, Map<LockPoint, MdlRequest[]>>();
+let plansKept = 0;
 const MAX_PLANS = 20_000;
 function planKey(c: RuleContext, extra: Partial<RuleContext>): string | null {
   if (c.foreignKeys !== NO_FOREIGN_KEYS) return null;
-  for (const k in extra) if (k !== "lowPriority") return null;
+  // an extra key that is absent, undefined or an empty list resolves like no key at all: every
+  // rule reads the lists as `c.reads ?? []` (src/mysql/mdl/rules.ts), so a plain INSERT or SELECT
+  // (empty reads, prelockWrites, routines) has a plan too
+  for (const k in extra) {
+    if (k === "lowPriority" || k === "renameTo") continue;
+    const v = extra[k as keyof RuleContext];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    return null;
+  }
   let key = `${c.line}\u0000${c.kind}\u0000${c.lowPriority === true}`;
   for (const t of c.tables) key += `\u0000${t.db}\u0000${t.name}`;
+  // RENAME TABLE / ALTER ... RENAME: the targets are part of the statement too
+  if (c.renameTo !== undefined) {
+    key += "\u0000>";
+    for (const t of c.renameTo) key += `\u0000${t.db}\u0000${t.name}`;
+  }
   return key;
 }
 
@@ -231,11 +246,15 @@ export function installLocking(server: Server): void {
   /** the requests of one point of the statement, from the rule table (a plain statement's: resolved once) */
   const requestsAt = (point: LockPoint, c: PlannedContext): MdlRequest[] => {
     if (c.plan === null || c.plan === undefined) return lockRequests(point, c);
-    const k = `${point}\u0000${c.plan}`;
-    let plan = PLANS.get(k);
+    let byPoint = PLANS.get(c.plan);
+    let plan = byPoint?.get(point);
     if (!plan) {
       plan = lockRequests(point, c);
-      if (PLANS.size < MAX_PLANS) PLANS.set(k, plan);
+      if (plansKept < MAX_PLANS) {
+        if (!byPoint) PLANS.set(c.plan, (byPoint = new Map()));
+        byPoint.set(point, plan);
+        plansKept++;
+      }
     }
     return plan;
   };
@@ -448,6 +467,9 @@ export function installLocking(server: Server): void {
    */
   function prelocking(thd: Thd, written: TableRef[], read: TableRef[], calls: string[], events: string[] = []): { tables: TableRef[]; reads: TableRef[]; prelockWrites: TableRef[]; routines: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[] } {
     const base = (r: TableRef): boolean => !isTemporary(thd, r.db, r.name);
+    // nothing to add (no read, no call, no trigger anywhere): the written base tables alone, without
+    // the closures below (the common INSERT/UPDATE/DELETE/SELECT of a scenario)
+    if (read.length === 0 && calls.length === 0 && (written.length === 0 || server.triggers.size === 0)) return { tables: written.filter(base), reads: [], prelockWrites: [], routines: [] };
     const has = (xs: TableRef[], r: TableRef): boolean => xs.some((x) => key(x) === key(r));
     const tables = written.filter(base);
     const reads: TableRef[] = [];
@@ -582,6 +604,7 @@ export function installLocking(server: Server): void {
 
   /** mysql_unlock_tables(): the statement's THR_LOCKs go */
   function thrUnlock(t: SimThread, list: ThrLock[]): void {
+    if (list.length === 0) return; // InnoDB tables take no THR_LOCK: the common case, without a Set
     for (const l of new Set(list)) l.release(t);
     list.length = 0;
   }

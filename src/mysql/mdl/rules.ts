@@ -174,7 +174,11 @@ const tables = (c: RuleContext) => c.tables.map((table) => ({ table }));
 const uniqueDbs = (ts: TableRef[]): { db: string }[] => [...new Set(ts.map((t) => t.db))].map((db) => ({ db }));
 const writeItems = (c: RuleContext) => (c.lockItems ?? []).filter((i) => i.mode.endsWith("WRITE"));
 const cascading = (a: FkAction): boolean => a !== "RESTRICT" && a !== "NO ACTION";
-const dedupe = <T extends { table?: TableRef }>(xs: T[]): T[] => xs.filter((x, i) => xs.findIndex((y) => y.table && x.table && same(y.table, x.table)) === i);
+// the first item of each table (by key); keys made once per item, not once per pair
+const dedupe = <X extends { table?: TableRef }>(xs: X[]): X[] => {
+  const keys = xs.map((x) => (x.table ? key(x.table) : null));
+  return xs.filter((_, i) => keys[i] !== null && keys.indexOf(keys[i]!) === i);
+};
 
 /**
  * 5.7 ha_innodb.cc get_cascade_foreign_key_table_list(): the parents of FKs with a cascading

@@ -1,6 +1,7 @@
 import { debugSync } from "../../sync/debug-sync.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { SEC } from "../../kernel/time.js";
+import { NO_EFFECTS, type Effects } from "../../kernel/no-effects.js";
 import { codeCost } from "../costs.js";
 import { mysqlError, type MysqlError } from "../errors.js";
 import type { Server } from "../server.js";
@@ -116,8 +117,14 @@ export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, serve
  * a wait ends the statement with ER_QUERY_INTERRUPTED (a CONTINUE HANDLER does not catch a kill).
  * Their other statements' locks were taken by prelocking; their values come from the evaluator.
  */
-function* routineSyncActions(t: SimThread, thd: Thd, stmt: Statement, server: Server): Generator<Effect, void, unknown> {
+function routineSyncActions(t: SimThread, thd: Thd, stmt: Statement, server: Server): Effects {
   const calls = "calls" in stmt ? (stmt.calls ?? []) : [];
+  // no stored function called and no trigger to fire: nothing to run (no generator)
+  if (calls.length === 0 && (server.triggers.size === 0 || (stmt.kind !== "insert" && stmt.kind !== "update" && stmt.kind !== "delete"))) return NO_EFFECTS;
+  return routineSyncActionsOf(t, thd, stmt, server, calls);
+}
+
+function* routineSyncActionsOf(t: SimThread, thd: Thd, stmt: Statement, server: Server, calls: string[]): Generator<Effect, void, unknown> {
   const bodies: string[] = [];
   for (const name of calls) {
     const fn = server.routines.get(`function:${thd.db}.${name}`.toLowerCase());
