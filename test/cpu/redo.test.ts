@@ -77,17 +77,17 @@ describe("seed 001: CPUQuota=100%, AllowedCPUs=0-5, oltp_update_index 64 threads
     const off = runSysbench({ ...SHORT, seed: 1, sysvars: { log_bin: false } });
     expect(off.config.log_bin).toBe(false);
     expect(off.commit.leader_commits).toBe(0);
-    expect(off.commit.log_write_up_to_calls).toBeGreaterThan(0.95 * off.transactions);
+    // one call per commit; the window's counts can differ by the commits in flight at its two ends,
+    // at most one per thread (was "> 0.95 x transactions", which the merged model's 243 TPS here,
+    // with 64 commits spinning across the window's start, broke: 339 calls for 364 commits)
+    expect(off.commit.log_write_up_to_calls).toBeGreaterThanOrEqual(off.transactions - SHORT.threads!);
     // 64 committers spinning 125k rounds of ~48 ns burn most of the quota
     expect(off.spin.user_fraction).toBeGreaterThan(0.5);
     const offOne = runSysbench({ ...SHORT, seed: 1, sysvars: { log_bin: false }, forceNcpu: 1 });
     expect(offOne.spin.user_fraction).toBe(0);
-    // At least the seed's own ratio (4,677 / 3,462 = 1.35): spinning that n_cpu=1 stops must cost
-    // the default that much. Was x3, then x2 (the requests monitor starting as an idle server's,
-    // 100 ms, spins less in the first seconds); the merged model (the machine's wake-up jitter and
-    // purge in the cgroup) gives x1.96 here. The OFF default is chaotic by seed (293-1,767 TPS over
-    // 10 s, docs/cpu-and-redo.md), so the bound is the seed's figure, not the model's last one.
-    expect(offOne.tps).toBeGreaterThan(1.35 * off.tps);
+    // x2, was x3: with the requests monitor starting as an idle server's (100 ms) the OFF default
+    // spins less in its first seconds; it is chaotic by seed (293-1,767 TPS over 10 s, docs/cpu-and-redo.md)
+    expect(offOne.tps).toBeGreaterThan(2 * off.tps);
   });
 
   it("machine.pause_ns sets the spin round; a shorter PAUSE spins less CPU per wait", () => {
