@@ -250,10 +250,11 @@ export function installLocking(server: Server): void {
           }
           // 5.6 item_func.cc Item_func_get_lock::val_int(): thd->ull, the one lock held, is released first
           if (ullLine === "5.6") for (const n of [...s.userLocks.keys()]) releaseUll(s, n);
-          // MDL_context::acquire_lock(): try_acquire_lock_impl() first; granted without a wait
-          const r = s.ctx.acquire_lock(ullRequest(name), { noWait: true });
+          // a positive timeout: MDL_context::acquire_lock() may wait, the generator does it (one request)
+          if (ullTimeoutS(args[1] ?? null) > 0) return ULL_WAIT;
+          // timeout 0: acquire_lock() resorts to try_acquire_lock(); granted without a wait
+          const r = requestMdl(t, s, ullRequest(name), { noWait: true });
           if (r.status !== "GRANTED") return ULL_WAIT;
-          if (t.kernel.trace.enabled) t.trace("mdl.request", `USER LEVEL LOCK ${name}`, { type: "EXCLUSIVE", duration: "EXPLICIT", status: "GRANTED" });
           s.userLocks.set(name, { ticket: r.ticket, count: 1 });
           t.trace("user_lock", name, { result: 1 });
           return 1;
