@@ -58,6 +58,8 @@ export const ERRORS: readonly ErrorDef[] = [
   { name: "ER_TABLESPACE_EXISTS", code: 1813, sqlstate: "HY000", format: "Tablespace '%s' exists." },
   { name: "CR_CONNECTION_ERROR", code: 2002, sqlstate: "HY000", format: "Can't connect to local MySQL server through socket '%s' (%d)" },
   { name: "CR_SERVER_LOST", code: 2013, sqlstate: "HY000", format: "Lost connection to MySQL server during query" },
+  // item_func.cc check_and_convert_ull_name(): empty, NULL or longer than 64 characters (5.7+)
+  { name: "ER_USER_LOCK_WRONG_NAME", code: 3057, sqlstate: "42000", format: "Incorrect user-level lock name '%s'." },
   { name: "ER_USER_LOCK_DEADLOCK", code: 3058, sqlstate: "HY000", format: "Deadlock found when trying to get user-level lock; try rolling back transaction/releasing locks and restarting lock acquisition." },
 ];
 

@@ -55,6 +55,10 @@
 // Merging issue-22-offpath onto issue-17-window's and issue-19-rest's model was recorded once more:
 // only the six cfs-spin.yaml rows moved; under pct seed 2 it fails its spin expectation again (0 -> 1)
 // on the combined model, the same bistability; no outcome changed.
+// Re-recorded for issue 19's user-level locks (branch issue-19-getlock): a GET_LOCK name is lower-cased
+// for its MDL key, as item_func.cc check_and_convert_ull_name() does, so flush-wait-deadlock.yaml's
+// lock 'L' is traced as 'l': only the trace hashes of its three traced rows (fifo 1, pct 2, delay 3)
+// moved; no outcome, failed expectation, schedule, step count or virtual time changed.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { explore, schedulerFor, type RunFn } from "../../src/explore/explore.js";

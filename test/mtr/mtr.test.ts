@@ -160,6 +160,14 @@ describe("the mtr command", () => {
     expect(r.stdout).toMatch(/result: (\d+) of \1 lines match/);
   });
 
+  it("user-locks.test (GET_LOCK in WHERE and DO, User lock wait, ER_USER_LOCK_DEADLOCK, release at disconnect) matches its result on 5.7 and 8.0", () => {
+    for (const v of ["5.7", "8.0"]) {
+      const r = cli("mtr", `${DIR}/t/user-locks.test`, "--version", v, "--result", `${DIR}/r/user-locks.result`);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/result: (\d+) of \1 lines match/);
+    }
+  });
+
   it("a debug keyword no model has is unsupported, named: file:line without --continue, a marker with it", () => {
     const f = join(mkdtempSync(join(tmpdir(), "mtr-")), "t.test");
     writeFileSync(f, "SELECT 1;\nSET SESSION debug='+d,simulate_disk_full_on_open_binlog';\nSELECT 2;\n");

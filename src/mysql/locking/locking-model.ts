@@ -29,6 +29,8 @@ import type { Thd } from "../thd.js";
 import { bodyTables } from "../sql/parse.js";
 import { isTemporary, sessionTable, tempTables } from "../sql/query.js";
 import { resultSet } from "../sql/result.js";
+import type { Value } from "../sql/expr.js";
+import { ULL_WAIT, ullName, ullTimeoutS, type UserLockService } from "./user-locks.js";
 import { ThrLock, ThrLocks, type ThrLockType } from "./thr-lock.js";
 import { acquireMdl, downgradeMdl, MdlWaitSlot, requestMdl, settleMdl, upgradeMdl, wakeWaiter, type MdlSession } from "./mdl-wait.js";
 import { STAGE_ALTER_INPLACE, STAGE_ALTER_INPLACE_COMMIT, STAGE_COPY_TO_TMP_TABLE, STAGE_RENAME_RESULT_TABLE, STAGE_WAITING_FOR_TABLE_FLUSH, STAGE_WAITING_FOR_TABLE_LEVEL_LOCK } from "../thread-states.js";
@@ -224,6 +226,101 @@ export function installLocking(server: Server): void {
     }
     return s;
   }
+
+  /**
+   * User-level locks (locking/user-locks.ts; item_func.cc Item_func_get_lock::val_int(),
+   * Item_func_release_lock::val_int(), Item_func_release_all_locks::val_int(),
+   * Item_func_is_free_lock / Item_func_is_used_lock::val_int()).
+   */
+  const ullRequest = (name: string): MdlRequest => requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: name }))[0]!;
+  /** MDL_context::get_lock_owner(): the session whose ticket is granted on the name, if any */
+  const ullOwner = (name: string): Session | undefined => {
+    const lock = sys.find(ullRequest(name).key);
+    const ticket = lock?.m_granted.list[0];
+    return ticket ? byCtx.get(ticket.ctx) : undefined;
+  };
+  const releaseUll = (s: Session, name: string): void => {
+    const held = s.userLocks.get(name);
+    if (!held) return;
+    s.ctx.release_lock(held.ticket);
+    s.userLocks.delete(name);
+  };
+  // 5.6's user locks (one per session) differ from 5.7's; the lock rules treat 5.6 as 5.7
+  const ullLine = server.version.startsWith("5.6") ? "5.6" : line;
+  const userLocks: UserLockService = {
+    call(t, thd, fn, args) {
+      // no session needed: the owner is the lock's
+      if (fn === "IS_USED_LOCK") return userLocks.isUsed(args[0] ?? null);
+      if (fn === "IS_FREE_LOCK") return ullName(args[0] ?? null, ullLine) === null ? null : userLocks.isUsed(args[0] ?? null) === null ? 1 : 0;
+      const s = session(t, thd);
+      switch (fn) {
+        case "GET_LOCK": {
+          const name = ullName(args[0] ?? null, ullLine);
+          if (name === null) return null;
+          const held = s.userLocks.get(name);
+          if (held && ullLine !== "5.6") {
+            // a lock the session holds: User_level_lock::refs++ (5.7: recursive locks)
+            held.count++;
+            return 1;
+          }
+          // 5.6 item_func.cc Item_func_get_lock::val_int(): thd->ull, the one lock held, is released first
+          if (ullLine === "5.6") for (const n of [...s.userLocks.keys()]) releaseUll(s, n);
+          // a positive timeout: MDL_context::acquire_lock() may wait, the generator does it (one request)
+          if (ullTimeoutS(args[1] ?? null) > 0) return ULL_WAIT;
+          // timeout 0: acquire_lock() resorts to try_acquire_lock(); granted without a wait
+          const r = requestMdl(t, s, ullRequest(name), { noWait: true });
+          if (r.status !== "GRANTED") return ULL_WAIT;
+          s.userLocks.set(name, { ticket: r.ticket, count: 1 });
+          t.trace("user_lock", name, { result: 1 });
+          return 1;
+        }
+        case "RELEASE_LOCK": {
+          const name = ullName(args[0] ?? null, ullLine);
+          if (name === null) return null;
+          const held = s.userLocks.get(name);
+          // not the session's: 0 when another session holds it, NULL when nobody does
+          if (!held) return ullOwner(name) ? 0 : null;
+          if (--held.count === 0) releaseUll(s, name);
+          return 1;
+        }
+        case "RELEASE_ALL_LOCKS": {
+          // 5.7.5+: the sum of the refs of every lock the session held
+          if (ullLine === "5.6") return undefined;
+          let n = 0;
+          for (const [name, held] of [...s.userLocks]) {
+            n += held.count;
+            releaseUll(s, name);
+          }
+          return n;
+        }
+      }
+      return undefined;
+    },
+    isUsed(arg) {
+      const name = ullName(arg, ullLine);
+      return name === null ? null : (ullOwner(name)?.thd.id ?? null);
+    },
+    *wait(t, thd, fn, args) {
+      if (fn !== "GET_LOCK") throw new Error(`user lock: ${fn} does not wait`);
+      const s = session(t, thd);
+      const name = ullName(args[0] ?? null, ullLine)!;
+      const timeoutS = ullTimeoutS(args[1] ?? null);
+      if (timeoutS === 0) {
+        // MDL_context::acquire_lock() with lock_wait_timeout 0: try_acquire_lock() failed (no queueing,
+        // no deadlock search: Bug#26739438), DEBUG_SYNC "mdl_acquire_lock_wait", ER_LOCK_WAIT_TIMEOUT,
+        // which User_level_lock_wait_error_handler turns into the value 0
+        yield t.syncPoint("mdl_acquire_lock_wait");
+        t.trace("user_lock", name, { result: 0 });
+        return 0;
+      }
+      // the wait in "User lock"; a deadlock victim is ER_USER_LOCK_DEADLOCK (mdl-wait.ts), a timeout 0
+      const ticket = yield* acquireMdl(t, s, sys, ullRequest(name), lwt(), { timeoutNs: timeoutS * SEC, timeoutIsNull: true });
+      if (ticket) s.userLocks.set(name, { ticket, count: 1 });
+      t.trace("user_lock", name, { result: ticket ? 1 : 0 });
+      return ticket ? 1 : 0;
+    },
+  };
+  server.ext.userLocks = userLocks;
 
   const key = (r: TableRef): string => `${r.db}.${r.name}`.toLowerCase();
   const table = (r: TableRef, type: T, duration = D.MDL_TRANSACTION): MdlRequest => mdlRequest("TABLE", r.db, r.name, type, duration);
@@ -1088,30 +1185,16 @@ export function installLocking(server: Server): void {
         yield t.cpu(OPEN_TABLE_NS, "handler");
         return true;
       }
-      case "get_lock": {
-        const held = s.userLocks.get(stmt.name);
-        const column = /^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? `GET_LOCK('${stmt.name}', ${stmt.timeoutS})`;
-        if (held) {
-          held.count++;
-          thd.resultSet = resultSet([column], [[1]]);
-          return true;
-        }
-        const timeoutNs = Math.max(0, stmt.timeoutS) * SEC;
-        const [req] = requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: stmt.name }));
-        const ticket = yield* acquireMdl(t, s, sys, req!, lwt(), { timeoutNs, timeoutIsNull: true });
-        if (ticket) s.userLocks.set(stmt.name, { ticket, count: 1 });
-        thd.resultSet = resultSet([column], [[ticket ? 1 : 0]]);
-        t.trace("user_lock", stmt.name, { result: ticket ? 1 : 0 });
-        return true;
-      }
+      case "get_lock":
       case "release_lock": {
-        const held = s.userLocks.get(stmt.name);
-        thd.resultSet = resultSet([/^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? `RELEASE_LOCK('${stmt.name}')`], [[held ? 1 : null]]);
-        if (held && --held.count === 0) {
-          s.ctx.release_lock(held.ticket);
-          s.userLocks.delete(stmt.name);
-        }
-        yield t.yield();
+        // a lone SELECT GET_LOCK('name', n) / RELEASE_LOCK('name'): the same functions as in any expression
+        const fn = stmt.kind === "get_lock" ? "GET_LOCK" : "RELEASE_LOCK";
+        const args: Value[] = stmt.kind === "get_lock" ? [stmt.name, stmt.timeoutS] : [stmt.name];
+        const column = /^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? (stmt.kind === "get_lock" ? `GET_LOCK('${stmt.name}', ${stmt.timeoutS})` : `RELEASE_LOCK('${stmt.name}')`);
+        let v = userLocks.call(t, thd, fn, args) ?? null;
+        if (v === ULL_WAIT) v = yield* userLocks.wait(t, thd, fn, args);
+        thd.resultSet = resultSet([column], [[v]]);
+        if (stmt.kind === "release_lock") yield t.yield();
         return true;
       }
       case "xa": {

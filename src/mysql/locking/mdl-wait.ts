@@ -104,8 +104,8 @@ export function* acquireMdl(t: SimThread, s: MdlSession, sys: MdlSystem, req: Md
  * acquireMdl in two halves, for callers on a hot path that take most locks at once: the request
  * (MDL_context::acquire_lock's try), then, unless it was GRANTED, `settleMdl` waits for it.
  */
-export function requestMdl(t: SimThread, s: MdlSession, req: MdlRequest): MdlAcquireResult {
-  const r = s.ctx.acquire_lock(req);
+export function requestMdl(t: SimThread, s: MdlSession, req: MdlRequest, opts: { noWait?: boolean } = {}): MdlAcquireResult {
+  const r = s.ctx.acquire_lock(req, opts);
   if (t.kernel.trace.enabled) traceMdl(t, "mdl.request", req.key, { type: MDL_TYPE_PFS_NAME[req.type], duration: MDL_DURATION_PFS_NAME[req.duration], status: r.status });
   return r;
 }

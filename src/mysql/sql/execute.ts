@@ -15,6 +15,7 @@ import { resultSet } from "./result.js";
 import { ExprError, ExprParser, evaluate } from "./expr.js";
 import { parseStatement, splitTop, SqlError, unquote } from "./parse.js";
 import { evalEnv } from "./query.js";
+import { withUserLocks } from "../locking/user-locks.js";
 import { debugValue, parseDebugValue, setDebug } from "../debug-keywords.js";
 
 /**
@@ -255,11 +256,16 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
       // values the evaluator cannot compute: thd.ext.unevaluated says why (mtr reports the statement)
       thd.ext.unevaluated = undefined;
       try {
-        if (stmt.kind === "do") evalExpr(server, thd, stmt.sql.replace(/^DO\s+/i, ""), t.kernel.now);
-        else {
-          const env = evalEnv(server, thd, t.kernel.now);
-          for (const part of splitTop(stmt.sql.replace(/^SET\s+/i, ""))) evaluate(ExprParser.of(part.trim().replace(/^(@[\w$.`']+)\s*:?=/, "$1 :=")).parseExpr(), env);
-        }
+        // user-level lock calls wait inside the evaluation (locking/user-locks.ts)
+        yield* withUserLocks(t, server, thd, (hook) => {
+          if (stmt.kind === "do") {
+            // DO expr[, expr ...]: each is evaluated, the values are discarded
+            for (const part of splitTop(stmt.sql.replace(/^DO\s+/i, ""))) evalExpr(server, thd, part.trim(), t.kernel.now, hook);
+          } else {
+            const env = evalEnv(server, thd, t.kernel.now, hook);
+            for (const part of splitTop(stmt.sql.replace(/^SET\s+/i, ""))) evaluate(ExprParser.of(part.trim().replace(/^(@[\w$.`']+)\s*:?=/, "$1 :=")).parseExpr(), env);
+          }
+        });
       } catch (e) {
         if (!(e instanceof ExprError)) throw e;
         thd.ext.unevaluated = e.message;
@@ -356,7 +362,11 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
         yield t.cpu(codeCost(t, "mysql_execute_command"), "mysql_execute_command");
         yield* examineRows(t, thd, rowsExamined(server, thd, stmt.sql ?? ""));
       }
-      if (stmt.sql && !thd.ext.loadClient) thd.resultSet = selectResult(server, thd, stmt.sql, t.kernel.now);
+      if (stmt.sql && !thd.ext.loadClient) {
+        const sql = stmt.sql;
+        // GET_LOCK() in the list or WHERE may wait in "User lock" (locking/user-locks.ts)
+        thd.resultSet = yield* withUserLocks(t, server, thd, (hook) => selectResult(server, thd, sql, t.kernel.now, hook));
+      }
       return;
     default:
       thd.state = STAGE_EXECUTING;

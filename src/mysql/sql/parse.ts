@@ -145,8 +145,8 @@ export function parseStatement(sql: string, defaultDb = "test"): Statement {
   if (/^COMMIT( WORK)?$/.test(u)) return { kind: "commit" };
   if (/^ROLLBACK( WORK)?$/.test(u)) return { kind: "rollback" };
 
-  if ((m = /^SELECT GET_LOCK\s*\(\s*'([^']*)'\s*,\s*(-?\d+(?:\.\d+)?)\s*\)/i.exec(text))) return { kind: "get_lock", name: m[1]!, timeoutS: Number(m[2]) };
-  if ((m = /^SELECT RELEASE_LOCK\s*\(\s*'([^']*)'\s*\)/i.exec(text))) return { kind: "release_lock", name: m[1]! };
+  if ((m = /^SELECT GET_LOCK\s*\(\s*'([^']*)'\s*,\s*(-?\d+(?:\.\d+)?)\s*\)\s*;?$/i.exec(text))) return { kind: "get_lock", name: m[1]!, timeoutS: Number(m[2]) };
+  if ((m = /^SELECT RELEASE_LOCK\s*\(\s*'([^']*)'\s*\)\s*;?$/i.exec(text))) return { kind: "release_lock", name: m[1]! };
   if ((m = /^DO SLEEP\s*\(\s*(\d+(?:\.\d+)?)\s*\)$/i.exec(text))) return { kind: "do_sleep", sleepS: Number(m[1]) };
   if (u.startsWith("SELECT ")) {
     // lock clauses and SLEEP() outside string literals (a processlist query names other statements)

@@ -58,8 +58,11 @@ const IS_TABLES: Record<string, (server: Server, thd: Thd, now: number) => { col
   schemata: (server) => ({ columns: ["catalog_name", "schema_name"], rows: [...server.databases].map((d) => ["def", d]) }),
 };
 
+/** A function the caller computes first (the user-level lock functions); undefined: not its. */
+export type CallHook = (name: string, args: Value[]) => Value | undefined;
+
 /** An environment for evaluating this session's expressions. */
-export function evalEnv(server: Server, thd: Thd, now: number): EvalEnv {
+export function evalEnv(server: Server, thd: Thd, now: number, hook?: CallHook): EvalEnv {
   const env: EvalEnv = {
     rows(db, name) {
       const d = (db ?? thd.db).toLowerCase();
@@ -85,6 +88,8 @@ export function evalEnv(server: Server, thd: Thd, now: number): EvalEnv {
     setUserVar: (name, v) => void thd.userVars.set(name, formatValue(v)),
     sysVar: (scope, name) => sysVarValue(server, thd, scope, name),
     call(name, args) {
+      const hooked = hook?.(name, args);
+      if (hooked !== undefined) return hooked;
       switch (name) {
         case "CONNECTION_ID":
           return thd.id;
@@ -100,12 +105,14 @@ export function evalEnv(server: Server, thd: Thd, now: number): EvalEnv {
         case "SESSION_USER":
         case "SYSTEM_USER":
           return "root@localhost";
-        // user-level locks a SELECT that is not a lone GET_LOCK()/RELEASE_LOCK() names (the
-        // locking model runs those statements): held here is not tracked
-        case "IS_FREE_LOCK":
-          return 1;
+        // who holds a user-level lock (locking/user-locks.ts); free when no locking model is installed
+        case "IS_FREE_LOCK": {
+          const svc = server.ext.userLocks as { isUsed(v: Value): Value } | undefined;
+          if (!svc) return 1;
+          return args[0] === null || args[0] === undefined ? svc.isUsed(null) : svc.isUsed(args[0]) === null ? 1 : 0;
+        }
         case "IS_USED_LOCK":
-          return null;
+          return (server.ext.userLocks as { isUsed(v: Value): Value } | undefined)?.isUsed(args[0] ?? null) ?? null;
         case "FOUND_ROWS":
         case "ROW_COUNT":
           return thd.affectedRows;
@@ -171,7 +178,7 @@ export function splitBody(body: string): string[] {
  * The result set of a SELECT (or DO, when `discard`): parsed by the expression evaluator. A
  * SELECT the evaluator cannot read gets no result set but still ran its locks.
  */
-export function selectResult(server: Server, thd: Thd, sql: string, now: number): ResultSet | null {
+export function selectResult(server: Server, thd: Thd, sql: string, now: number, hook?: CallHook): ResultSet | null {
   let q;
   try {
     q = ExprParser.of(sql).parseSelect();
@@ -180,7 +187,7 @@ export function selectResult(server: Server, thd: Thd, sql: string, now: number)
     throw e;
   }
   try {
-    const r = runSelect(q, evalEnv(server, thd, now));
+    const r = runSelect(q, evalEnv(server, thd, now, hook));
     return resultSet(r.columns, r.rows.map((row) => row.map(formatValue)));
   } catch (e) {
     if (e instanceof UnknownColumn) throw mysqlError("ER_BAD_FIELD_ERROR", e.column, e.clause);
@@ -201,6 +208,6 @@ export function selectValues(server: Server, thd: Thd, sql: string, now: number)
 }
 
 /** Evaluates one expression in the session (SET @a= ..., KILL @id). */
-export function evalExpr(server: Server, thd: Thd, text: string, now: number): Value {
-  return evaluate(ExprParser.of(text).parseExpr(), evalEnv(server, thd, now));
+export function evalExpr(server: Server, thd: Thd, text: string, now: number, hook?: CallHook): Value {
+  return evaluate(ExprParser.of(text).parseExpr(), evalEnv(server, thd, now, hook));
 }
