@@ -43,6 +43,7 @@ export const ERRORS: readonly ErrorDef[] = [
   { name: "ER_UNKNOWN_TABLE", code: 1109, sqlstate: "42S02", format: "Unknown table '%s' in %s" },
   { name: "ER_NO_SUCH_TABLE", code: 1146, sqlstate: "42S02", format: "Table '%s' doesn't exist" },
   { name: "ER_LOCK_OR_ACTIVE_TRANSACTION", code: 1192, sqlstate: "HY000", format: "Can't execute the given command because you have active locked tables or an active transaction" },
+  { name: "ER_CRASHED_ON_USAGE", code: 1194, sqlstate: "HY000", format: "Table '%s' is marked as crashed and should be repaired" },
   { name: "ER_UNKNOWN_SYSTEM_VARIABLE", code: 1193, sqlstate: "HY000", format: "Unknown system variable '%s'" },
   { name: "ER_LOCK_WAIT_TIMEOUT", code: 1205, sqlstate: "HY000", format: "Lock wait timeout exceeded; try restarting transaction" },
   { name: "ER_LOCK_DEADLOCK", code: 1213, sqlstate: "40001", format: "Deadlock found when trying to get lock; try restarting transaction" },

@@ -26,6 +26,19 @@ export interface TableDef {
   autoIncrement?: number;
   /** a TEMPORARY table (lives in its session) */
   temporary?: boolean;
+  /**
+   * CSV (ha_tina): rows were written under LOCK TABLES since the last unlock. write_row() grows
+   * only the handler's local_saved_data_file_length; update_status() copies it to the share's
+   * saved_data_file_length when the table is unlocked, so until then ha_tina::check() reads fewer
+   * rows than share->rows_recorded and finds the table corrupt.
+   */
+  unsavedRows?: boolean;
+  /**
+   * CSV: share->crashed (ha_tina::check() found the table corrupt). ha_tina::open() then fails with
+   * HA_ERR_CRASHED_ON_USAGE except for HA_OPEN_FOR_REPAIR (CHECK, REPAIR); only ha_tina::repair()
+   * (REPAIR TABLE, or the auto-repair of Open_table_context::recover_from_failed_open) clears it.
+   */
+  crashed?: boolean;
 }
 
 /** A stored function or procedure: its parameters, body and the tables the body uses (prelocking). */

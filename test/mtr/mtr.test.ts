@@ -168,6 +168,18 @@ describe("the mtr command", () => {
     }
   });
 
+  it("csv-repair.test: a crashed CSV table, recover_ot_repair, auto-repair under X and the I_S skip warning (5.7)", () => {
+    const r = runMtr({ file: resolve(`${DIR}/t/csv-repair.test`), basedir: resolve(DIR), version: "5.7", continueOnError: false, readFile: read, resolve, dirname });
+    expect(r.outcome).toBe("completed");
+    expect(r.unreachedSyncPoints).toEqual([]);
+    expect(r.output).toBe(readFileSync(`${DIR}/r/csv-repair.result`, "utf8"));
+    // ha_tina::check() under LOCK TABLES, then the reader's repair waited for X behind CHECK's SR
+    expect(r.output).toContain("test.t1\tcheck\terror\tCorrupt");
+    expect(r.output).toContain('info = "SELECT * FROM t1";\nCOUNT(*)\n1\n');
+    // only the I_S query of a session holding metadata locks skips the table
+    expect(r.output.match(/Warning\t1194\tTable 't1' is marked as crashed and should be repaired/g)?.length).toBe(1);
+  });
+
   it("a debug keyword no model has is unsupported, named: file:line without --continue, a marker with it", () => {
     const f = join(mkdtempSync(join(tmpdir(), "mtr-")), "t.test");
     writeFileSync(f, "SELECT 1;\nSET SESSION debug='+d,simulate_disk_full_on_open_binlog';\nSELECT 2;\n");

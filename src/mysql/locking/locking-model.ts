@@ -13,6 +13,7 @@ import {
   mdlRequest,
   type MdlContext,
   type MdlRequest,
+  type MdlSavepoint,
   type MdlTicket,
   describeKey,
   MDL_TYPE_PFS_NAME,
@@ -431,12 +432,15 @@ export function installLocking(server: Server): void {
    * statement's MDL, start over); one that held locks fails with ER_LOCK_DEADLOCK and its
    * transaction is rolled back (request_backoff_action, MDL_deadlock_handler).
    */
-  function* openTables(t: SimThread, s: Session, c: RuleContext, opts: { names?: MdlRequest[]; shares: boolean }): Generator<Effect, void, unknown> {
+  function* openTables(t: SimThread, s: Session, c: RuleContext, opts: { names?: MdlRequest[]; shares: boolean; infoSchema?: boolean; forRepair?: boolean }): Generator<Effect, void, unknown> {
     haFlush(t, s);
     const canBackOff = !s.ctx.has_locks();
     const weights = sys.deadlockWeights;
+    // tables an information_schema query skipped (recover_from_failed_open under MYSQL_OPEN_FAIL_ON_MDL_CONFLICT)
+    const skipped = new Set<string>();
     for (let attempt = 0; attempt < 1000; attempt++) {
       const sp = s.ctx.mdl_savepoint();
+      let failed: TableDef | null = null;
       try {
         let opened = 0;
         const preLocked = opts.names?.length ? yield* takeAll(t, s, opts.names) : [];
@@ -447,6 +451,7 @@ export function installLocking(server: Server): void {
           yield* debugSync(t, "open_tables_after_open_and_process_table");
         }
         for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c), ...requestsAt("open_and_process_routine", c)]) {
+          if (skipped.size && r.key.namespace === MdlNamespace.TABLE && skipped.has(`${r.key.db}.${r.key.name}`.toLowerCase())) continue;
           s.ctx.set_force_dml_deadlock_weight(canBackOff);
           let tk: MdlTicket;
           try {
@@ -461,6 +466,15 @@ export function installLocking(server: Server): void {
           if (r.key.namespace !== MdlNamespace.TABLE) continue;
           // sql_base.cc open_table(): right after open_table_get_mdl_lock(), for every table
           yield* debugSync(t, "after_open_table_mdl_shared");
+          // open_table_from_share(): ha_tina::open() of a crashed table fails with HA_ERR_CRASHED_ON_USAGE
+          // (ER_CRASHED_ON_USAGE), share->crashed is set and open_table() asks for
+          // request_backoff_action(OT_REPAIR); CHECK and REPAIR open with HA_OPEN_FOR_REPAIR
+          // (8.0's information_schema tables are views over the data dictionary: no handler is opened)
+          const def = opts.forRepair || (opts.infoSchema && line === "8.0") ? undefined : server.table(r.key.db, r.key.name);
+          if (def?.crashed) {
+            failed = def;
+            throw mysqlError("ER_CRASHED_ON_USAGE", def.name);
+          }
           if (!opts.shares) continue;
           if (!openShareAtOnce(t, tk)) yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
@@ -484,6 +498,11 @@ export function installLocking(server: Server): void {
         }
         return;
       } catch (e) {
+        if (failed) {
+          yield* recoverOtRepair(t, s, failed, sp, opts.infoSchema === true && !canBackOff);
+          if (opts.infoSchema && !canBackOff) skipped.add(`${failed.db}.${failed.name}`.toLowerCase());
+          continue;
+        }
         if (!(canBackOff && s.victim && e instanceof MysqlError && e.def.name === "ER_LOCK_DEADLOCK")) throw e;
         s.victim = false;
         tdc.closeAll(t);
@@ -493,6 +512,35 @@ export function installLocking(server: Server): void {
       }
     }
     throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
+  }
+
+  /**
+   * open_tables() after request_backoff_action(OT_REPAIR): close_tables_for_reopen() releases the
+   * statement's locks (rollback to its MDL savepoint), then Open_table_context::
+   * recover_from_failed_open(): DEBUG_SYNC recover_ot_repair; an information_schema query opening
+   * with MYSQL_OPEN_FAIL_ON_MDL_CONFLICT (get_all_tables()' can_deadlock: the session already held
+   * metadata locks) does not repair, it skips the table (Bug#21021848: its X would deadlock): the
+   * error already in the diagnostics area, ER_CRASHED_ON_USAGE, stays its status and
+   * process_table() (e.g. get_schema_key_column_usage_record) turns it into a warning. Otherwise
+   * lock_table_names() takes X on the table (with the scoped IX locks, as DROP TABLE's
+   * lock_table_names point does; a deadlock there is the statement's ER_LOCK_DEADLOCK),
+   * auto_repair_table() -> ha_tina::repair() clears share->crashed, and rollback_to_savepoint()
+   * releases the X before open_tables() starts over.
+   */
+  function* recoverOtRepair(t: SimThread, s: Session, def: TableDef, sp: MdlSavepoint, skip: boolean): Generator<Effect, void, unknown> {
+    tdc.closeAll(t);
+    s.ctx.rollback_to_savepoint(sp);
+    t.trace("mdl.backoff", `${def.db}.${def.name}`, { reason: "OT_REPAIR: table is marked as crashed" });
+    yield* debugSync(t, "recover_ot_repair");
+    if (skip) {
+      const w = mysqlError("ER_CRASHED_ON_USAGE", def.name);
+      if (Array.isArray(s.thd.warnings)) s.thd.warnings.push({ level: "Warning", code: w.code, message: w.message });
+      return;
+    }
+    yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", [{ db: def.db, name: def.name }])));
+    yield t.cpu(OPEN_TABLE_NS, "auto_repair_table");
+    def.crashed = false;
+    s.ctx.rollback_to_savepoint(sp);
   }
 
   /** openShare's common case, without a generator: no old version to wait for, the share is used at once */
@@ -641,6 +689,7 @@ export function installLocking(server: Server): void {
 
   /** Engines that use THR_LOCK (InnoDB does not: ha_innobase::lock_count() is 0). */
   const THR_ENGINES = new Set(["myisam", "merge", "mrg_myisam", "memory", "heap", "csv", "archive"]);
+  const isCsv = (d: TableDef | undefined): d is TableDef => (d?.engine ?? "").toLowerCase() === "csv";
   const usesThrLock = (r: TableRef): boolean => THR_ENGINES.has((server.table(r.db, r.name)?.engine ?? "innodb").toLowerCase());
 
   /** The thr_lock_type of each table of the statement (the parser's lock types, sql_yacc.yy), in key order. */
@@ -707,6 +756,21 @@ export function installLocking(server: Server): void {
   }
 
   /** sql_show.cc fill_schema_table_by_open(): the table opened ignoring flush, then its rows made (COLUMNS: get_schema_column_record). */
+  /**
+   * The crashed tables an information_schema query with no table_name = '...' opens: get_all_tables()
+   * calls fill_schema_table_by_open() for every table of the schemas it lists when the I_S table
+   * needs the table opened (KEY_COLUMN_USAGE, STATISTICS, TABLE_CONSTRAINTS, REFERENTIAL_CONSTRAINTS
+   * are OPEN_TABLE_ONLY; COLUMNS reads the .frm only). The model opens only the crashed ones
+   * (OT_REPAIR); the others' SH lock and open are not modelled for such a query. 5.7 only: 8.0's
+   * are data-dictionary views.
+   */
+  function crashedOpenedByIs(stmt: Extract<Statement, { kind: "select" }>): TableRef[] {
+    const sql = stmt.sql ?? "";
+    if (line === "8.0" || stmt.tables.length || !/information_schema\s*\.\s*`?(key_column_usage|statistics|table_constraints|referential_constraints)\b/i.test(sql)) return [];
+    const schema = /table_schema\s*=\s*'([^']+)'/i.exec(sql)?.[1]?.toLowerCase();
+    return [...server.tables.values()].filter((d) => d.crashed && (!schema || d.db.toLowerCase() === schema)).map((d) => ({ db: d.db, name: d.name }));
+  }
+
   function* fillSchemaTableByOpen(t: SimThread, sql: string): Generator<Effect, void, unknown> {
     yield* debugSync(t, "after_open_table_ignore_flush");
     if (/information_schema\s*\.\s*`?columns\b/i.test(sql)) yield* debugSync(t, "get_schema_column");
@@ -734,7 +798,12 @@ export function installLocking(server: Server): void {
   /** Locked_tables_list::unlock_locked_tables(): LOCK TABLES' tickets go, other explicit locks (HANDLER, GRL, user locks) stay. */
   function unlockLockedTables(t: SimThread, s: Session): void {
     if (!s.locked) return;
-    for (const k of s.locked.keys()) tdc.close(t, k);
+    for (const k of s.locked.keys()) {
+      tdc.close(t, k);
+      // thr_unlock() -> ha_tina::update_status(): the rows written under the lock are now in the share's saved length
+      const def = server.tables.get(k);
+      if (def?.unsavedRows) def.unsavedRows = false;
+    }
     s.locked = null;
     thrUnlock(t, s.thrLocked);
     for (const tk of s.lockedTickets) s.ctx.release_ticket(tk);
@@ -1244,9 +1313,9 @@ export function installLocking(server: Server): void {
           if (s.locked && !stmt.infoSchema) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
           const kind: StatementKind = stmt.infoSchema ? "SELECT_IS" : stmt.lock === "for_update" ? "SELECT_FOR_UPDATE" : stmt.lock === "for_share" ? "SELECT_FOR_SHARE" : "SELECT";
           if (stmt.lock === "for_update") refuseUnderOwnReadLock(s);
-          const pre = prelocking(thd, [], stmt.tables, stmt.calls ?? []);
+          const pre = prelocking(thd, [], stmt.infoSchema ? [...stmt.tables, ...crashedOpenedByIs(stmt)] : stmt.tables, stmt.calls ?? []);
           if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
-          yield* openTables(t, s, ruleContext(kind, pre.reads, { prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: !stmt.infoSchema });
+          yield* openTables(t, s, ruleContext(kind, pre.reads, { prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: !stmt.infoSchema, infoSchema: stmt.infoSchema === true });
           if (stmt.infoSchema) yield* fillSchemaTableByOpen(t, stmt.sql ?? "");
           return;
         }
@@ -1254,7 +1323,13 @@ export function installLocking(server: Server): void {
         case "update":
         case "delete": {
           const written = [stmt.table, ...(stmt.targets ?? [])];
-          if (s.locked) return checkLocked(s, written, true), checkLocked(s, stmt.reads ?? [], false);
+          if (s.locked) {
+            checkLocked(s, written, true);
+            checkLocked(s, stmt.reads ?? [], false);
+            // ha_tina::write_row() under LOCK TABLES: the share's saved length waits for update_status() at unlock
+            if (stmt.kind === "insert") for (const r of written) if (isCsv(server.table(r.db, r.name))) server.table(r.db, r.name)!.unsavedRows = true;
+            return;
+          }
           const kind: StatementKind = stmt.kind === "insert" ? "INSERT" : stmt.kind === "update" ? "UPDATE" : "DELETE";
           const pre = prelocking(thd, written, stmt.reads ?? [], stmt.calls ?? [], [kind]);
           if (pre.tables.length || pre.prelockWrites.length) refuseUnderOwnReadLock(s);
@@ -1288,8 +1363,9 @@ export function installLocking(server: Server): void {
             if (write) {
               const c = ruleContext("ADMIN_WRITE", base);
               if (base.length) refuseUnderOwnReadLock(s);
-              yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
-            } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+              // mysql_admin_table(): CHECK and REPAIR open with HA_OPEN_FOR_REPAIR (a crashed table opens)
+              yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true, forRepair: stmt.op === "REPAIR" });
+            } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true, forRepair: stmt.op === "CHECK" });
           } catch (e) {
             if (!(e instanceof MysqlError) || e.def.name === "ER_QUERY_INTERRUPTED" || e.def.name === "ER_LOCK_DEADLOCK") throw e;
             thd.ext.adminError = e;

@@ -322,6 +322,16 @@ function* builtinWork(t: SimThread, thd: Thd, stmt: Statement, server: Server): 
           continue;
         }
         const innodb = (def.engine ?? "InnoDB").toLowerCase() === "innodb";
+        const csv = (def.engine ?? "").toLowerCase() === "csv";
+        if (csv && stmt.op === "CHECK" && def.unsavedRows) {
+          // ha_tina::check(): fewer rows up to the saved data file length than share->rows_recorded
+          // (written under LOCK TABLES, not yet unlocked): share->crashed, HA_ADMIN_CORRUPT
+          def.crashed = true;
+          rows.push([name, op, "error", "Corrupt"]);
+          continue;
+        }
+        // ha_tina::repair() ends with share->crashed= FALSE (ha_tina::check() never clears it)
+        if (csv && stmt.op === "REPAIR") def.crashed = false;
         if (stmt.op === "ANALYZE" && innodb && !def.temporary) {
           // ha_innobase::analyze() writes the persistent statistics (mysql.innodb_table_stats) and
           // mysql_admin_table() commits them: ha_commit_trans with the COMMIT lock

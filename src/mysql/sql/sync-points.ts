@@ -33,6 +33,7 @@ export const SYNC_POINTS: readonly SyncPointDef[] = [
   { point: "thread_end", mysql: "debug_sync.cc debug_sync_end_thread()", model: "scenario/run.ts disconnect()", reachedBy: "any" },
   { point: "after_open_table_mdl_shared", mysql: "sql_base.cc open_table(), after open_table_get_mdl_lock()", model: "locking-model.ts openTables(), after each table's MDL", reachedBy: OPENERS },
   { point: "open_tables_after_open_and_process_table", mysql: "sql_base.cc open_tables(), after each open_and_process_table()", model: "locking-model.ts openTables(), after each table's share", reachedBy: OPENERS },
+  { point: "recover_ot_repair", mysql: "sql_base.cc Open_table_context::recover_from_failed_open(), OT_REPAIR (a crashed table: CSV after a failed ha_tina::check())", model: "locking-model.ts recoverOtRepair()", reachedBy: OPENERS },
   { point: "open_table_before_retry", mysql: "sql_base.cc open_table(), before goto retry_share after tdc_wait_for_old_version()", model: "locking-model.ts openShare()", reachedBy: OPENERS },
   { point: "before_lock_tables_takes_lock", mysql: "sql_base.cc lock_tables(), before mysql_lock_tables()", model: "locking-model.ts openTables() end", reachedBy: OPENERS },
   { point: "thr_multi_lock_after_thr_lock", mysql: "mysys/thr_lock.c thr_multi_lock(), after each thr_lock()", model: "locking-model.ts openTables() end", reachedBy: OPENERS },
