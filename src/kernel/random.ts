@@ -40,6 +40,14 @@ export class RandomStream {
     return median * Math.exp(sigma * z);
   }
 
+  /**
+   * One draw of a duration around its median (log-normal, sigma of the underlying normal), in
+   * whole ns and never below 1: the jitter of code-path costs, machine costs and device waits.
+   */
+  jitteredNs(median: number, sigma: number): number {
+    return Math.max(1, Math.round(this.lognormal(median, sigma)));
+  }
+
   /** true with probability p */
   chance(p: number): boolean {
     return this.prng() < p;

@@ -1,5 +1,4 @@
 import type { CodePathCosts, Kernel } from "../kernel/kernel.js";
-import type { RandomStream } from "../kernel/random.js";
 import { Op, type Effect, type SimThread } from "../kernel/thread.js";
 import { US, type Ns } from "../kernel/time.js";
 
@@ -81,11 +80,7 @@ export const COST_JITTER_SIGMA = 0.25;
  * seed gives the same costs and adding a code path changes no other stream.
  */
 export function codeCost(t: SimThread, path: CodePath): Ns {
-  return jittered(t.kernel.random.stream("cost"), CODE_PATH_COSTS[path].ns);
-}
-
-function jittered(rng: RandomStream, median: Ns): Ns {
-  return Math.max(1, Math.round(rng.lognormal(median, COST_JITTER_SIGMA)));
+  return t.kernel.random.stream("cost").jitteredNs(CODE_PATH_COSTS[path].ns, COST_JITTER_SIGMA);
 }
 
 /**
@@ -101,7 +96,7 @@ export function installCodePathCosts(kernel: Kernel): void {
       const path = pathOf(e);
       if (path === null) return 0;
       costs.label = path;
-      return jittered(rng, CODE_PATH_COSTS[path].ns);
+      return rng.jitteredNs(CODE_PATH_COSTS[path].ns, COST_JITTER_SIGMA);
     },
   };
   kernel.codeCosts = costs;

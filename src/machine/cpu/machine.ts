@@ -446,7 +446,7 @@ export class CpuMachine implements CpuModel {
   private jittered(e: Entity, median: Ns, sigma: number): Ns {
     if (median <= 0 || sigma <= 0) return median;
     e.rng ??= this.kernel.random.stream(`cpu/${e.t.name}`);
-    return Math.max(1, Math.round(e.rng.lognormal(median, sigma)));
+    return e.rng.jitteredNs(median, sigma);
   }
 
   /** Accounts the time the current entity of `cpu` has run since the last charge. */

@@ -109,7 +109,7 @@ export const NVME: RedoDevice = {
  */
 export const REDO_DEVICE_SIGMA = 0.3;
 function deviceJitter(t: SimThread, median: Ns): Ns {
-  return Math.max(1, Math.round(t.rng("disk").lognormal(median, REDO_DEVICE_SIGMA)));
+  return t.rng("disk").jitteredNs(median, REDO_DEVICE_SIGMA);
 }
 
 /** CPU costs of the redo code itself (calibrated orders of magnitude, UNVERIFIED). */
