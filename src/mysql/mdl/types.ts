@@ -219,9 +219,42 @@ export function mdlKey(namespace: MdlNamespace | MdlNamespaceName, db = "", name
   return { namespace: mdlNamespace(namespace), db, name };
 }
 
-/** A stable string for maps. Mirrors the key buffer: <ns byte> db \0 name \0. */
+/**
+ * A stable string for maps. Mirrors the key buffer: <ns byte> db \0 name \0. Remembered per
+ * (namespace, db, name) for the first few thousand keys, as every MDL request and release looks
+ * its lock up by it: the same few keys, run after run, build no new string.
+ */
 export function mdlKeyString(k: MdlKey): string {
-  return `${String.fromCharCode(k.namespace)}${k.db}\u0000${k.name}\u0000`;
+  let byDb = KEY_STRINGS[k.namespace];
+  if (byDb === undefined) byDb = KEY_STRINGS[k.namespace] = new Map();
+  let byName = byDb.get(k.db);
+  if (byName === undefined) {
+    byName = new Map();
+    if (keyStrings < MAX_KEY_STRINGS) byDb.set(k.db, byName);
+  }
+  let s = byName.get(k.name);
+  if (s === undefined) {
+    s = `${String.fromCharCode(k.namespace)}${k.db}\u0000${k.name}\u0000`;
+    if (keyStrings < MAX_KEY_STRINGS) {
+      byName.set(k.name, s);
+      keyStrings++;
+    }
+  }
+  return s;
+}
+const MAX_KEY_STRINGS = 4096;
+let keyStrings = 0;
+const KEY_STRINGS: (Map<string, Map<string, string>> | undefined)[] = [];
+
+/** code unit i of a key buffer after its namespace byte (db \0 name \0); -1 past its end */
+function keyTailCode(k: MdlKey, i: number): number {
+  const dl = k.db.length;
+  if (i < dl) return k.db.charCodeAt(i);
+  if (i === dl) return 0;
+  const j = i - dl - 1;
+  const nl = k.name.length;
+  if (j < nl) return k.name.charCodeAt(j);
+  return j === nl ? 0 : -1;
 }
 
 export function mdlKeyEqual(a: MdlKey, b: MdlKey): boolean {
@@ -233,9 +266,14 @@ export function mdlKeyEqual(a: MdlKey, b: MdlKey): boolean {
  * We compare by UTF-16 code units, which orders ASCII names like memcmp over utf8 bytes.
  */
 export function mdlKeyCompare(a: MdlKey, b: MdlKey): number {
-  const sa = mdlKeyString(a);
-  const sb = mdlKeyString(b);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
+  // as comparing the two mdlKeyString()s (a prefix first), code unit by code unit, without building them
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  for (let i = 0; ; i++) {
+    const ca = keyTailCode(a, i);
+    const cb = keyTailCode(b, i);
+    if (ca !== cb) return ca < cb ? -1 : 1;
+    if (ca === -1) return 0;
+  }
 }
 
 export function describeKey(k: MdlKey): string {
