@@ -124,12 +124,17 @@ export class RandomStreams {
 
   constructor(readonly seed: number | string) {}
 
+  /** the stream asked for last: code-path costs ask for "cost" at almost every effect */
+  private last: RandomStream | null = null;
+
   stream(name: string): RandomStream {
+    if (this.last !== null && this.last.name === name) return this.last;
     let s = this.streams.get(name);
     if (!s) {
       s = new RandomStream(this.seed, name);
       this.streams.set(name, s);
     }
+    this.last = s;
     return s;
   }
 }

@@ -29,6 +29,8 @@ export class ClientConnection {
   busy = false;
   readonly mailbox: Watch;
   readonly done: Watch;
+  /** what the connection thread waits for (one closure per connection, not per command) */
+  readonly hasPosted = (): boolean => this.posted !== null;
   constructor(readonly name: string) {
     this.mailbox = new Watch(`mailbox ${name}`, "mailbox", () => null);
     this.done = new Watch(`result of ${name}`, "reap", () => (this.busy ? this.thread : null));
@@ -61,7 +63,7 @@ function* handleConnection(t: SimThread, server: Server, c: ClientConnection, ha
     // do_command(): DEBUG_SYNC before reading the next command from the client
     if (!c.thd.ext.disconnected && c.posted === null) yield* debugSync(t, "before_do_command_net_read");
     kernel.setDaemon(t, true);
-    yield t.acquire(c.mailbox, () => c.posted !== null);
+    yield t.acquire(c.mailbox, c.hasPosted);
     // KILL QUERY of an idle connection ends its wait for a command, with nothing posted
     if (c.posted === null) continue;
     kernel.setDaemon(t, false);

@@ -3,6 +3,7 @@ import type { Scheduler } from "../kernel/scheduler.js";
 import { encodeSchedule } from "../kernel/schedule-string.js";
 import type { Effect, SimThread } from "../kernel/thread.js";
 import { MS } from "../kernel/time.js";
+import { NO_EFFECTS, type Effects } from "../kernel/no-effects.js";
 import { MysqlError, mysqlError } from "../mysql/errors.js";
 import { installModels } from "../mysql/models.js";
 import { PROGRAMS } from "../mysql/programs/mysqldump.js";
@@ -121,6 +122,13 @@ export interface RunArtifacts {
 /** A connection the script drives: the shared client connection and how many statements it was sent. */
 class Connection extends ClientConnection {
   statements = 0;
+  /** what a reap waits for (one closure per connection, not per reap) */
+  readonly idle = (): boolean => !this.busy;
+}
+
+/** a single effect to `yield*` */
+function* one(e: Effect): Generator<Effect, void, unknown> {
+  yield e;
 }
 
 /**
@@ -359,77 +367,87 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     });
   }
 
-  function* runStep(t: SimThread, step: Step): Generator<Effect, void, unknown> {
+  /**
+   * One script step: a plain function that does at once what cannot wait (a `select`, a
+   * `comment`, a `send`) and hands back the generator only of a step that waits (issue 20: a
+   * generator per step holding every case's registers was most of the script's garbage).
+   */
+  function runStep(t: SimThread, step: Step): Effects {
     switch (step.kind) {
       case "stmt": {
         const c = conns.get(step.conn)!;
         const before = statements.length;
         c.statements++;
         postStatement(kernel, c, step.sql);
-        if (step.send) return;
-        yield* reap(t, c);
-        let own: StatementRecord | undefined;
-        for (let i = before; i < statements.length && !own; i++) if (statements[i]!.conn === c.name) own = statements[i];
-        checkStepError(step, own?.error ?? c.thd.error?.def.name ?? null);
-        return;
+        if (step.send) return NO_EFFECTS;
+        return stmtStep(t, step, c, before);
       }
-      case "reap": {
-        const c = conns.get(step.conn)!;
-        yield* reap(t, c);
-        checkStepError(step, c.thd.error?.def.name ?? null);
-        return;
-      }
-      case "wait_state": {
-        const c = conns.get(step.conn)!;
-        const w = new Watch(`state of ${c.name} = "${step.state}"`, "wait_state", () => c.thread);
-        watches.push(w);
-        const r = yield t.acquire(w, () => c.thd.state === step.state, step.timeoutNs);
-        watches.splice(watches.indexOf(w), 1);
-        if (r === "timeout") stepFailures.push(`step ${step.index + 1} (line ${step.line}): ${c.name} never reached state "${step.state}" (it is "${c.thd.state}")`);
-        return;
-      }
+      case "reap":
+        return reapStep(t, step);
+      case "wait_state":
+        return waitStateStep(t, step);
       case "sleep":
-        yield t.sleep(step.ns);
-        return;
+        return one(t.sleep(step.ns));
       case "debug_sync":
-        yield* setDebugSync(t, null, step.action, server);
-        return;
+        return setDebugSync(t, null, step.action, server);
       case "kill":
         killConnection(kernel, conns.get(step.conn)!, step.query, t);
-        yield t.yield();
-        return;
-      case "connect": {
-        // a new session once the old one has ended (a reconnect): the same connection thread serves it
-        const c = conns.get(step.conn)!;
-        if (c.thd.ext.disconnected) {
-          if (c.busy) yield* reap(t, c);
-          reconnect(server, c);
-        }
-        yield t.yield();
-        return;
-      }
+        return one(t.yield());
+      case "connect":
+        return connectStep(t, step);
       case "set":
         for (const [n, v] of step.vars) {
           server.vars.set(n, v);
           t.trace("set_var", n, { scope: "GLOBAL", value: v });
         }
-        yield t.yield();
-        return;
+        return one(t.yield());
       case "select": {
         const rows = snapshotTable(server, step.from, kernel.now, step.where, step.columns);
         const diff = compareRows(rows, step.rows);
         t.trace("select", step.from, { rows });
         if (diff) stepFailures.push(`step ${step.index + 1} (line ${step.line}): select from ${step.from}: ${diff}`);
-        return;
+        return NO_EFFECTS;
       }
       case "comment":
         t.trace("comment", undefined, { text: step.text });
-        return;
+        return NO_EFFECTS;
     }
   }
 
-  function* reap(t: SimThread, c: Connection): Generator<Effect, void, unknown> {
-    if (c.busy) yield t.acquire(c.done, () => !c.busy);
+  function* stmtStep(t: SimThread, step: Extract<Step, { kind: "stmt" }>, c: Connection, before: number): Generator<Effect, void, unknown> {
+    yield* reap(t, c);
+    let own: StatementRecord | undefined;
+    for (let i = before; i < statements.length && !own; i++) if (statements[i]!.conn === c.name) own = statements[i];
+    checkStepError(step, own?.error ?? c.thd.error?.def.name ?? null);
+  }
+
+  function* reapStep(t: SimThread, step: Extract<Step, { kind: "reap" }>): Generator<Effect, void, unknown> {
+    const c = conns.get(step.conn)!;
+    yield* reap(t, c);
+    checkStepError(step, c.thd.error?.def.name ?? null);
+  }
+
+  function* waitStateStep(t: SimThread, step: Extract<Step, { kind: "wait_state" }>): Generator<Effect, void, unknown> {
+    const c = conns.get(step.conn)!;
+    const w = new Watch(`state of ${c.name} = "${step.state}"`, "wait_state", () => c.thread);
+    watches.push(w);
+    const r = yield t.acquire(w, () => c.thd.state === step.state, step.timeoutNs);
+    watches.splice(watches.indexOf(w), 1);
+    if (r === "timeout") stepFailures.push(`step ${step.index + 1} (line ${step.line}): ${c.name} never reached state "${step.state}" (it is "${c.thd.state}")`);
+  }
+
+  function* connectStep(t: SimThread, step: Extract<Step, { kind: "connect" }>): Generator<Effect, void, unknown> {
+    // a new session once the old one has ended (a reconnect): the same connection thread serves it
+    const c = conns.get(step.conn)!;
+    if (c.thd.ext.disconnected) {
+      if (c.busy) yield* reap(t, c);
+      reconnect(server, c);
+    }
+    yield t.yield();
+  }
+
+  function reap(t: SimThread, c: Connection): Effects {
+    return c.busy ? one(t.acquire(c.done, c.idle)) : NO_EFFECTS;
   }
 
   function checkStepError(step: Step & { error?: string | null }, got: string | null): void {

@@ -12,13 +12,12 @@ import type { Thd } from "../thd.js";
 import { MysqlBinLog, type BinlogEvent, type BinlogVersion, type EngineHooks } from "./binlog.js";
 import { debugKeyword } from "../debug-keywords.js";
 import { oneLine } from "../sql/parse.js";
+import { NO_EFFECTS } from "../../kernel/no-effects.js";
 import { tempTables } from "../sql/query.js";
 
 const SHOW_BINLOG_EVENTS_COLUMNS = ["Log_name", "Pos", "Event_type", "Server_id", "End_log_pos", "Info"];
 const SHOW_MASTER_STATUS_COLUMNS = ["File", "Position", "Binlog_Do_DB", "Binlog_Ignore_DB", "Executed_Gtid_Set"];
 const BINLOG_WORK = new Set<Statement["kind"]>(["flush_binary_logs", "show_master_status", "reset_master", "show_binlog_events"]);
-// eslint-disable-next-line require-yield
-function* noWork(): Generator<Effect, void, unknown> {}
 
 /**
  * The events a transaction or DDL statement writes, with their sizes (docs/binlog.md, "Events and
@@ -231,7 +230,7 @@ export function installBinlog(server: Server): MysqlBinLog | null {
       if (failed) thd.ext.binlogPending = undefined;
       else flushPending(thd);
       if (!failed && LOGGED_DDL.has(stmt.kind)) writeDdl(thd, stmt);
-      return noWork();
+      return NO_EFFECTS;
     },
     endTransaction(_t, thd) {
       // commit wrote the cache; a rollback discards it (binlog_cache_mngr::reset)
@@ -239,7 +238,7 @@ export function installBinlog(server: Server): MysqlBinLog | null {
       trx.events = [];
       trx.cacheBytes = 0;
       thd.ext.binlogPending = undefined;
-      return noWork();
+      return NO_EFFECTS;
     },
   };
   registerModel(server, model);

@@ -1299,209 +1299,227 @@ export function installLocking(server: Server): void {
     }
   }
 
+  // ---- the `before` hook: a plain function that picks the generator of the statement's kind, so
+  // each statement's generator holds the few registers of its own kind (issue 20: one per statement)
+
+  function* beforeSelect(t: SimThread, s: Session, thd: Thd, stmt: Extract<Statement, { kind: "select" }>): Generator<Effect, void, unknown> {
+    // information_schema reads under LOCK TABLES open their tables with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL, not from the locked set
+    if (s.locked && !stmt.infoSchema) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
+    const kind: StatementKind = stmt.infoSchema ? "SELECT_IS" : stmt.lock === "for_update" ? "SELECT_FOR_UPDATE" : stmt.lock === "for_share" ? "SELECT_FOR_SHARE" : "SELECT";
+    if (stmt.lock === "for_update") refuseUnderOwnReadLock(s);
+    const pre = prelocking(thd, [], stmt.infoSchema ? [...stmt.tables, ...crashedOpenedByIs(stmt)] : stmt.tables, stmt.calls ?? []);
+    if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
+    yield* openTables(t, s, ruleContext(kind, pre.reads, { prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: !stmt.infoSchema, infoSchema: stmt.infoSchema === true });
+    if (stmt.infoSchema) yield* fillSchemaTableByOpen(t, stmt.sql ?? "");
+  }
+
+  function* beforeWrite(t: SimThread, s: Session, thd: Thd, stmt: Extract<Statement, { kind: "insert" | "update" | "delete" }>): Generator<Effect, void, unknown> {
+    const written = [stmt.table, ...(stmt.targets ?? [])];
+    if (s.locked) {
+      checkLocked(s, written, true);
+      checkLocked(s, stmt.reads ?? [], false);
+      // ha_tina::write_row() under LOCK TABLES: the share's saved length waits for update_status() at unlock
+      if (stmt.kind === "insert") for (const r of written) if (isCsv(server.table(r.db, r.name))) server.table(r.db, r.name)!.unsavedRows = true;
+      return;
+    }
+    const kind: StatementKind = stmt.kind === "insert" ? "INSERT" : stmt.kind === "update" ? "UPDATE" : "DELETE";
+    const pre = prelocking(thd, written, stmt.reads ?? [], stmt.calls ?? [], [kind]);
+    if (pre.tables.length || pre.prelockWrites.length) refuseUnderOwnReadLock(s);
+    yield* openTables(t, s, ruleContext(kind, pre.tables, { lowPriority: stmt.lowPriority, reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
+    // the share is opened under the MDL: a table dropped or renamed meanwhile is not found
+    for (const r of [...written, ...(stmt.reads ?? [])]) if (!sessionTable(server, thd, r.db, r.name) && !server.views.has(key(r))) throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
+  }
+
+  /** the statements beforeOther has anything to do for: the others (BEGIN, COMMIT, SET ...) need no generator */
+  const BEFORE_OTHER = new Set<Statement["kind"]>(["call", "do", "set_user_var", "acl", "admin", "show", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "lock_tables", "create_table", "drop_table", "truncate_table", "rename_table", "alter_table"]);
+
+  function* beforeOther(t: SimThread, s: Session, thd: Thd, stmt: Statement): Generator<Effect, void, unknown> {
+    switch (stmt.kind) {
+      case "call":
+      case "do":
+      case "set_user_var": {
+        const pre = stmt.kind === "call" ? procedureSet(thd, stmt.name, stmt.calls, stmt.reads) : prelocking(thd, [], stmt.reads, stmt.calls);
+        if (s.locked) return checkLocked(s, [...pre.reads, ...pre.prelockWrites], false);
+        if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
+        yield* openTables(t, s, ruleContext("CALL", [], { reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
+        return;
+      }
+      case "acl": {
+        // open_grant_tables(): the grant tables opened for write (5.7: MyISAM tables in mysql)
+        const grant = ["user", "db", "tables_priv", "columns_priv", "procs_priv", "proxies_priv"].map((name) => ({ db: "mysql", name }));
+        yield* openTables(t, s, ruleContext("ACL", grant), { shares: false });
+        return;
+      }
+      case "admin": {
+        const write = stmt.op === "OPTIMIZE" || stmt.op === "REPAIR";
+        const base = stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
+        if (s.locked) return checkLocked(s, base, write);
+        // mysql_admin_table(): an open that fails is a row of the result (Error, then "Corrupt"), not the statement's error
+        thd.ext.adminError = null;
+        try {
+          if (write) {
+            const c = ruleContext("ADMIN_WRITE", base);
+            if (base.length) refuseUnderOwnReadLock(s);
+            // mysql_admin_table(): CHECK and REPAIR open with HA_OPEN_FOR_REPAIR (a crashed table opens)
+            yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true, forRepair: stmt.op === "REPAIR" });
+          } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true, forRepair: stmt.op === "CHECK" });
+        } catch (e) {
+          if (!(e instanceof MysqlError) || e.def.name === "ER_QUERY_INTERRUPTED" || e.def.name === "ER_LOCK_DEADLOCK") throw e;
+          thd.ext.adminError = e;
+          return;
+        }
+        if (stmt.op === "OPTIMIZE" && base.some((r) => (server.table(r.db, r.name)?.engine ?? "InnoDB").toLowerCase() === "innodb")) {
+          // mysql_admin_table(): InnoDB has no optimize, so mysql_recreate_table(), commit, release the
+          // locks, DEBUG_SYNC ha_admin_open_ltable, then reopen SR for the analyze part
+          s.ctx.release_transactional_locks();
+          yield* debugSync(t, "ha_admin_open_ltable");
+          yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+        }
+        return;
+      }
+      case "show":
+        if ((stmt.what === "create_table" || stmt.what === "fields") && stmt.table && !isTemporary(thd, stmt.table.db, stmt.table.name)) {
+          // mysqld_show_create(): open with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL (SH); SHOW FIELDS is an
+          // information_schema.COLUMNS query (fill_schema_table_by_open, then get_schema_column_record)
+          yield* openTables(t, s, ruleContext("SELECT_IS", [stmt.table]), { shares: false });
+          if (stmt.what === "fields") yield* fillSchemaTableByOpen(t, "information_schema.columns");
+          if (!sessionTable(server, thd, stmt.table.db, stmt.table.name) && !server.views.has(key(stmt.table))) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+        }
+        return;
+      case "schema_ddl":
+        yield* schemaDdl(t, s, stmt);
+        return;
+      case "routine_ddl": {
+        refuseUnderLockTables(s);
+        const object = { type: stmt.type, db: stmt.name.db, name: stmt.name.name };
+        yield* takeAll(t, s, requestsAt("lock_object_name", ruleContext(stmt.op === "drop" ? "DROP_ROUTINE" : "CREATE_ROUTINE", [], { object })));
+        return;
+      }
+      case "view_ddl": {
+        refuseUnderLockTables(s);
+        const c = ruleContext(stmt.op === "drop" ? "DROP_VIEW" : "CREATE_VIEW", stmt.views, { reads: stmt.reads.filter((r) => !isTemporary(thd, r.db, r.name)) });
+        yield* takeAll(t, s, requestsAt("lock_table_names", c));
+        // the view's SELECT: its tables opened SR (open_tables)
+        if (c.reads!.length) yield* openTables(t, s, ruleContext("SELECT", c.reads!), { shares: true });
+        return;
+      }
+      case "trigger_ddl": {
+        const def = stmt.op === "drop" ? server.triggers.get(key(stmt.trigger)) : null;
+        const tbl = stmt.table ?? (def ? def.table : null);
+        if (!tbl) {
+          if (stmt.ifExists) return;
+          throw mysqlError("ER_TRG_DOES_NOT_EXIST");
+        }
+        if (isTemporary(thd, tbl.db, tbl.name) && stmt.op === "create") throw mysqlError("ER_TRG_ON_VIEW_OR_TEMP_TABLE", tbl.name);
+        let ticket: MdlTicket | undefined;
+        if (s.locked) {
+          checkLocked(s, [tbl], true);
+          ticket = s.locked.get(key(tbl))?.ticket;
+        } else {
+          const tickets = yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext(stmt.op === "drop" ? "DROP_TRIGGER" : "CREATE_TRIGGER", [tbl])));
+          ticket = tickets.find((tk) => sameTable(tk, tbl));
+        }
+        if (!server.table(tbl.db, tbl.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${tbl.db}.${tbl.name}`);
+        // wait_while_table_is_used(): SNW -> X
+        if (ticket) yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+        return;
+      }
+      case "lock_tables": {
+        // LOCK TABLES ends an earlier LOCK TABLES (not FTWRL: only UNLOCK TABLES ends that)
+        unlockLockedTables(t, s);
+        // temporary tables are allowed in LOCK TABLES and take no metadata lock (open_temporary_tables)
+        const items = stmt.items.filter((i) => !isTemporary(thd, i.table.db, i.table.name));
+        const writes = items.filter((i) => i.mode.endsWith("WRITE"));
+        if (writes.length) refuseUnderOwnReadLock(s);
+        const before = new Set(s.ctx.allTickets());
+        const c = ruleContext(writes.length ? "LOCK_TABLES_WRITE" : "LOCK_TABLES_READ", items.map((i) => i.table), { lockItems: items, executingLockTables: true });
+        // lock_table_names() for SRO/SNRW (not forced: DDL weight), open_table() for READ LOCAL's SR
+        yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
+        // the locks (GLOBAL IX and SCHEMA IX of WRITE too: PFS-01 marker 8) now last until UNLOCK TABLES
+        for (const i of items) if (!server.table(i.table.db, i.table.name) && !server.views.has(key(i.table))) {
+          s.ctx.rollback_to_savepoint({ stmtTicket: null, transTicket: null });
+          throw mysqlError("ER_NO_SUCH_TABLE", `${i.table.db}.${i.table.name}`);
+        }
+        enterLockedTables(s, before, items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
+        // the THR_LOCKs of LOCK TABLES last until UNLOCK TABLES
+        s.thrLocked = s.thrStmt;
+        s.thrStmt = [];
+        return;
+      }
+      case "create_table": {
+        const source = [...(stmt.like ? [stmt.like] : []), ...(stmt.reads ?? [])];
+        if (stmt.temporary) {
+          // a temporary table takes no metadata lock (mysql_create_table_no_lock); LIKE / SELECT sources are opened SR
+          if (tempTables(thd).has(key(stmt.table)) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
+          if (s.locked) checkLocked(s, source, false);
+          else if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
+          return;
+        }
+        refuseUnderOwnReadLock(s);
+        yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("CREATE_TABLE", [stmt.table])));
+        if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
+        if ((server.table(stmt.table.db, stmt.table.name) || server.views.has(key(stmt.table))) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
+        if (stmt.like && !sessionTable(server, thd, stmt.like.db, stmt.like.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.like.db}.${stmt.like.name}`);
+        if (server.droppedDatabases.has(stmt.table.db)) throw mysqlError("ER_BAD_DB_ERROR", stmt.table.db);
+        return;
+      }
+      case "drop_table": {
+        // temporary tables are dropped first and take no lock (lock_table_names() skips them)
+        const temp = stmt.tables.filter((r) => isTemporary(thd, r.db, r.name));
+        const baseTables = stmt.temporary ? [] : stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
+        if (baseTables.length) {
+          if (s.locked) checkLocked(s, baseTables, true);
+          else yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", baseTables)));
+        }
+        const missing = stmt.temporary ? stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name)) : baseTables.filter((r) => !server.table(r.db, r.name));
+        if (missing.length && !stmt.ifExists) throw mysqlError("ER_BAD_TABLE_ERROR", missing.map((r) => `${r.db}.${r.name}`).join(","));
+        void temp;
+        return;
+      }
+      case "truncate_table":
+        if (isTemporary(thd, stmt.table.db, stmt.table.name)) return;
+        if (s.locked) {
+          // Sql_cmd_truncate_table::lock_table(): under LOCK TABLES ... WRITE the SNRW is upgraded to X, and back after
+          checkLocked(s, [stmt.table], true);
+          const tk = s.locked.get(key(stmt.table))!.ticket;
+          yield* debugSync(t, "upgrade_lock_for_truncate");
+          yield* upgradeMdl(t, s, sys, tk, T.MDL_EXCLUSIVE, lwt());
+          s.ctx.downgrade_lock(tk, T.MDL_SHARED_NO_READ_WRITE);
+          return;
+        }
+        refuseUnderOwnReadLock(s);
+        yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("TRUNCATE_TABLE", [stmt.table])));
+        if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+        return;
+      case "rename_table":
+        refuseUnderOwnReadLock(s);
+        yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("RENAME_TABLE", stmt.pairs.map(([a]) => a), { renameTo: stmt.pairs.map(([, b]) => b) })));
+        return;
+      case "alter_table":
+        // a temporary table's ALTER takes no lock, so FTWRL does not refuse it
+        if (!isTemporary(thd, stmt.table.db, stmt.table.name)) refuseUnderOwnReadLock(s);
+        return; // the work hook does ALTER's locking: it interleaves locks and work
+
+    }
+  }
+
   const model: StatementModel = {
     name: "locking",
 
-    *before(t, thd, stmt) {
+    before(t, thd, stmt) {
       const s = session(t, thd);
       s.current = stmt.kind;
       s.victim = false;
       if (stmt.kind === "flush_tables" || stmt.kind === "lock_instance_for_backup") backupMetrics();
       switch (stmt.kind) {
-        case "select": {
-          // information_schema reads under LOCK TABLES open their tables with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL, not from the locked set
-          if (s.locked && !stmt.infoSchema) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
-          const kind: StatementKind = stmt.infoSchema ? "SELECT_IS" : stmt.lock === "for_update" ? "SELECT_FOR_UPDATE" : stmt.lock === "for_share" ? "SELECT_FOR_SHARE" : "SELECT";
-          if (stmt.lock === "for_update") refuseUnderOwnReadLock(s);
-          const pre = prelocking(thd, [], stmt.infoSchema ? [...stmt.tables, ...crashedOpenedByIs(stmt)] : stmt.tables, stmt.calls ?? []);
-          if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
-          yield* openTables(t, s, ruleContext(kind, pre.reads, { prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: !stmt.infoSchema, infoSchema: stmt.infoSchema === true });
-          if (stmt.infoSchema) yield* fillSchemaTableByOpen(t, stmt.sql ?? "");
-          return;
-        }
+        case "select":
+          return beforeSelect(t, s, thd, stmt);
         case "insert":
         case "update":
-        case "delete": {
-          const written = [stmt.table, ...(stmt.targets ?? [])];
-          if (s.locked) {
-            checkLocked(s, written, true);
-            checkLocked(s, stmt.reads ?? [], false);
-            // ha_tina::write_row() under LOCK TABLES: the share's saved length waits for update_status() at unlock
-            if (stmt.kind === "insert") for (const r of written) if (isCsv(server.table(r.db, r.name))) server.table(r.db, r.name)!.unsavedRows = true;
-            return;
-          }
-          const kind: StatementKind = stmt.kind === "insert" ? "INSERT" : stmt.kind === "update" ? "UPDATE" : "DELETE";
-          const pre = prelocking(thd, written, stmt.reads ?? [], stmt.calls ?? [], [kind]);
-          if (pre.tables.length || pre.prelockWrites.length) refuseUnderOwnReadLock(s);
-          yield* openTables(t, s, ruleContext(kind, pre.tables, { lowPriority: stmt.lowPriority, reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
-          // the share is opened under the MDL: a table dropped or renamed meanwhile is not found
-          for (const r of [...written, ...(stmt.reads ?? [])]) if (!sessionTable(server, thd, r.db, r.name) && !server.views.has(key(r))) throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
-          return;
-        }
-        case "call":
-        case "do":
-        case "set_user_var": {
-          const pre = stmt.kind === "call" ? procedureSet(thd, stmt.name, stmt.calls, stmt.reads) : prelocking(thd, [], stmt.reads, stmt.calls);
-          if (s.locked) return checkLocked(s, [...pre.reads, ...pre.prelockWrites], false);
-          if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
-          yield* openTables(t, s, ruleContext("CALL", [], { reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
-          return;
-        }
-        case "acl": {
-          // open_grant_tables(): the grant tables opened for write (5.7: MyISAM tables in mysql)
-          const grant = ["user", "db", "tables_priv", "columns_priv", "procs_priv", "proxies_priv"].map((name) => ({ db: "mysql", name }));
-          yield* openTables(t, s, ruleContext("ACL", grant), { shares: false });
-          return;
-        }
-        case "admin": {
-          const write = stmt.op === "OPTIMIZE" || stmt.op === "REPAIR";
-          const base = stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
-          if (s.locked) return checkLocked(s, base, write);
-          // mysql_admin_table(): an open that fails is a row of the result (Error, then "Corrupt"), not the statement's error
-          thd.ext.adminError = null;
-          try {
-            if (write) {
-              const c = ruleContext("ADMIN_WRITE", base);
-              if (base.length) refuseUnderOwnReadLock(s);
-              // mysql_admin_table(): CHECK and REPAIR open with HA_OPEN_FOR_REPAIR (a crashed table opens)
-              yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true, forRepair: stmt.op === "REPAIR" });
-            } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true, forRepair: stmt.op === "CHECK" });
-          } catch (e) {
-            if (!(e instanceof MysqlError) || e.def.name === "ER_QUERY_INTERRUPTED" || e.def.name === "ER_LOCK_DEADLOCK") throw e;
-            thd.ext.adminError = e;
-            return;
-          }
-          if (stmt.op === "OPTIMIZE" && base.some((r) => (server.table(r.db, r.name)?.engine ?? "InnoDB").toLowerCase() === "innodb")) {
-            // mysql_admin_table(): InnoDB has no optimize, so mysql_recreate_table(), commit, release the
-            // locks, DEBUG_SYNC ha_admin_open_ltable, then reopen SR for the analyze part
-            s.ctx.release_transactional_locks();
-            yield* debugSync(t, "ha_admin_open_ltable");
-            yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
-          }
-          return;
-        }
-        case "show":
-          if ((stmt.what === "create_table" || stmt.what === "fields") && stmt.table && !isTemporary(thd, stmt.table.db, stmt.table.name)) {
-            // mysqld_show_create(): open with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL (SH); SHOW FIELDS is an
-            // information_schema.COLUMNS query (fill_schema_table_by_open, then get_schema_column_record)
-            yield* openTables(t, s, ruleContext("SELECT_IS", [stmt.table]), { shares: false });
-            if (stmt.what === "fields") yield* fillSchemaTableByOpen(t, "information_schema.columns");
-            if (!sessionTable(server, thd, stmt.table.db, stmt.table.name) && !server.views.has(key(stmt.table))) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-          }
-          return;
-        case "schema_ddl":
-          yield* schemaDdl(t, s, stmt);
-          return;
-        case "routine_ddl": {
-          refuseUnderLockTables(s);
-          const object = { type: stmt.type, db: stmt.name.db, name: stmt.name.name };
-          yield* takeAll(t, s, requestsAt("lock_object_name", ruleContext(stmt.op === "drop" ? "DROP_ROUTINE" : "CREATE_ROUTINE", [], { object })));
-          return;
-        }
-        case "view_ddl": {
-          refuseUnderLockTables(s);
-          const c = ruleContext(stmt.op === "drop" ? "DROP_VIEW" : "CREATE_VIEW", stmt.views, { reads: stmt.reads.filter((r) => !isTemporary(thd, r.db, r.name)) });
-          yield* takeAll(t, s, requestsAt("lock_table_names", c));
-          // the view's SELECT: its tables opened SR (open_tables)
-          if (c.reads!.length) yield* openTables(t, s, ruleContext("SELECT", c.reads!), { shares: true });
-          return;
-        }
-        case "trigger_ddl": {
-          const def = stmt.op === "drop" ? server.triggers.get(key(stmt.trigger)) : null;
-          const tbl = stmt.table ?? (def ? def.table : null);
-          if (!tbl) {
-            if (stmt.ifExists) return;
-            throw mysqlError("ER_TRG_DOES_NOT_EXIST");
-          }
-          if (isTemporary(thd, tbl.db, tbl.name) && stmt.op === "create") throw mysqlError("ER_TRG_ON_VIEW_OR_TEMP_TABLE", tbl.name);
-          let ticket: MdlTicket | undefined;
-          if (s.locked) {
-            checkLocked(s, [tbl], true);
-            ticket = s.locked.get(key(tbl))?.ticket;
-          } else {
-            const tickets = yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext(stmt.op === "drop" ? "DROP_TRIGGER" : "CREATE_TRIGGER", [tbl])));
-            ticket = tickets.find((tk) => sameTable(tk, tbl));
-          }
-          if (!server.table(tbl.db, tbl.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${tbl.db}.${tbl.name}`);
-          // wait_while_table_is_used(): SNW -> X
-          if (ticket) yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
-          return;
-        }
-        case "lock_tables": {
-          // LOCK TABLES ends an earlier LOCK TABLES (not FTWRL: only UNLOCK TABLES ends that)
-          unlockLockedTables(t, s);
-          // temporary tables are allowed in LOCK TABLES and take no metadata lock (open_temporary_tables)
-          const items = stmt.items.filter((i) => !isTemporary(thd, i.table.db, i.table.name));
-          const writes = items.filter((i) => i.mode.endsWith("WRITE"));
-          if (writes.length) refuseUnderOwnReadLock(s);
-          const before = new Set(s.ctx.allTickets());
-          const c = ruleContext(writes.length ? "LOCK_TABLES_WRITE" : "LOCK_TABLES_READ", items.map((i) => i.table), { lockItems: items, executingLockTables: true });
-          // lock_table_names() for SRO/SNRW (not forced: DDL weight), open_table() for READ LOCAL's SR
-          yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
-          // the locks (GLOBAL IX and SCHEMA IX of WRITE too: PFS-01 marker 8) now last until UNLOCK TABLES
-          for (const i of items) if (!server.table(i.table.db, i.table.name) && !server.views.has(key(i.table))) {
-            s.ctx.rollback_to_savepoint({ stmtTicket: null, transTicket: null });
-            throw mysqlError("ER_NO_SUCH_TABLE", `${i.table.db}.${i.table.name}`);
-          }
-          enterLockedTables(s, before, items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
-          // the THR_LOCKs of LOCK TABLES last until UNLOCK TABLES
-          s.thrLocked = s.thrStmt;
-          s.thrStmt = [];
-          return;
-        }
-        case "create_table": {
-          const source = [...(stmt.like ? [stmt.like] : []), ...(stmt.reads ?? [])];
-          if (stmt.temporary) {
-            // a temporary table takes no metadata lock (mysql_create_table_no_lock); LIKE / SELECT sources are opened SR
-            if (tempTables(thd).has(key(stmt.table)) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
-            if (s.locked) checkLocked(s, source, false);
-            else if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
-            return;
-          }
-          refuseUnderOwnReadLock(s);
-          yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("CREATE_TABLE", [stmt.table])));
-          if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
-          if ((server.table(stmt.table.db, stmt.table.name) || server.views.has(key(stmt.table))) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
-          if (stmt.like && !sessionTable(server, thd, stmt.like.db, stmt.like.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.like.db}.${stmt.like.name}`);
-          if (server.droppedDatabases.has(stmt.table.db)) throw mysqlError("ER_BAD_DB_ERROR", stmt.table.db);
-          return;
-        }
-        case "drop_table": {
-          // temporary tables are dropped first and take no lock (lock_table_names() skips them)
-          const temp = stmt.tables.filter((r) => isTemporary(thd, r.db, r.name));
-          const baseTables = stmt.temporary ? [] : stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
-          if (baseTables.length) {
-            if (s.locked) checkLocked(s, baseTables, true);
-            else yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", baseTables)));
-          }
-          const missing = stmt.temporary ? stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name)) : baseTables.filter((r) => !server.table(r.db, r.name));
-          if (missing.length && !stmt.ifExists) throw mysqlError("ER_BAD_TABLE_ERROR", missing.map((r) => `${r.db}.${r.name}`).join(","));
-          void temp;
-          return;
-        }
-        case "truncate_table":
-          if (isTemporary(thd, stmt.table.db, stmt.table.name)) return;
-          if (s.locked) {
-            // Sql_cmd_truncate_table::lock_table(): under LOCK TABLES ... WRITE the SNRW is upgraded to X, and back after
-            checkLocked(s, [stmt.table], true);
-            const tk = s.locked.get(key(stmt.table))!.ticket;
-            yield* debugSync(t, "upgrade_lock_for_truncate");
-            yield* upgradeMdl(t, s, sys, tk, T.MDL_EXCLUSIVE, lwt());
-            s.ctx.downgrade_lock(tk, T.MDL_SHARED_NO_READ_WRITE);
-            return;
-          }
-          refuseUnderOwnReadLock(s);
-          yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("TRUNCATE_TABLE", [stmt.table])));
-          if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
-          return;
-        case "rename_table":
-          refuseUnderOwnReadLock(s);
-          yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("RENAME_TABLE", stmt.pairs.map(([a]) => a), { renameTo: stmt.pairs.map(([, b]) => b) })));
-          return;
-        case "alter_table":
-          // a temporary table's ALTER takes no lock, so FTWRL does not refuse it
-          if (!isTemporary(thd, stmt.table.db, stmt.table.name)) refuseUnderOwnReadLock(s);
-          return; // the work hook does ALTER's locking: it interleaves locks and work
+        case "delete":
+          return beforeWrite(t, s, thd, stmt);
+        default:
+          return BEFORE_OTHER.has(stmt.kind) ? beforeOther(t, s, thd, stmt) : undefined;
       }
     },
 

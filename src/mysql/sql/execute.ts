@@ -33,10 +33,10 @@ export interface StatementModel {
   work?(t: SimThread, thd: Thd, stmt: Statement, server: Server): Generator<Effect, boolean, unknown> | false;
   /** a transaction commits (explicit COMMIT or autocommit) */
   commit?(t: SimThread, thd: Thd, server: Server): Generator<Effect, void, unknown>;
-  /** after the statement (successful or not): release statement-duration locks */
-  after?(t: SimThread, thd: Thd, stmt: Statement, server: Server, failed: boolean): Generator<Effect, void, unknown>;
+  /** after the statement (successful or not): release statement-duration locks (NO_EFFECTS: nothing to wait for) */
+  after?(t: SimThread, thd: Thd, stmt: Statement, server: Server, failed: boolean): Effects;
   /** the transaction ended (commit or rollback): release transaction-duration locks */
-  endTransaction?(t: SimThread, thd: Thd, server: Server): Generator<Effect, void, unknown>;
+  endTransaction?(t: SimThread, thd: Thd, server: Server): Effects;
   /** the connection closes (KILL CONNECTION): release everything */
   disconnect?(t: SimThread, thd: Thd, server: Server): Generator<Effect, void, unknown>;
 }
