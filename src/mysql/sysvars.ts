@@ -96,11 +96,21 @@ export function checkValue(def: SysVarDef, value: unknown): { value: SysVarValue
 }
 
 /** The variables of one server: defaults for its version, overridden by the scenario and `SET GLOBAL`. */
+/** each version's default values, in SYSTEM_VARIABLES order (SystemVariables copies them) */
+const DEFAULTS = new Map<string, ReadonlyMap<string, SysVarValue>>();
+
 export class SystemVariables {
-  private readonly values = new Map<string, SysVarValue>();
+  private readonly values: Map<string, SysVarValue>;
 
   constructor(readonly version: string) {
-    for (const def of SYSTEM_VARIABLES) this.values.set(def.name, defaultFor(def, version));
+    // a copy of the version's defaults, built once per version (every run builds a server)
+    let defaults = DEFAULTS.get(version);
+    if (!defaults) {
+      const m = new Map<string, SysVarValue>();
+      for (const def of SYSTEM_VARIABLES) m.set(def.name, defaultFor(def, version));
+      DEFAULTS.set(version, (defaults = m));
+    }
+    this.values = new Map(defaults);
   }
 
   get(name: string): SysVarValue {

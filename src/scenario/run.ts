@@ -336,7 +336,13 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     thd.info = null;
     thd.state = "";
     const end = kernel.now;
-    if (keep === null || keep.records.has(thd.name)) statements.push({ conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null, ...(thd.resultSet ? { result: thd.resultSet } : {}), ...(thd.warnings.length ? { warnings: thd.warnings } : {}) });
+    if (keep === null || keep.records.has(thd.name)) {
+      // the optional keys set after the others (same key order as a literal with spreads, without their objects)
+      const rec: StatementRecord = { conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null };
+      if (thd.resultSet) rec.result = thd.resultSet;
+      if (thd.warnings.length) rec.warnings = thd.warnings;
+      statements.push(rec);
+    }
     if (keep === null || keep.samples) {
       server.metrics.sample("statement_latency_ns", end - start);
       const word = texts.word(template);

@@ -107,7 +107,8 @@ export function installBinlog(server: Server): MysqlBinLog | null {
   /** A DML statement that ran: its events go to the binlog cache (binlog_query / the row events). */
   function cacheStatement(thd: Thd, stmt: Extract<Statement, { kind: "insert" | "update" | "delete" }>): void {
     const trx = MysqlBinLog.trxOf(thd);
-    const temporary = tempTables(thd).has(`${stmt.table.db}.${stmt.table.name}`.toLowerCase());
+    const temp = tempTables(thd);
+    const temporary = temp.size > 0 && temp.has(`${stmt.table.db}.${stmt.table.name}`.toLowerCase());
     const row = rowFormat(thd);
     // row format logs no temporary table; a statement that changed no row writes no row event
     const rows = stmt.kind === "insert" && stmt.rows.length ? stmt.rows.length : thd.affectedRows;

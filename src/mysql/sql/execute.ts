@@ -101,7 +101,7 @@ export function* executeStatement(t: SimThread, thd: Thd, stmt: Statement, serve
       if (g !== false) handled = yield* g;
     }
     if (!handled) yield* builtinWork(t, thd, stmt, server);
-    if (WRITES.has(stmt.kind) && "table" in stmt && stmt.table && !tempTables(thd).has(`${stmt.table.db}.${stmt.table.name}`.toLowerCase())) thd.trx.hasChanges = true;
+    if (WRITES.has(stmt.kind) && "table" in stmt && stmt.table && !isTempTable(thd, stmt.table.db, stmt.table.name)) thd.trx.hasChanges = true;
     if (thd.debugSyncHitLimit) throw mysqlError("ER_DEBUG_SYNC_HIT_LIMIT");
     if (autocommit && !thd.trx.explicit && (WRITES.has(stmt.kind) || stmt.kind === "select" || stmt.kind === "do" || stmt.kind === "call" || stmt.kind === "set_user_var")) yield* commitTransaction(t, thd, server);
     failed = false;
@@ -187,6 +187,12 @@ function* endTransaction(t: SimThread, thd: Thd, server: Server): Generator<Effe
   thd.trx.explicit = false;
   thd.trx.hasChanges = false;
   for (const m of models(server)) if (m.endTransaction) yield* m.endTransaction(t, thd, server);
+}
+
+/** a session's temporary table (no key built when the session has none, as nearly always) */
+function isTempTable(thd: Thd, db: string, name: string): boolean {
+  const temp = tempTables(thd);
+  return temp.size > 0 && temp.has(`${db}.${name}`.toLowerCase());
 }
 
 /** Statements that commit an open transaction first (sql_parse.cc CF_AUTO_COMMIT_TRANS). */
