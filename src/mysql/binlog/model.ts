@@ -122,7 +122,7 @@ export function installBinlog(server: Server): MysqlBinLog | null {
       add(queryEvent(stmt.table.db, "BEGIN", "BEGIN"));
     }
     if (!row) {
-      add(queryEvent(stmt.table.db, oneLine(stmt.sql ?? thd.info ?? "")));
+      add(queryEvent(stmt.table.db, lineOf(stmt.sql ?? thd.info ?? "")));
       return;
     }
     const def = server.table(stmt.table.db, stmt.table.name);
@@ -154,7 +154,7 @@ export function installBinlog(server: Server): MysqlBinLog | null {
     if (stmt.kind === "flush_tables" && stmt.withReadLock) return;
     if (stmt.kind === "flush_tables" && stmt.local) return;
     if ((stmt.kind === "create_table" || stmt.kind === "drop_table") && stmt.temporary && rowFormat(thd)) return;
-    const text = stmt.kind === "drop_table" ? dropTableText(stmt) : oneLine(thd.info ?? "");
+    const text = stmt.kind === "drop_table" ? dropTableText(stmt) : lineOf(thd.info ?? "");
     const db = "table" in stmt && stmt.table && typeof stmt.table === "object" && "db" in stmt.table ? (stmt.table as { db: string }).db : thd.db;
     binlog.write_direct([...gtidEvent(), queryEvent(db, text)]);
   }
@@ -245,6 +245,20 @@ export function installBinlog(server: Server): MysqlBinLog | null {
   registerModel(server, model);
   return binlog;
 }
+
+/**
+ * oneLine(text), remembered for the first few thousand texts: a Query event's text is a
+ * statement's, and an exploration writes the same few statements run after run.
+ */
+function lineOf(text: string): string {
+  let line = LINES.get(text);
+  if (line === undefined) {
+    line = oneLine(text);
+    if (LINES.size < 10_000) LINES.set(text, line);
+  }
+  return line;
+}
+const LINES = new Map<string, string>();
 
 /** mysql_rm_table_no_locks() logs DROP TABLE with each name quoted and a comment (built_query) */
 function dropTableText(stmt: Extract<Statement, { kind: "drop_table" }>): string {
