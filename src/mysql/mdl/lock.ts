@@ -435,6 +435,18 @@ export class MdlLock {
     return this.m_granted.is_empty() && this.m_waiting.is_empty() && this.fastPath.size === 0;
   }
 
+  /**
+   * Back in use after MdlSystem.dropIfUnused(): as a new MdlLock of the same key. dropIfUnused
+   * left it unused with zero counters; what else a new one starts with is set again here.
+   */
+  reuse(): void {
+    if (!this.is_unused() || this.m_hog_lock_count !== 0 || this.m_piglet_lock_count !== 0 || this.m_obtrusive_locks_granted_waiting_count !== 0) {
+      throw new Error(`MDL invariant violated: reusing lock ${describeKey(this.key)} that is in use`);
+    }
+    this.checksSkipped = 0;
+    this.m_current_waiting_incompatible_idx = 0;
+  }
+
   toString(): string {
     return describeKey(this.key);
   }

@@ -116,6 +116,9 @@ function symmetricIncompatibility(strategy: MdlLockStrategy): Uint32Array {
   return m;
 }
 
+/** how many dropped lock objects find_or_insert may reuse */
+const MAX_SPARE_LOCKS = 256;
+
 /** see checkLockInvariants */
 const FULL_CHECK_TICKETS = 32;
 const FULL_CHECK_EVERY = 32;
@@ -128,6 +131,8 @@ export class MdlSystem {
   readonly contexts: MdlContext[] = [];
   /** MDL_map::m_locks */
   private readonly locks = new Map<string, MdlLock>();
+  /** lock objects dropIfUnused took out of `locks`, kept to be reused by find_or_insert (never listed) */
+  private readonly spare = new Map<string, MdlLock>();
   private depth = 0;
   private draining = false;
   private readonly queue: Notification[] = [];
@@ -165,7 +170,12 @@ export class MdlSystem {
     const k = mdlKeyString(key);
     let lock = this.locks.get(k);
     if (!lock) {
-      lock = new MdlLock(key, this);
+      // an unused object dropped earlier is as good as a new one (dropIfUnused): no new lists and sets
+      lock = this.spare.get(k);
+      if (lock) {
+        this.spare.delete(k);
+        lock.reuse();
+      } else lock = new MdlLock(key, this);
       this.locks.set(k, lock);
     }
     return lock;
@@ -182,7 +192,9 @@ export class MdlSystem {
    */
   dropIfUnused(lock: MdlLock): void {
     if (lock.is_unused() && lock.m_hog_lock_count === 0 && lock.m_piglet_lock_count === 0 && lock.m_obtrusive_locks_granted_waiting_count === 0) {
-      this.locks.delete(mdlKeyString(lock.key));
+      const k = mdlKeyString(lock.key);
+      this.locks.delete(k);
+      if (this.spare.size < MAX_SPARE_LOCKS) this.spare.set(k, lock);
     }
   }
 
