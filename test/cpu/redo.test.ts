@@ -125,6 +125,14 @@ describe("seed 001: CPUQuota=100%, AllowedCPUs=0-5, oltp_update_index 64 threads
     expect(lwm.tps).toBeGreaterThan(def.tps);
   });
 
+  it("srvCpuUsageAtStart (a diagnostic) sets what the spin decisions read until the first srv_cpu_usage sample", () => {
+    const early: SysbenchOptions = { ...SHORT, durationNs: 0.6 * SEC, warmupNs: 0.2 * SEC, seed: 1 };
+    const plain = runSysbench(early);
+    expect(plain.spin.user_fraction).toBe(0); // the primed sampler reads 0 until its first sample at 1 s
+    const seedState = runSysbench({ ...early, srvCpuUsageAtStart: { n_cpu: 6, utime_abs: 83.26, stime_abs: 15.32, utime_pct: 83.26 / 6, stime_pct: 15.32 / 6 } });
+    expect(seedState.spin.user_fraction).toBeGreaterThan(0.01);
+  });
+
   it("without a quota nothing is throttled", () => {
     const free = runSysbench({ ...SHORT, seed: 1, cpuQuotaPct: null });
     expect(free.cpu.nr_throttled).toBe(0);

@@ -90,6 +90,12 @@ export interface SysbenchOptions {
    * unset: the kernel's generic Mutex / Cond (the model before)
    */
   glibc?: string;
+  /**
+   * A diagnostic, not a model setting: srv_cpu_usage's values when the load starts (the sampler's
+   * statics are primed as usual; only what the spin decisions read until the first sample at 1 s
+   * changes). Used to start a run from the seed's gdb print (utime_abs 83.26, stime_abs 15.32).
+   */
+  srvCpuUsageAtStart?: Partial<SrvCpuUsage>;
   costs?: Partial<SysbenchCosts>;
   redoCosts?: Partial<RedoCosts>;
   logParams?: Partial<LogParams>;
@@ -271,6 +277,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   for (let i = 1; i <= SYSBENCH_TABLES; i++) stmts.push(parseStatement(`UPDATE sbtest${i} SET k=k+1 WHERE id=1`, "sbtest"));
   const samples: SrvCpuUsage[] = [];
   redo.start();
+  if (opts.srvCpuUsageAtStart) Object.assign(redo.cpuUsage.usage, opts.srvCpuUsageAtStart);
   purge?.start();
 
   const group = machine.defaultGroup;
