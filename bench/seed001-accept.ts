@@ -5,7 +5,7 @@
  * JSON line per run, then the TPS ratio pct_hwm=8 / default, the user spin share and the n_cpu=1 TPS
  * averaged over the seeds. Prints figures only; nothing is asserted or timed.
  *
- *   npm run bench -- seed001-accept [--log-bin ON|OFF] [--seeds 1,2,3] [--time 10]
+ *   npm run bench -- seed001-accept [--log-bin ON|OFF] [--seeds 1,2,3] [--time 10] [--glibc 2.33|none]
  */
 import { SEC } from "../src/kernel/time.js";
 import { runSysbench, type SysbenchOptions } from "../src/mysql/workload/sysbench.js";
@@ -17,6 +17,9 @@ const arg = (name: string, dflt: string): string => {
 const logBin = arg("log-bin", "ON").toUpperCase() === "ON";
 const seeds = arg("seeds", "1,2,3").split(",").map(Number);
 const seconds = Number(arg("time", "10"));
+// machine.glibc: the seed's libpthread-2.33.so by default; "none": the kernel's generic Mutex / Cond
+const glibcArg = arg("glibc", "2.33");
+const glibc = glibcArg === "none" ? undefined : glibcArg;
 const variants: Record<string, Partial<SysbenchOptions>> = {
   default: {},
   ncpu1: { forceNcpu: 1 },
@@ -26,7 +29,7 @@ const sums: Record<string, { tps: number; spin: number }> = {};
 for (const seed of seeds) {
   for (const [name, v] of Object.entries(variants)) {
     const sysvars = { ...(v.sysvars ?? {}), log_bin: logBin };
-    const r = runSysbench({ seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * SEC, warmupNs: 2 * SEC, exactPercentiles: false, ...v, sysvars });
+    const r = runSysbench({ seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * SEC, warmupNs: 2 * SEC, exactPercentiles: false, glibc, ...v, sysvars });
     const s = (sums[name] ??= { tps: 0, spin: 0 });
     s.tps += r.tps / seeds.length;
     s.spin += r.spin.user_fraction / seeds.length;
@@ -39,12 +42,15 @@ for (const seed of seeds) {
         tps: Math.round(r.tps),
         user_spin_pct: pct(r.spin.user_fraction),
         log_threads_spin_pct: pct(r.spin.log_threads_fraction),
+        mutex_spin_pct: pct(r.spin.mutex_fraction),
         log_thread_spin_wait_share: Math.round(r.spin.log_thread_spin_wait_share * 100) / 100,
         latency_ms: r.latency_ms,
         cpu_per_txn_us: Math.round(r.cpu.cpu_per_txn_us),
         utime_abs: Math.round(r.srv_cpu_usage_mean.utime_abs * 10) / 10,
         stime_abs: Math.round(r.srv_cpu_usage_mean.stime_abs * 10) / 10,
         binlog_group: Math.round(r.commit.avg_group_size * 100) / 100,
+        futex_us_per_txn: Math.round(((r.cpu.by_label_us_per_txn["sys:futex_wake"] ?? 0) + (r.cpu.by_label_us_per_txn["sys:futex_wait"] ?? 0)) * 10) / 10,
+        sys_us_per_txn: Math.round(Object.entries(r.cpu.by_label_us_per_txn).reduce((a, [l, v]) => (l.startsWith("sys") ? a + v : a), 0) * 10) / 10,
         requests_interval_us: r.redo.requests_interval_us,
         purge_cpu_pct: pct(r.purge.cpu_fraction),
         purged_per_txn: Math.round(r.purge.purged_per_txn * 100) / 100,
@@ -55,6 +61,6 @@ for (const seed of seeds) {
 }
 const d = sums.default!;
 console.log(
-  `log_bin ${logBin ? "ON" : "OFF"}, seeds ${seeds.join(",")}: TPS ratio pct_hwm=8 / default ${(sums.hwm8!.tps / d.tps).toFixed(2)} (wanted 1.15-1.55), ` +
+  `glibc ${glibc ?? "none"}, log_bin ${logBin ? "ON" : "OFF"}, seeds ${seeds.join(",")}: TPS ratio pct_hwm=8 / default ${(sums.hwm8!.tps / d.tps).toFixed(2)} (wanted 1.15-1.55), ` +
     `user spin ${(d.spin * 100).toFixed(1)}% (wanted 12-30%), TPS at n_cpu=1 ${Math.round(sums.ncpu1!.tps)} (wanted 3,742-5,612)`,
 );

@@ -45,10 +45,11 @@ export const CODE_PATH_COSTS = {
   trans_commit: { ns: 5 * US, source: "estimated: trans_commit / ha_commit_trans bookkeeping outside the engine and the binlog" },
   // ---- the client protocol over a Unix socket (system time: labelled "sys:" by the caller)
   vio_read: {
-    ns: 5 * US,
-    source: "derived with vio_write: the seed's stime_abs 15.32 at 3,462 TPS is 44 µs of system time per transaction; the model's other system time (context switches, futex, tmpfs writes: ~28-32 µs at n_cpu=1) leaves 12 µs for the socket syscalls, split 40:60 between the recv of the query packet (vio_read -> recv) and the send (an estimate; docs/cpu-and-redo.md)",
+    ns: 9_770,
+    source:
+      "derived with vio_write, re-derived on branch issue-22-glibc: the seed's stime_abs 15.32 at 3,462.61 TPS is 0.1532 s / 3,462.61 = 44.25 µs of system time per transaction; the model's other system time in the seed's default state (glibc 2.33, log_bin ON, 64 threads, 6 CPUs, CPUQuota=100%; seeds 1-3, 2 s + 10 s: context switches 8.4, futex_wake 6.6-6.8, futex_wait 2.6-2.7, pwrite/fsync/write 0.9, sched_yield 0.3-0.5) is 19.01 / 19.07 / 19.09 µs, mean 19.06, leaving 25.19 µs (a mean; the log-normal jitter's mean is the median x exp(0.25^2/2) = x1.0317, so medians 24.42 µs) for the socket syscalls, split 40:60 (an estimate) between the recv of the query packet (vio_read -> recv) and the send: 9.77 / 14.65 µs. Before (the model of the first derivation: ~28-32 µs of other system time) it was 5 / 7 µs; docs/cpu-and-redo.md",
   },
-  vio_write: { ns: 7 * US, source: "derived with vio_read (see there): sending the OK packet (net_flush -> vio_write -> send, waking the client)" },
+  vio_write: { ns: 14_650, source: "derived with vio_read (see there, 60% of the socket syscalls' 24.42 µs): sending the OK packet (net_flush -> vio_write -> send, waking the client)" },
   // ---- InnoDB row work (src/mysql/innodb/commit80.ts)
   row_update_for_mysql: {
     ns: 55 * US,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkGlibcVersion } from "../sync/adaptive-mutex.js";
 
 /**
  * The scenario file schema (YAML). docs/scenario-format.md is the reference; `npm run build`
@@ -127,6 +128,11 @@ export const MachineSchema = z.strictObject({
     .describe("strace-style fault injection into mysqld's system calls"),
   host_cpus: z.number().int().min(1).max(4096).optional().describe("the host's online CPUs (num_online_cpus), which scale the CFS tunables (get_update_sysctl_factor: min(host_cpus, 8)); default: the cpuset's CPUs"),
   pause_ns: z.number().min(0.01).max(10000).optional().describe("latency of one PAUSE instruction in ns, the cost of a spin round with a ~1.3 ns condition check (default 46.67: Intel Skylake-and-later, 140 cycles at 3 GHz)"),
+  glibc: z
+    .string({ error: 'a quoted glibc version such as "2.33"' })
+    .refine((v) => checkGlibcVersion(v) === null, { error: 'glibc 2.25 or later, quoted ("2.33"): earlier condition variables (FUTEX_CMP_REQUEUE) are not modelled' })
+    .optional()
+    .describe("the C library of mysqld (the seed's libpthread-2.33.so: \"2.33\"): glibc's adaptive mutexes and 2.25+ condition variables on the sysbench workload's 8.0 commit path (the MY_MUTEX_INIT_FAST mutexes of the binlog group commit); default: the kernel's generic mutex (hand-off to a waiter) and condvar, as before"),
   n_cpu_reported: z.number().int().min(1).optional().describe("force the n_cpu InnoDB's srv_update_cpu_usage computes (the seed 001 hacked build); default: counted from the cpuset"),
   other_processes: z
     .array(z.strictObject({ name: z.string(), locked_files: z.number().int().min(0) }))

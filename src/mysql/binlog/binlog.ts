@@ -6,6 +6,7 @@ import { InvariantViolation } from "../../kernel/kernel.js";
 import { AtomicCounter } from "../../sync/atomic.js";
 import { Cond } from "../../sync/cond.js";
 import { Mutex } from "../../sync/mutex.js";
+import { AdaptiveMutex, NptlCond, type NptlCosts, type SpinHost } from "../../sync/adaptive-mutex.js";
 import type { Disk } from "../../machine/disk.js";
 import type { SystemVariables } from "../sysvars.js";
 import type { Thd } from "../thd.js";
@@ -113,18 +114,36 @@ export interface BinlogFormat {
   formatDescBytes: number;
 }
 
+/**
+ * The mutexes and condition variables of the commit path as glibc >= 2.25 has them (machine.glibc,
+ * src/sync/adaptive-mutex.ts): on 8.0, the ones the source initialises with MY_MUTEX_INIT_FAST
+ * (PTHREAD_MUTEX_ADAPTIVE_NP: mysys/my_thr_init.cc my_thread_global_init) become AdaptiveMutex and
+ * their condition variables NptlCond; without it every one is the kernel's Mutex / Cond.
+ */
+export interface NptlPrimitives {
+  host: SpinHost;
+  costs: NptlCosts;
+}
+
+type PMutex = Mutex | AdaptiveMutex;
+type PCond = Cond | NptlCond;
+
 export class MysqlBinLog {
+  /** MY_MUTEX_INIT_SLOW in MYSQL_BIN_LOG::init_pthread_objects (8.0 binlog.cc): a normal mutex */
   readonly LOCK_log: Mutex;
-  readonly LOCK_sync: Mutex;
-  readonly LOCK_commit: Mutex;
+  /** MY_MUTEX_INIT_FAST (8.0 binlog.cc init_pthread_objects) */
+  readonly LOCK_sync: PMutex;
+  /** MY_MUTEX_INIT_FAST (8.0 binlog.cc init_pthread_objects) */
+  readonly LOCK_commit: PMutex;
   readonly LOCK_index: Mutex;
-  /** only in fixed versions */
-  readonly LOCK_xids: Mutex | null;
+  /** only in fixed versions; MY_MUTEX_INIT_FAST in 8.0 */
+  readonly LOCK_xids: PMutex | null;
   readonly m_prep_xids: AtomicCounter;
-  readonly m_prep_xids_cond: Cond;
-  /** Stage_manager: the done signal followers wait for */
-  readonly LOCK_done: Mutex;
-  readonly m_cond_done: Cond;
+  readonly m_prep_xids_cond: PCond;
+  /** Stage_manager: the done signal followers wait for (MY_MUTEX_INIT_FAST in Commit_stage_manager::init) */
+  readonly LOCK_done: PMutex;
+  /** 8.0: Commit_stage_manager::m_stage_cond_binlog */
+  readonly m_cond_done: PCond;
   private readonly queues: Thd[][] = [[], [], []];
   private syncCounter = 0;
 
@@ -150,6 +169,8 @@ export class MysqlBinLog {
 
   readonly buggy: boolean;
   readonly stageManagerName: string;
+  /** glibc >= 2.25 primitives on the 8.0 commit path (null: the kernel's) */
+  readonly nptl: NptlPrimitives | null;
 
   constructor(
     readonly kernel: Kernel,
@@ -158,18 +179,23 @@ export class MysqlBinLog {
     readonly disk: Disk,
     readonly engine: EngineHooks,
     readonly format: BinlogFormat = { basename: "binlog", serverVersion: version, formatDescBytes: FORMAT_DESC_BYTES[version.startsWith("5.6") ? "5.6" : version.startsWith("8") ? "8.0" : "5.7"] },
+    nptl: NptlPrimitives | null = null,
   ) {
     this.buggy = version === "5.6.10" || version === "5.6.11";
     this.stageManagerName = version === "8.0" ? "Commit_stage_manager" : "Stage_manager";
+    this.nptl = version === "8.0" ? nptl : null;
+    const n = this.nptl;
+    const fast = (name: string): PMutex => (n ? new AdaptiveMutex(kernel, name, n.host, n.costs) : new Mutex(kernel, name));
+    const cond = (name: string): PCond => (n ? new NptlCond(kernel, name, n.costs) : new Cond(kernel, name));
     this.LOCK_log = new Mutex(kernel, "LOCK_log");
-    this.LOCK_sync = new Mutex(kernel, "LOCK_sync");
-    this.LOCK_commit = new Mutex(kernel, "LOCK_commit");
+    this.LOCK_sync = fast("LOCK_sync");
+    this.LOCK_commit = fast("LOCK_commit");
     this.LOCK_index = new Mutex(kernel, "LOCK_index");
-    this.LOCK_xids = this.buggy ? null : new Mutex(kernel, "LOCK_xids");
+    this.LOCK_xids = this.buggy ? null : fast("LOCK_xids");
     this.m_prep_xids = new AtomicCounter("m_prep_xids", 0, 0);
-    this.m_prep_xids_cond = new Cond(kernel, "m_prep_xids_cond");
-    this.LOCK_done = new Mutex(kernel, `${this.stageManagerName}::m_lock_done`);
-    this.m_cond_done = new Cond(kernel, `${this.stageManagerName}::m_cond_done`);
+    this.m_prep_xids_cond = cond("m_prep_xids_cond");
+    this.LOCK_done = fast(`${this.stageManagerName}::m_lock_done`);
+    this.m_cond_done = cond(n ? `${this.stageManagerName}::m_stage_cond_binlog` : `${this.stageManagerName}::m_cond_done`);
     this.global_sid_lock = new Mutex(kernel, "global_sid_lock");
     this.open_binlog(1);
   }
@@ -255,10 +281,10 @@ export class MysqlBinLog {
       this.stats.commitGroups++;
       yield* this.process_commit_stage_queue(t, commitQueue);
       if (this.kernel.trace.enabled) this.trace(t, "binlog.stage", { stage: "COMMIT", leader: thd.name, group_size: commitQueue.length });
-      yield t.release(this.LOCK_commit);
+      yield* this.unlock(t, this.LOCK_commit);
       yield* this.signal_done(t, commitQueue);
     } else {
-      yield t.release(this.LOCK_sync);
+      yield* this.unlock(t, this.LOCK_sync);
       yield* this.signal_done(t, finalQueue);
     }
     yield* this.finish_commit(t, thd);
@@ -276,7 +302,7 @@ export class MysqlBinLog {
    * found the queue empty leads it (and takes the stage's mutex), the others wait for done.
    * Returns true for a follower (its commit was done by a leader).
    */
-  private *change_stage(t: SimThread, thd: Thd, stage: Stage, group: Thd[], leave: Mutex | null, enter: Mutex): Generator<Effect, boolean, unknown> {
+  private *change_stage(t: SimThread, thd: Thd, stage: Stage, group: Thd[], leave: PMutex | null, enter: PMutex): Generator<Effect, boolean, unknown> {
     yield t.cpu(codeCost(t, "enroll_for"), "enroll_for");
     const leader = this.queues[stage]!.length === 0;
     if (stage === Stage.FLUSH) {
@@ -284,18 +310,18 @@ export class MysqlBinLog {
       else this.stats.followerCommits++;
     }
     this.queues[stage]!.push(...group);
-    if (leave) yield t.release(leave);
+    if (leave) yield* this.unlock(t, leave);
     if (stage === Stage.FLUSH) yield t.syncPoint("bgc_after_enrolling_for_flush_stage");
     if (!leader) {
       if (stage === Stage.FLUSH) thd.state = this.waitState();
       if (this.kernel.trace.enabled) this.trace(t, "binlog.follower", { stage: STAGE_NAME[stage] });
       const trx = MysqlBinLog.trxOf(thd);
-      yield t.acquire(this.LOCK_done);
-      while (trx.pending) yield t.acquire(this.m_cond_done, this.LOCK_done);
-      yield t.release(this.LOCK_done);
+      yield* this.lock(t, this.LOCK_done);
+      while (trx.pending) yield* this.condWait(t, this.m_cond_done, this.LOCK_done);
+      yield* this.unlock(t, this.LOCK_done);
       return true;
     }
-    yield t.acquire(enter);
+    yield* this.lock(t, enter);
     return false;
   }
 
@@ -366,9 +392,15 @@ export class MysqlBinLog {
 
   /** Stage_manager::signal_done: release the followers of a finished group */
   private *signal_done(t: SimThread, queue: Thd[]): Generator<Effect, void, unknown> {
-    yield t.acquire(this.LOCK_done);
+    yield* this.lock(t, this.LOCK_done);
     for (const thd of queue) MysqlBinLog.trxOf(thd).pending = false;
-    yield t.release(this.LOCK_done);
+    if (this.nptl) {
+      // Commit_stage_manager::signal_done (8.0): the broadcast under m_lock_done
+      yield* this.condSignal(t, this.m_cond_done, true);
+      yield* this.unlock(t, this.LOCK_done);
+      return;
+    }
+    yield* this.unlock(t, this.LOCK_done);
     yield t.release(this.m_cond_done, "broadcast");
   }
 
@@ -400,10 +432,10 @@ export class MysqlBinLog {
     // between the decrement and the signal nothing is locked: the signal's own code path
     // (mysql_cond_signal, charged by the kernel) runs before it takes effect
     if (this.LOCK_xids) {
-      yield t.acquire(this.LOCK_xids);
-      yield t.release(this.m_prep_xids_cond, "signal");
-      yield t.release(this.LOCK_xids);
-    } else yield t.release(this.m_prep_xids_cond, "signal");
+      yield* this.lock(t, this.LOCK_xids);
+      yield* this.condSignal(t, this.m_prep_xids_cond, false);
+      yield* this.unlock(t, this.LOCK_xids);
+    } else yield* this.condSignal(t, this.m_prep_xids_cond, false);
     t.mark = "";
   }
 
@@ -431,7 +463,7 @@ export class MysqlBinLog {
     if (!force && !this.forceRotate(thd) && this.fileBytes < this.vars.int("max_binlog_size")) return;
     // wait until no transaction is prepared in this file: new_file_impl
     const m = this.LOCK_xids ?? this.LOCK_commit;
-    yield t.acquire(m);
+    yield* this.lock(t, m);
     for (;;) {
       yield t.cpu(codeCost(t, "get_prep_xids"), "get_prep_xids");
       const prepared = this.m_prep_xids.load();
@@ -444,10 +476,10 @@ export class MysqlBinLog {
       yield t.syncPoint("before_rotate_binlog_file");
       // the window: from here until mysql_cond_wait has registered this thread as a waiter (its
       // entry cost, charged by the kernel), a decrement and signal without `m` are lost
-      yield t.acquire(this.m_prep_xids_cond, m);
+      yield* this.condWait(t, this.m_prep_xids_cond, m);
     }
     t.mark = "";
-    yield t.release(m);
+    yield* this.unlock(t, m);
     yield t.acquire(this.LOCK_index);
     yield t.cpu(codeCost(t, "new_file_impl"), "new_file_impl");
     // the old file ends with a Rotate_log_event naming the next (new_file_impl), then open_binlog()
@@ -533,6 +565,32 @@ export class MysqlBinLog {
   /** processlist state of a thread waiting in the commit pipeline */
   waitState(): string {
     return binlogFollowerState(this.version);
+  }
+
+  // ------------------------------------------------------------------ the primitives
+
+  /** mysql_mutex_lock */
+  private *lock(t: SimThread, m: PMutex): Generator<Effect, void, unknown> {
+    if (m instanceof AdaptiveMutex) yield* m.lock(t);
+    else yield t.acquire(m);
+  }
+
+  /** mysql_mutex_unlock */
+  private *unlock(t: SimThread, m: PMutex): Generator<Effect, void, unknown> {
+    if (m instanceof AdaptiveMutex) yield* m.unlock(t);
+    else yield t.release(m);
+  }
+
+  /** mysql_cond_wait */
+  private *condWait(t: SimThread, c: PCond, m: PMutex): Generator<Effect, void, unknown> {
+    if (c instanceof NptlCond) yield* c.wait(t, m as AdaptiveMutex);
+    else yield t.acquire(c, m);
+  }
+
+  /** mysql_cond_signal / mysql_cond_broadcast */
+  private *condSignal(t: SimThread, c: PCond, broadcast: boolean): Generator<Effect, void, unknown> {
+    if (c instanceof NptlCond) yield* c.signal(t, broadcast);
+    else yield t.release(c, broadcast ? "broadcast" : "signal");
   }
 
   private trace(t: SimThread, kind: string, d: Record<string, unknown>): void {

@@ -18,6 +18,7 @@ import type { SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US, type Ns } from "../../kernel/time.js";
 import { CpuMachine, systemdCpuQuota, type CpuCosts, type SchedTunables } from "../../machine/cpu/index.js";
 import { DEV_SHM, type DiskSpec } from "../../machine/disk.js";
+import { checkGlibcVersion, MUTEX_SPIN_LABEL } from "../../sync/adaptive-mutex.js";
 import type { TraceSink } from "../../trace/sink.js";
 import type { MysqlBinLog } from "../binlog/binlog.js";
 import { codeCost, installCodePathCosts } from "../costs.js";
@@ -83,6 +84,18 @@ export interface SysbenchOptions {
   hostCpus?: number;
   /** machine.pause_ns: one PAUSE (default: the CPU model's DEFAULT_PAUSE_NS) */
   pauseNs?: Ns;
+  /**
+   * machine.glibc: "2.25" or later puts glibc's adaptive mutexes and condition variables on the
+   * commit path's MY_MUTEX_INIT_FAST mutexes (src/sync/adaptive-mutex.ts; the seed's is 2.33);
+   * unset: the kernel's generic Mutex / Cond (the model before)
+   */
+  glibc?: string;
+  /**
+   * A diagnostic, not a model setting: srv_cpu_usage's values when the load starts (the sampler's
+   * statics are primed as usual; only what the spin decisions read until the first sample at 1 s
+   * changes). Used to start a run from the seed's gdb print (utime_abs 83.26, stime_abs 15.32).
+   */
+  srvCpuUsageAtStart?: Partial<SrvCpuUsage>;
   costs?: Partial<SysbenchCosts>;
   redoCosts?: Partial<RedoCosts>;
   logParams?: Partial<LogParams>;
@@ -113,6 +126,8 @@ export interface SysbenchReport {
     force_n_cpu: number | null;
     host_cpus: number;
     pause_ns: number;
+    /** machine.glibc (null: the kernel's generic Mutex / Cond on the commit path) */
+    glibc: string | null;
     log_bin: boolean;
     sysvars: Record<string, SysVarValue>;
     seed: number | string;
@@ -148,6 +163,8 @@ export interface SysbenchReport {
     log_flusher_fraction: number;
     /** CPU spent by log_writer + log_flusher spinning / total CPU */
     log_threads_fraction: number;
+    /** CPU spent in glibc's adaptive mutex spin (machine.glibc) / total CPU */
+    mutex_fraction: number;
     user_spin_us_per_txn: number;
     /** mean max_spins user threads computed */
     avg_max_spins: number;
@@ -179,6 +196,7 @@ interface Snapshot {
   userSpin: Ns;
   writerSpin: Ns;
   flusherSpin: Ns;
+  mutexSpin: Ns;
   ownFlushes: number;
   groupFlushes: number;
   leaders: number;
@@ -243,6 +261,11 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   server.ext.redo80 = { redo, stats: c80, purge };
   server.ext.datadirDisk = opts.binlogDisk ?? DEV_SHM;
   server.ext.cpu = machine;
+  if (opts.glibc !== undefined) {
+    const bad = checkGlibcVersion(opts.glibc);
+    if (bad) throw new Error(bad);
+    server.ext.glibc = opts.glibc;
+  }
   installCodePathCosts(kernel);
   installModels(server);
   installInnodb80(server, redo, c80, purge);
@@ -254,6 +277,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   for (let i = 1; i <= SYSBENCH_TABLES; i++) stmts.push(parseStatement(`UPDATE sbtest${i} SET k=k+1 WHERE id=1`, "sbtest"));
   const samples: SrvCpuUsage[] = [];
   redo.start();
+  if (opts.srvCpuUsageAtStart) Object.assign(redo.cpuUsage.usage, opts.srvCpuUsageAtStart);
   purge?.start();
 
   const group = machine.defaultGroup;
@@ -277,6 +301,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       userSpin: machine.labelNs(SPIN_LABEL_USER),
       writerSpin: machine.labelNs(SPIN_LABEL_WRITER),
       flusherSpin: machine.labelNs(SPIN_LABEL_FLUSHER),
+      mutexSpin: machine.labelNs(MUTEX_SPIN_LABEL),
       ownFlushes: c80.ownFlushes,
       groupFlushes: c80.groupFlushes,
       leaders: binlog?.stats.leaderCommits ?? 0,
@@ -392,6 +417,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       force_n_cpu: opts.forceNcpu ?? null,
       host_cpus: machine.hostCpus,
       pause_ns: machine.pauseNs,
+      glibc: opts.glibc ?? null,
       log_bin: binlog !== null,
       sysvars: { ...(opts.sysvars ?? {}) },
       seed,
@@ -426,6 +452,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       log_writer_fraction: frac(b.writerSpin, a.writerSpin),
       log_flusher_fraction: frac(b.flusherSpin, a.flusherSpin),
       log_threads_fraction: frac(b.writerSpin + b.flusherSpin, a.writerSpin + a.flusherSpin),
+      mutex_fraction: frac(b.mutexSpin, a.mutexSpin),
       user_spin_us_per_txn: count ? (b.userSpin - a.userSpin) / count / US : 0,
       avg_max_spins: waitCalls ? (b.maxSpinsSum - a.maxSpinsSum) / waitCalls : 0,
       spin_hit_ratio: waitCalls ? (b.spinHits - a.spinHits) / waitCalls : 0,
