@@ -81,3 +81,62 @@ describe("Kernel event lane", () => {
     );
   });
 });
+
+/**
+ * Kernel.rearmFire moves a target's earlier timer instead of queueing a new one, leaving a ghost
+ * at its old time. A target that ignores timers of older epochs (as the CPU model's do) must see
+ * the same firings at the same times, and the run the same event count, end time and outcome,
+ * as with a new timer each time (`eventLane: false` turns rearmFire into atFire). A stall check
+ * (`stallNs`, scenarios' hang_after) stops the clock at every queue event, ghosts included, so
+ * the hang is reported at the same instant.
+ */
+interface Rearm {
+  at: number;
+  delay: number;
+}
+
+function rearmRun(plan: Rearm[], stallNs: number, fast: boolean): { fired: string[]; outcome: string; now: number; events: number } {
+  const k = new Kernel({ seed: 1, eventLane: fast, stallNs });
+  const fired: string[] = [];
+  let epoch = 0;
+  let h: ReturnType<Kernel["atFire"]> | null = null;
+  let hSeq = -1;
+  const target = {
+    fire(ep: number): void {
+      if (ep !== epoch) return; // an older epoch's timer: ignored
+      fired.push(`fire ${ep}@${k.now}`);
+    },
+  };
+  for (const [i, p] of plan.entries()) {
+    k.at(p.at, () => {
+      h = k.rearmFire(h, hSeq, p.delay, target, ++epoch);
+      hSeq = h.seq;
+      fired.push(`arm ${i}@${k.now}`);
+    });
+  }
+  // a daemon keeps time moving; a script thread waits forever, so the run ends as a stall
+  k.spawn("ticker", function* (t) {
+    yield t.sleep(10_000);
+  }, { daemon: true });
+  const never = { name: "never", kind: "test", acquire: () => false, release() {}, cancel: () => true, holders: () => [] };
+  k.spawn("waiter", function* (t) {
+    yield t.acquire(never);
+  });
+  const r = k.run(5_000);
+  return { fired, outcome: r.outcome, now: r.now, events: r.events };
+}
+
+describe("Kernel.rearmFire", () => {
+  it("fires, counts events and stops the clock exactly as a new timer each time", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 60 }), delay: fc.oneof(fc.constantFrom(0, 1, 2), fc.integer({ min: 0, max: 80 })) }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 40 }),
+        (plan, stallNs) => {
+          expect(rearmRun(plan, stallNs, true)).toEqual(rearmRun(plan, stallNs, false));
+        },
+      ),
+      { numRuns: 400, seed: 22 },
+    );
+  });
+});

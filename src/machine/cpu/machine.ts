@@ -1,4 +1,4 @@
-import { effectName, type CpuModel, type Kernel, type TimerTarget } from "../../kernel/kernel.js";
+import { effectName, type CpuModel, type Kernel, type TimerHandle, type TimerTarget } from "../../kernel/kernel.js";
 import type { RandomStream } from "../../kernel/random.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, US, type Ns } from "../../kernel/time.js";
@@ -190,6 +190,9 @@ interface Cpu {
   /** this CPU's timers (Kernel.atFire, the argument is the epoch they were armed at): no closure per burst */
   burstTimer: TimerTarget;
   releaseTimer: TimerTarget;
+  /** the burst timer armed last and its sequence number: arm() moves it (Kernel.rearmFire) */
+  burstEv: TimerHandle | null;
+  burstSeq: number;
 }
 
 /** Per-CPU scheduler statistics (/proc/schedstat's per-CPU lines, simplified). */
@@ -271,7 +274,7 @@ export class CpuMachine implements CpuModel {
     if (this.hostCpus < this.ncpu) throw new Error(`host_cpus ${this.hostCpus} is below the cpuset's ${this.ncpu} CPUs`);
     this.pauseNs = opts.pauseNs ?? DEFAULT_PAUSE_NS;
     this.cpus = this.cpuIds.map((id, index) => {
-      const cpu: Cpu = { id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0, lingering: null, burstTimer: null!, releaseTimer: null! };
+      const cpu: Cpu = { id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0, lingering: null, burstTimer: null!, releaseTimer: null!, burstEv: null, burstSeq: -1 };
       cpu.burstTimer = { fire: (ep) => { if (cpu.epoch === ep) this.onTimer(cpu); } };
       cpu.releaseTimer = {
         fire: (ep) => {
@@ -488,7 +491,10 @@ export class CpuMachine implements CpuModel {
     if (g.limited) dt = Math.min(dt, g.silo[cpu.index]!);
     dt = Math.min(dt, cpu.sliceEnd - now);
     if (dt < 0) dt = 0;
-    this.kernel.atFire(Math.ceil(dt), cpu.burstTimer, ++cpu.epoch);
+    // the timer armed before is of an older epoch (ignored if it fires): moved, not left behind
+    const h = this.kernel.rearmFire(cpu.burstEv, cpu.burstSeq, Math.ceil(dt), cpu.burstTimer, ++cpu.epoch);
+    cpu.burstEv = h;
+    cpu.burstSeq = h.seq;
   }
 
   private onTimer(cpu: Cpu): void {
