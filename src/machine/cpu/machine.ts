@@ -2,7 +2,7 @@ import { effectName, type CpuModel, type Kernel, type TimerHandle, type TimerTar
 import type { RandomStream } from "../../kernel/random.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, US, type Ns } from "../../kernel/time.js";
-import { CpuGroup, type CpuGroupOptions } from "./cgroup.js";
+import { CpuGroup, type CpuGroupOptions, type LabelSlot } from "./cgroup.js";
 
 /**
  * CFS tunables (kernel/sched/fair.c, Linux 5.x, before EEVDF replaced CFS in 6.6). The base
@@ -142,6 +142,8 @@ interface Entity {
   /** cache refill still to pay after a migration */
   coldLeft: Ns;
   label: string;
+  /** `label`'s accumulator in `group` (CpuGroup.slot), resolved when the burst starts */
+  slot: LabelSlot | null;
   sys: boolean;
   /** vruntime relative to the CPU it is queued on / last ran on (cfs_rq->min_vruntime based) */
   vruntime: number;
@@ -313,6 +315,7 @@ export class CpuMachine implements CpuModel {
     const e = this.entity(t);
     if (e.state !== IDLE) throw new Error(`thread ${t.name} is using a CPU; move it between bursts`);
     e.group = g;
+    e.slot = null;
   }
 
   /** sched_getaffinity as MySQL counts it: the number of CPUs in the mask. */
@@ -345,7 +348,7 @@ export class CpuMachine implements CpuModel {
 
   /** CPU time used by label in a group (default group unless given). */
   labelNs(label: string, g: CpuGroup = this.defaultGroup): Ns {
-    return g.byLabel.get(label) ?? 0;
+    return g.labelNs(label);
   }
 
   /** Busy ns of each CPU. */
@@ -364,8 +367,11 @@ export class CpuMachine implements CpuModel {
   run(t: SimThread, ns: Ns, label: string): void {
     const e = this.entity(t);
     e.remaining = ns > 0 ? Math.round(ns) : 0;
-    e.label = label;
-    e.sys = label.startsWith("sys");
+    if (e.label !== label || e.slot === null) {
+      e.label = label;
+      e.sys = label.startsWith("sys");
+      e.slot = e.group.slot(label);
+    }
     e.group.activeThisPeriod = true;
     if (e.state === LINGER) {
       // the thread asked for more CPU at the instant its last burst ended: it keeps its CPU
@@ -422,6 +428,7 @@ export class CpuMachine implements CpuModel {
         switchLeft: 0,
         coldLeft: 0,
         label: "",
+        slot: null,
         sys: false,
         vruntime: 0,
         seq: 0,
@@ -477,9 +484,9 @@ export class CpuMachine implements CpuModel {
     const sys = sw + (e.sys ? work : 0);
     g.stats.system += sys;
     g.stats.user += d - sys;
-    if (sw > 0) g.byLabel.set("sys:context_switch", (g.byLabel.get("sys:context_switch") ?? 0) + sw);
-    if (cold > 0) g.byLabel.set("migration", (g.byLabel.get("migration") ?? 0) + cold);
-    if (work > 0) g.byLabel.set(e.label, (g.byLabel.get(e.label) ?? 0) + work);
+    if (sw > 0) g.addLabel(g.contextSwitchSlot, sw);
+    if (cold > 0) g.addLabel(g.migrationSlot, cold);
+    if (work > 0) g.addLabel(e.slot!, work);
   }
 
   /** (Re)arms the timer of a running CPU: burst end, silo exhaustion or slice end, whichever is first. */
