@@ -1,5 +1,5 @@
-import FastPriorityQueue from "fastpriorityqueue";
 import { NO_TRACE, type TraceSink } from "../trace/sink.js";
+import { before, EventHeap, EventLane, TimeHeap } from "./event-heap.js";
 import { RandomStreams } from "./random.js";
 import { ChoiceLog, type Schedule } from "./schedule-string.js";
 import { FifoScheduler, type ChoiceKind, type Scheduler } from "./scheduler.js";
@@ -44,6 +44,9 @@ export interface KernelOptions {
   stallNs?: Ns;
   /** bound on thread steps (TigerBeetle style: every loop has a limit) */
   maxSteps?: number;
+  /** false: every event goes through the heap and every timer is queued anew (no FIFO lane, no
+   * timers moved in place): the order the fast paths must keep (tests compare the two) */
+  eventLane?: boolean;
 }
 
 export type RunOutcome = "finished" | "deadlock" | "hang" | "time_limit" | "stopped" | "invariant" | "error" | "step_limit" | "paused";
@@ -93,6 +96,16 @@ interface QueuedEvent {
   /** atFire's target and argument (no closure per timer) */
   target: TimerTarget | null;
   arg: number;
+  /** index in the heap (-1: in the lane, or not queued) */
+  pos: number;
+}
+
+/**
+ * A timer Kernel.atFire queued: Kernel.rearmFire moves it, if it is still queued, instead of
+ * queueing a new one. `seq` identifies the arming (the object is reused once the timer is gone).
+ */
+export interface TimerHandle {
+  readonly seq: number;
 }
 
 /** An object a closure-free kernel timer calls back (Kernel.atFire). */
@@ -112,10 +125,6 @@ const NO_WAITABLE: Waitable = {
   cancel: () => true,
   holders: () => [],
 };
-
-function before(a: QueuedEvent, b: QueuedEvent): boolean {
-  return a.time < b.time || (a.time === b.time && (a.prio < b.prio || (a.prio === b.prio && a.seq < b.seq)));
-}
 
 /**
  * The simulation kernel: a virtual clock, one event queue ordered by (time, priority, sequence),
@@ -153,7 +162,20 @@ export class Kernel {
   events = 0;
 
   private readonly ready: SimThread[] = [];
-  private readonly queue = new FastPriorityQueue<QueuedEvent>(before);
+  /** the events, in (time, priority, sequence) order (src/kernel/event-heap.ts) */
+  private readonly queue = new EventHeap<QueuedEvent>();
+  /**
+   * The events due within 1 ns of when they were queued (the CPU model's release 1 ns after each
+   * burst, callbacks at the current instant: about half of a long load's events), in a FIFO
+   * beside the heap: an event joins it only if it sorts after the lane's last one, so the lane
+   * stays in (time, priority, sequence) order and taking the lesser of the two heads gives
+   * exactly the heap's order, at O(1) instead of O(log n) a push and a pop.
+   * test/kernel/event-lane.test.ts checks that order against the heap alone.
+   */
+  private readonly lane = new EventLane<QueuedEvent>();
+  private readonly useLane: boolean;
+  /** the old times of timers moved by rearmFire: each is still a (no-op) queue event (event-heap.ts) */
+  private readonly ghosts = new TimeHeap();
   private readonly pool: QueuedEvent[] = [];
   /** the event push() queued last (atFire fills in its target) */
   private lastPushed: QueuedEvent | null = null;
@@ -179,6 +201,7 @@ export class Kernel {
     this.delayer = typeof this.scheduler.delay === "function" ? this.scheduler : null;
     this.stallNs = opts.stallNs ?? -1;
     this.maxSteps = opts.maxSteps ?? Number.MAX_SAFE_INTEGER;
+    this.useLane = opts.eventLane ?? true;
   }
 
   // ---------------------------------------------------------------- public API
@@ -207,11 +230,34 @@ export class Kernel {
    * (same place in the event order), without allocating a closure: models that arm a timer on every
    * CPU burst (the CPU model) use it.
    */
-  atFire(delay: Ns, target: TimerTarget, arg: number): void {
+  atFire(delay: Ns, target: TimerTarget, arg: number): TimerHandle {
     this.push(this.now + delay, PRIO_CALLBACK, null, 0, null);
     const ev = this.lastPushed!;
     ev.target = target;
     ev.arg = arg;
+    return ev;
+  }
+
+  /**
+   * `atFire(delay, target, arg)` for a target whose earlier timer `h` (armed as sequence `seq`)
+   * the target will ignore when it fires (a CPU's timer of an older epoch): if that timer is
+   * still in the heap it is moved to the new time in place, with the sequence number a new timer
+   * would get, and its old time stays behind as a ghost, a queue event that does nothing, as the
+   * ignored timer would have been. So every later event, the clock's stops and the event count
+   * are exactly what `atFire` gives, without the heap filling up with ignored timers.
+   * test/kernel/event-lane.test.ts checks this against atFire.
+   */
+  rearmFire(h: TimerHandle | null, seq: number, delay: Ns, target: TimerTarget, arg: number): TimerHandle {
+    const ev = h as QueuedEvent | null;
+    if (ev === null || ev.seq !== seq || ev.pos < 0 || !this.useLane) return this.atFire(delay, target, arg);
+    this.ghosts.add(ev.time);
+    ev.time = this.now + delay;
+    ev.prio = PRIO_CALLBACK;
+    ev.seq = this.seq++;
+    ev.target = target;
+    ev.arg = arg;
+    this.queue.update(ev);
+    return ev;
   }
 
   /** Makes a waitable known, so hang reports can say what each thread holds. */
@@ -341,15 +387,29 @@ export class Kernel {
         if (this.stallSince < 0) this.stallSince = this.now;
         else if (this.now - this.stallSince >= this.stallNs) return this.hangResult();
       } else this.stallSince = -1;
-      const next = this.queue.peek();
-      if (next === undefined) return this.hangResult();
-      if (next.time > until) {
+      const next = this.peekEvent();
+      const ghosts = this.ghosts;
+      const nextTime = next === undefined ? ghosts.min() : Math.min(next.time, ghosts.min());
+      if (nextTime === Infinity) return this.hangResult();
+      if (nextTime > until) {
         this.now = until;
         return this.result("time_limit");
       }
-      if (next.time < this.now) throw new InvariantViolation(`time went backwards: ${next.time} < ${this.now}`);
-      this.now = next.time;
-      while (!this.queue.isEmpty() && this.queue.peek()!.time === this.now) this.dispatch(this.queue.poll()!);
+      if (nextTime < this.now) throw new InvariantViolation(`time went backwards: ${nextTime} < ${this.now}`);
+      this.now = nextTime;
+      const lane = this.lane;
+      for (;;) {
+        const ev = this.peekEvent();
+        if (ev === undefined || ev.time !== nextTime) break;
+        if (ev === lane.peek()) lane.shift();
+        else this.queue.poll();
+        this.dispatch(ev);
+      }
+      // ghosts due now (moved timers' old times): no-op events, as the ignored timers were
+      while (ghosts.size > 0 && ghosts.min() === nextTime) {
+        ghosts.poll();
+        this.events++;
+      }
     }
   }
 
@@ -568,7 +628,7 @@ export class Kernel {
   }
 
   private push(time: Ns, prio: number, thread: SimThread | null, epoch: number, cb: (() => void) | null): void {
-    const ev = this.pool.pop() ?? { time: 0, prio: 0, seq: 0, thread: null, epoch: 0, cb: null, target: null, arg: 0 };
+    const ev = this.pool.pop() ?? { time: 0, prio: 0, seq: 0, thread: null, epoch: 0, cb: null, target: null, arg: 0, pos: -1 };
     ev.time = time;
     ev.prio = prio;
     ev.seq = this.seq++;
@@ -576,7 +636,20 @@ export class Kernel {
     ev.epoch = epoch;
     ev.cb = cb;
     this.lastPushed = ev;
-    this.queue.add(ev);
+    const lane = this.lane;
+    if (this.useLane && time - this.now <= 1 && (lane.size === 0 || before(lane.last()!, ev))) {
+      ev.pos = -1;
+      lane.push(ev);
+    } else this.queue.add(ev);
+  }
+
+  /** The next event in (time, priority, sequence) order: the lesser of the heap's and the lane's heads. */
+  private peekEvent(): QueuedEvent | undefined {
+    const h = this.queue.peek();
+    const l = this.lane.peek();
+    if (l === undefined) return h;
+    if (h === undefined) return l;
+    return before(h, l) ? h : l;
   }
 
   private hangResult(): RunResult {

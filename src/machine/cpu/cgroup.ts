@@ -67,6 +67,12 @@ export function systemdCpuQuota(name: string, pct: number | null, periodNs: Ns):
   return { name, quotaNs: pct !== null && pct >= 0 ? (pct / 100) * periodNs : -1, periodNs };
 }
 
+export interface LabelSlot {
+  readonly label: string;
+  ns: Ns;
+  listed: boolean;
+}
+
 export class CpuGroup {
   readonly name: string;
   quotaNs: Ns;
@@ -79,8 +85,15 @@ export class CpuGroup {
   /** per-CPU: when its runqueue of this group was throttled (-1: not throttled) */
   readonly throttledAt: Ns[];
   readonly stats: CpuGroupStats = { nr_periods: 0, nr_throttled: 0, throttled_time: 0, usage: 0, user: 0, system: 0 };
-  /** CPU ns by burst label ("spin", "parse", "sys:futex" ...) */
-  readonly byLabel = new Map<string, Ns>();
+  /**
+   * Per-label accumulators (CpuMachine resolves a burst's once, when the burst starts, instead of
+   * a Map lookup and store on every charge), and the ones that took CPU, in the order they first
+   * did (byLabel's order).
+   */
+  private readonly slots = new Map<string, LabelSlot>();
+  private readonly listed: LabelSlot[] = [];
+  readonly contextSwitchSlot = this.slot("sys:context_switch");
+  readonly migrationSlot = this.slot("migration");
   /** usage in each elapsed period (for the bandwidth invariant) */
   readonly periodUsage: Ns[] = [];
   /** usage since the current period began */
@@ -106,6 +119,35 @@ export class CpuGroup {
     this.pool = this.quotaNs;
     this.silo = new Array<Ns>(ncpu).fill(0);
     this.throttledAt = new Array<Ns>(ncpu).fill(-1);
+  }
+
+  /** CPU ns by burst label ("spin", "parse", "sys:futex" ...), in the order they first took CPU */
+  get byLabel(): Map<string, Ns> {
+    return new Map(this.listed.map((x) => [x.label, x.ns]));
+  }
+
+  /** CPU ns of one label (0: none yet) */
+  labelNs(label: string): Ns {
+    return this.slots.get(label)?.ns ?? 0;
+  }
+
+  /** The accumulator of a label (made on first use; listed in byLabel once it takes CPU). */
+  slot(label: string): LabelSlot {
+    let x = this.slots.get(label);
+    if (x === undefined) {
+      x = { label, ns: 0, listed: false };
+      this.slots.set(label, x);
+    }
+    return x;
+  }
+
+  /** Charges `ns` (> 0) to a label's accumulator. */
+  addLabel(x: LabelSlot, ns: Ns): void {
+    if (!x.listed) {
+      x.listed = true;
+      this.listed.push(x);
+    }
+    x.ns += ns;
   }
 
   get limited(): boolean {

@@ -1,8 +1,8 @@
-import { effectName, type CpuModel, type Kernel, type TimerTarget } from "../../kernel/kernel.js";
+import { effectName, type CpuModel, type Kernel, type TimerHandle, type TimerTarget } from "../../kernel/kernel.js";
 import type { RandomStream } from "../../kernel/random.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, US, type Ns } from "../../kernel/time.js";
-import { CpuGroup, type CpuGroupOptions } from "./cgroup.js";
+import { CpuGroup, type CpuGroupOptions, type LabelSlot } from "./cgroup.js";
 
 /**
  * CFS tunables (kernel/sched/fair.c, Linux 5.x, before EEVDF replaced CFS in 6.6). The base
@@ -142,6 +142,8 @@ interface Entity {
   /** cache refill still to pay after a migration */
   coldLeft: Ns;
   label: string;
+  /** `label`'s accumulator in `group` (CpuGroup.slot), resolved when the burst starts */
+  slot: LabelSlot | null;
   sys: boolean;
   /** vruntime relative to the CPU it is queued on / last ran on (cfs_rq->min_vruntime based) */
   vruntime: number;
@@ -190,6 +192,9 @@ interface Cpu {
   /** this CPU's timers (Kernel.atFire, the argument is the epoch they were armed at): no closure per burst */
   burstTimer: TimerTarget;
   releaseTimer: TimerTarget;
+  /** the burst timer armed last and its sequence number: arm() moves it (Kernel.rearmFire) */
+  burstEv: TimerHandle | null;
+  burstSeq: number;
 }
 
 /** Per-CPU scheduler statistics (/proc/schedstat's per-CPU lines, simplified). */
@@ -271,7 +276,7 @@ export class CpuMachine implements CpuModel {
     if (this.hostCpus < this.ncpu) throw new Error(`host_cpus ${this.hostCpus} is below the cpuset's ${this.ncpu} CPUs`);
     this.pauseNs = opts.pauseNs ?? DEFAULT_PAUSE_NS;
     this.cpus = this.cpuIds.map((id, index) => {
-      const cpu: Cpu = { id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0, lingering: null, burstTimer: null!, releaseTimer: null! };
+      const cpu: Cpu = { id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0, lingering: null, burstTimer: null!, releaseTimer: null!, burstEv: null, burstSeq: -1 };
       cpu.burstTimer = { fire: (ep) => { if (cpu.epoch === ep) this.onTimer(cpu); } };
       cpu.releaseTimer = {
         fire: (ep) => {
@@ -310,6 +315,7 @@ export class CpuMachine implements CpuModel {
     const e = this.entity(t);
     if (e.state !== IDLE) throw new Error(`thread ${t.name} is using a CPU; move it between bursts`);
     e.group = g;
+    e.slot = null;
   }
 
   /** sched_getaffinity as MySQL counts it: the number of CPUs in the mask. */
@@ -342,7 +348,7 @@ export class CpuMachine implements CpuModel {
 
   /** CPU time used by label in a group (default group unless given). */
   labelNs(label: string, g: CpuGroup = this.defaultGroup): Ns {
-    return g.byLabel.get(label) ?? 0;
+    return g.labelNs(label);
   }
 
   /** Busy ns of each CPU. */
@@ -361,8 +367,11 @@ export class CpuMachine implements CpuModel {
   run(t: SimThread, ns: Ns, label: string): void {
     const e = this.entity(t);
     e.remaining = ns > 0 ? Math.round(ns) : 0;
-    e.label = label;
-    e.sys = label.startsWith("sys");
+    if (e.label !== label || e.slot === null) {
+      e.label = label;
+      e.sys = label.startsWith("sys");
+      e.slot = e.group.slot(label);
+    }
     e.group.activeThisPeriod = true;
     if (e.state === LINGER) {
       // the thread asked for more CPU at the instant its last burst ended: it keeps its CPU
@@ -419,6 +428,7 @@ export class CpuMachine implements CpuModel {
         switchLeft: 0,
         coldLeft: 0,
         label: "",
+        slot: null,
         sys: false,
         vruntime: 0,
         seq: 0,
@@ -474,9 +484,9 @@ export class CpuMachine implements CpuModel {
     const sys = sw + (e.sys ? work : 0);
     g.stats.system += sys;
     g.stats.user += d - sys;
-    if (sw > 0) g.byLabel.set("sys:context_switch", (g.byLabel.get("sys:context_switch") ?? 0) + sw);
-    if (cold > 0) g.byLabel.set("migration", (g.byLabel.get("migration") ?? 0) + cold);
-    if (work > 0) g.byLabel.set(e.label, (g.byLabel.get(e.label) ?? 0) + work);
+    if (sw > 0) g.addLabel(g.contextSwitchSlot, sw);
+    if (cold > 0) g.addLabel(g.migrationSlot, cold);
+    if (work > 0) g.addLabel(e.slot!, work);
   }
 
   /** (Re)arms the timer of a running CPU: burst end, silo exhaustion or slice end, whichever is first. */
@@ -488,7 +498,10 @@ export class CpuMachine implements CpuModel {
     if (g.limited) dt = Math.min(dt, g.silo[cpu.index]!);
     dt = Math.min(dt, cpu.sliceEnd - now);
     if (dt < 0) dt = 0;
-    this.kernel.atFire(Math.ceil(dt), cpu.burstTimer, ++cpu.epoch);
+    // the timer armed before is of an older epoch (ignored if it fires): moved, not left behind
+    const h = this.kernel.rearmFire(cpu.burstEv, cpu.burstSeq, Math.ceil(dt), cpu.burstTimer, ++cpu.epoch);
+    cpu.burstEv = h;
+    cpu.burstSeq = h.seq;
   }
 
   private onTimer(cpu: Cpu): void {
