@@ -23,22 +23,13 @@ import { loadScenarioFile } from "../src/scenario/loader.js";
 import { SEC } from "../src/kernel/time.js";
 import { runSysbench } from "../src/mysql/workload/sysbench.js";
 import { floor } from "./lib/floor.js";
+import { BINLOG_LOAD_YAML } from "./lib/binlog-load.js";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const SCALE = Number(process.argv[3] ?? 1);
 const CORES = availableParallelism();
 
-const LOAD = `name: free-running binlog load, 2 s
-version: "5.6.10"
-variables: { binlog_order_commits: OFF, sync_binlog: 0, innodb_flush_log_at_trx_commit: 0 }
-setup:
-  - CREATE TABLE t (id INT PRIMARY KEY)
-threads:
-  committer: { count: 3, loop: [BEGIN, "INSERT INTO t VALUES (?)", COMMIT] }
-  rotator: { loop: [{ sleep: 5ms }, FLUSH BINARY LOGS] }
-duration: 2s
-hang_after: 1s
-`;
+const LOAD = BINLOG_LOAD_YAML;
 const dir = mkdtempSync(join(tmpdir(), "mysqlsim-bench-explore-"));
 const loadFile = join(dir, "binlog-load.yaml");
 writeFileSync(loadFile, LOAD);

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { BINLOG_LOAD_YAML } from "./lib/binlog-load.js";
 
 const [what = "load", nArg, distArg] = process.argv.slice(2);
 const N = Number(nArg ?? (what === "load" ? 3 : 60));
@@ -31,20 +32,7 @@ if (what === "load") {
   const { loadScenarioFile } = await load("src/scenario/loader.js");
   const dir = mkdtempSync(join(tmpdir(), "mysqlsim-long-loads-"));
   const file = join(dir, "binlog-load.yaml");
-  writeFileSync(
-    file,
-    `name: free-running binlog load, 2 s
-version: "5.6.10"
-variables: { binlog_order_commits: OFF, sync_binlog: 0, innodb_flush_log_at_trx_commit: 0 }
-setup:
-  - CREATE TABLE t (id INT PRIMARY KEY)
-threads:
-  committer: { count: 3, loop: [BEGIN, "INSERT INTO t VALUES (?)", COMMIT] }
-  rotator: { loop: [{ sleep: 5ms }, FLUSH BINARY LOGS] }
-duration: 2s
-hang_after: 1s
-`,
-  );
+  writeFileSync(file, BINLOG_LOAD_YAML);
   const run = scenarioRunFn(loadScenarioFile(file));
   run(new FifoScheduler(), 0); // warm-up
   let steps = 0;
