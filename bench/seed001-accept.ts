@@ -6,6 +6,7 @@
  * averaged over the seeds. Prints figures only; nothing is asserted or timed.
  *
  *   npm run bench -- seed001-accept [--log-bin ON|OFF] [--seeds 1,2,3] [--time 10] [--glibc 2.33|none]
+ *                                   [--accounting tick|precise] [--hz 250]
  */
 import { SEC } from "../src/kernel/time.js";
 import { runSysbench, type SysbenchOptions } from "../src/mysql/workload/sysbench.js";
@@ -20,6 +21,9 @@ const seconds = Number(arg("time", "10"));
 // machine.glibc: the seed's libpthread-2.33.so by default; "none": the kernel's generic Mutex / Cond
 const glibcArg = arg("glibc", "2.33");
 const glibc = glibcArg === "none" ? undefined : glibcArg;
+// machine.cpu_accounting / machine.hz: how getrusage splits user and system time (src/machine/cpu/cputime.ts)
+const cpuAccounting = arg("accounting", "tick") === "precise" ? "precise" : "tick";
+const hz = Number(arg("hz", "250"));
 const variants: Record<string, Partial<SysbenchOptions>> = {
   default: {},
   ncpu1: { forceNcpu: 1 },
@@ -29,7 +33,7 @@ const sums: Record<string, { tps: number; spin: number }> = {};
 for (const seed of seeds) {
   for (const [name, v] of Object.entries(variants)) {
     const sysvars = { ...(v.sysvars ?? {}), log_bin: logBin };
-    const r = runSysbench({ seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * SEC, warmupNs: 2 * SEC, exactPercentiles: false, glibc, ...v, sysvars });
+    const r = runSysbench({ seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * SEC, warmupNs: 2 * SEC, exactPercentiles: false, glibc, cpuAccounting, hz, ...v, sysvars });
     const s = (sums[name] ??= { tps: 0, spin: 0 });
     s.tps += r.tps / seeds.length;
     s.spin += r.spin.user_fraction / seeds.length;
@@ -61,6 +65,6 @@ for (const seed of seeds) {
 }
 const d = sums.default!;
 console.log(
-  `glibc ${glibc ?? "none"}, log_bin ${logBin ? "ON" : "OFF"}, seeds ${seeds.join(",")}: TPS ratio pct_hwm=8 / default ${(sums.hwm8!.tps / d.tps).toFixed(2)} (wanted 1.15-1.55), ` +
+  `glibc ${glibc ?? "none"}, ${cpuAccounting === "tick" ? `tick accounting at HZ=${hz}` : "precise accounting"}, log_bin ${logBin ? "ON" : "OFF"}, seeds ${seeds.join(",")}: TPS ratio pct_hwm=8 / default ${(sums.hwm8!.tps / d.tps).toFixed(2)} (wanted 1.15-1.55), ` +
     `user spin ${(d.spin * 100).toFixed(1)}% (wanted 12-30%), TPS at n_cpu=1 ${Math.round(sums.ncpu1!.tps)} (wanted 3,742-5,612)`,
 );

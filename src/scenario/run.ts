@@ -601,6 +601,8 @@ export function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachi
     cpus: m.cpus ?? DEFAULT_CPUS,
     hostCpus: m.host_cpus,
     pauseNs: m.pause_ns,
+    cpuAccounting: m.cpu_accounting,
+    hz: m.hz,
     group: systemdCpuQuota("mysqld.scope", pct, period),
   }).install();
 }

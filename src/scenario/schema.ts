@@ -128,6 +128,11 @@ export const MachineSchema = z.strictObject({
     .describe("strace-style fault injection into mysqld's system calls"),
   host_cpus: z.number().int().min(1).max(4096).optional().describe("the host's online CPUs (num_online_cpus), which scale the CFS tunables (get_update_sysctl_factor: min(host_cpus, 8)); default: the cpuset's CPUs"),
   pause_ns: z.number().min(0.01).max(10000).optional().describe("latency of one PAUSE instruction in ns, the cost of a spin round with a ~1.3 ns condition check (default 46.67: Intel Skylake-and-later, 140 cycles at 3 GHz)"),
+  cpu_accounting: z
+    .enum(["tick", "precise"])
+    .optional()
+    .describe("how getrusage (and so InnoDB's srv_cpu_usage) splits mysqld's CPU time into user and system: tick = Linux's default tick sampling (account_process_tick, scaled by cputime_adjust), precise = the exact split (nohz_full with VIRT_CPU_ACCOUNTING_GEN); default tick"),
+  hz: z.number().int().min(100).max(1000).optional().describe("CONFIG_HZ: timer ticks per second on each CPU, which sample the user/system split (default 250, Kconfig's; Fedora and RHEL use 1000)"),
   glibc: z
     .string({ error: 'a quoted glibc version such as "2.33"' })
     .refine((v) => checkGlibcVersion(v) === null, { error: 'glibc 2.25 or later, quoted ("2.33"): earlier condition variables (FUTEX_CMP_REQUEUE) are not modelled' })

@@ -46,6 +46,8 @@ export function* runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Stre
     forceNcpu: sc.machine.n_cpu_reported ?? null,
     hostCpus: sc.machine.host_cpus,
     pauseNs: sc.machine.pause_ns,
+    cpuAccounting: sc.machine.cpu_accounting,
+    hz: sc.machine.hz,
     ...(sc.machine.glibc !== undefined ? { glibc: sc.machine.glibc } : {}),
     scheduler: opts.scheduler,
     trace: trace ?? NO_TRACE,

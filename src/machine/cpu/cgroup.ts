@@ -1,5 +1,6 @@
 import type { Ns } from "../../kernel/time.js";
 import { MS } from "../../kernel/time.js";
+import type { PrevCputime, TickCputime } from "./cputime.js";
 
 /**
  * A cgroup with CFS bandwidth control, after the Linux kernel's Documentation/scheduler/sched-bwc.rst
@@ -85,6 +86,10 @@ export class CpuGroup {
   /** per-CPU: when its runqueue of this group was throttled (-1: not throttled) */
   readonly throttledAt: Ns[];
   readonly stats: CpuGroupStats = { nr_periods: 0, nr_throttled: 0, throttled_time: 0, usage: 0, user: 0, system: 0 };
+  /** the tick-sampled user and system time of the group's threads (cputime.ts), ns */
+  readonly ticks: TickCputime = { utime: 0, stime: 0 };
+  /** cputime_adjust's memory of what getrusage last reported (signal->prev_cputime) */
+  readonly prevCputime: PrevCputime = { utime: 0, stime: 0 };
   /**
    * Per-label accumulators (CpuMachine resolves a burst's once, when the burst starts, instead of
    * a Map lookup and store on every charge), and the ones that took CPU, in the order they first

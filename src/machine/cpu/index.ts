@@ -1,2 +1,3 @@
 export * from "./cgroup.js";
 export * from "./machine.js";
+export * from "./cputime.js";

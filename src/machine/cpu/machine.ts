@@ -3,6 +3,7 @@ import type { RandomStream } from "../../kernel/random.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, US, type Ns } from "../../kernel/time.js";
 import { CpuGroup, type CpuGroupOptions, type LabelSlot } from "./cgroup.js";
+import { cputimeAdjust, DEFAULT_HZ, tickNsec, ticksIn, type CpuAccounting, type PrevCputime } from "./cputime.js";
 
 /**
  * CFS tunables (kernel/sched/fair.c, Linux 5.x, before EEVDF replaced CFS in 6.6). The base
@@ -114,6 +115,10 @@ export interface CpuMachineOptions {
   costs?: Partial<CpuCosts>;
   /** spread of the costs (default DEFAULT_CPU_JITTER; NO_CPU_JITTER for fixed costs) */
   jitter?: Partial<CpuJitter>;
+  /** how getrusage splits user and system time (cputime.ts; default "tick") */
+  cpuAccounting?: CpuAccounting;
+  /** CONFIG_HZ: the timer ticks per second that sample the split (default DEFAULT_HZ) */
+  hz?: number;
 }
 
 /** cfs_bandwidth_slack_period: 5 ms */
@@ -247,6 +252,11 @@ export class CpuMachine implements CpuModel {
   readonly sched: SchedTunables;
   readonly costs: CpuCosts;
   readonly jitter: CpuJitter;
+  readonly cpuAccounting: CpuAccounting;
+  readonly hz: number;
+  /** TICK_NSEC, and the tick grid's offset from time 0 (drawn from "machine/tick") */
+  private readonly tickNs: Ns;
+  private readonly tickPhase: Ns;
   readonly groups: CpuGroup[] = [];
   readonly defaultGroup: CpuGroup;
   /** context switches (switch-ins through the run queue) */
@@ -289,6 +299,11 @@ export class CpuMachine implements CpuModel {
     this.sched = { ...defaultSchedTunables(this.hostCpus), ...opts.sched };
     this.costs = { ...DEFAULT_CPU_COSTS, ...opts.costs };
     this.jitter = { ...DEFAULT_CPU_JITTER, ...opts.jitter };
+    this.cpuAccounting = opts.cpuAccounting ?? "tick";
+    this.hz = opts.hz ?? DEFAULT_HZ;
+    if (!(this.hz >= 1)) throw new Error(`hz ${this.hz}: expected at least 1 tick a second`);
+    this.tickNs = tickNsec(this.hz);
+    this.tickPhase = Math.floor(kernel.random.stream("machine/tick").next() * this.tickNs);
     this.defaultGroup = this.addGroup(opts.group ?? { name: "root" });
   }
 
@@ -484,9 +499,38 @@ export class CpuMachine implements CpuModel {
     const sys = sw + (e.sys ? work : 0);
     g.stats.system += sys;
     g.stats.user += d - sys;
+    const from = now - d;
+    if (ticksIn(from, now, this.tickPhase, this.tickNs) > 0) this.sampleTicks(g, from, sw, cold, e.sys, now);
     if (sw > 0) g.addLabel(g.contextSwitchSlot, sw);
     if (cold > 0) g.addLabel(g.migrationSlot, cold);
     if (work > 0) g.addLabel(e.slot!, work);
+  }
+
+  /**
+   * account_process_tick for the ticks that fell in a charged interval: the switch-in (schedule(),
+   * kernel mode) first, then the migration refill (user), then the burst (its label's mode).
+   */
+  private sampleTicks(g: CpuGroup, from: Ns, sw: Ns, cold: Ns, sys: boolean, to: Ns): void {
+    const T = this.tickNs;
+    const p = this.tickPhase;
+    const switchTicks = ticksIn(from, from + sw, p, T);
+    const coldTicks = ticksIn(from + sw, from + sw + cold, p, T);
+    const burstTicks = ticksIn(from + sw + cold, to, p, T);
+    g.ticks.stime += (switchTicks + (sys ? burstTicks : 0)) * T;
+    g.ticks.utime += (coldTicks + (sys ? 0 : burstTicks)) * T;
+  }
+
+  /**
+   * getrusage(RUSAGE_SELF)'s ru_utime / ru_stime for the process that is `group` (mysqld alone
+   * in its cgroup, as in the seed): thread_group_cputime_adjusted, i.e. cputime_adjust of the
+   * exact runtime by the ticks under "tick" accounting, the exact split under "precise".
+   * Charges the running threads first (thread_group_cputime reads their pending runtime).
+   */
+  getrusage(group: CpuGroup = this.defaultGroup): Readonly<PrevCputime> {
+    this.chargeAll();
+    const st = group.stats;
+    if (this.cpuAccounting === "precise") return { utime: st.user, stime: st.system };
+    return cputimeAdjust(st.usage, group.ticks, group.prevCputime);
   }
 
   /** (Re)arms the timer of a running CPU: burst end, silo exhaustion or slice end, whichever is first. */

@@ -405,8 +405,8 @@ export class RedoLog {
   start(): void {
     const k = this.kernel;
     if (this.opts.primeCpuUsage ?? true) {
-      const g = this.machine.defaultGroup.stats;
-      this.cpuUsage.prime(k.now, g.user, g.system);
+      const ru = this.machine.getrusage();
+      this.cpuUsage.prime(k.now, ru.utime, ru.stime);
       // Log_write_to_file_requests_monitor::update on an idle server: no new request for more
       // than 100 ms -> m_request_interval = 100ms ("Consider this as maximum time between calls
       // we can expect"); the log writer of a server that has been up and idle wakes at least every
@@ -421,11 +421,15 @@ export class RedoLog {
     k.spawn("srv_master", (t) => this.srvMaster(t), { daemon: true });
   }
 
-  /** srv_update_cpu_usage with this server's process usage (the cgroup of the machine). */
+  /**
+   * srv_update_cpu_usage with this server's getrusage(RUSAGE_SELF) (the machine's cgroup: mysqld
+   * alone in it): under the machine's default "tick" accounting the user/system split is the
+   * kernel's tick sample (src/machine/cpu/cputime.ts), which is what innodb_log_spin_cpu_abs_lwm
+   * is compared with.
+   */
   updateCpuUsage(): boolean {
-    this.machine.chargeAll();
-    const g = this.machine.defaultGroup.stats;
-    return this.cpuUsage.update(this.kernel.now, g.user, g.system, this.forceNcpu ?? this.machine.affinityCount);
+    const ru = this.machine.getrusage();
+    return this.cpuUsage.update(this.kernel.now, ru.utime, ru.stime, this.forceNcpu ?? this.machine.affinityCount);
   }
 
   private *srvMaster(t: SimThread): Gen {

@@ -16,7 +16,7 @@
 import { Kernel, type Scheduler } from "../../kernel/index.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US, type Ns } from "../../kernel/time.js";
-import { CpuMachine, systemdCpuQuota, type CpuCosts, type SchedTunables } from "../../machine/cpu/index.js";
+import { CpuMachine, systemdCpuQuota, type CpuAccounting, type CpuCosts, type SchedTunables } from "../../machine/cpu/index.js";
 import { DEV_SHM, type DiskSpec } from "../../machine/disk.js";
 import { checkGlibcVersion, MUTEX_SPIN_LABEL } from "../../sync/adaptive-mutex.js";
 import type { TraceSink } from "../../trace/sink.js";
@@ -84,6 +84,10 @@ export interface SysbenchOptions {
   hostCpus?: number;
   /** machine.pause_ns: one PAUSE (default: the CPU model's DEFAULT_PAUSE_NS) */
   pauseNs?: Ns;
+  /** machine.cpu_accounting: how getrusage splits user/system time (default "tick", src/machine/cpu/cputime.ts) */
+  cpuAccounting?: CpuAccounting;
+  /** machine.hz: CONFIG_HZ, the ticks that sample that split (default 250) */
+  hz?: number;
   /**
    * machine.glibc: "2.25" or later puts glibc's adaptive mutexes and condition variables on the
    * commit path's MY_MUTEX_INIT_FAST mutexes (src/sync/adaptive-mutex.ts; the seed's is 2.33);
@@ -126,6 +130,9 @@ export interface SysbenchReport {
     force_n_cpu: number | null;
     host_cpus: number;
     pause_ns: number;
+    /** machine.cpu_accounting and machine.hz */
+    cpu_accounting: CpuAccounting;
+    hz: number;
     /** machine.glibc (null: the kernel's generic Mutex / Cond on the commit path) */
     glibc: string | null;
     log_bin: boolean;
@@ -241,6 +248,8 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
     cpus: opts.cpus ?? 6,
     hostCpus: opts.hostCpus,
     pauseNs: opts.pauseNs,
+    cpuAccounting: opts.cpuAccounting,
+    hz: opts.hz,
     group: { ...systemdCpuQuota("mysqld.scope", quotaPct, period), sliceNs: opts.bandwidthSliceNs },
     costs: opts.cpuCosts,
     sched: opts.sched,
@@ -417,6 +426,8 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       force_n_cpu: opts.forceNcpu ?? null,
       host_cpus: machine.hostCpus,
       pause_ns: machine.pauseNs,
+      cpu_accounting: machine.cpuAccounting,
+      hz: machine.hz,
       glibc: opts.glibc ?? null,
       log_bin: binlog !== null,
       sysvars: { ...(opts.sysvars ?? {}) },
