@@ -12,7 +12,9 @@ import type { Effect, SimThread } from "../kernel/thread.js";
 import { debugSync } from "../sync/debug-sync.js";
 import { Watch } from "../sync/watch.js";
 import type { Server } from "./server.js";
-import { models, rollbackTransaction } from "./sql/execute.js";
+import { MysqlError } from "./errors.js";
+import { executeStatement, models, rollbackTransaction } from "./sql/execute.js";
+import type { Statement } from "./sql/parse.js";
 import type { Thd } from "./thd.js";
 
 /** The command that tells a connection thread to close its session (disconnect, KILL of an idle connection). */
@@ -38,10 +40,25 @@ export class ClientConnection {
 }
 
 /** What the connection thread does with a statement; the callers differ only in what they record. */
-export interface StatementHandler {
-  /** runs one statement on the session (dispatch_command) */
+export type StatementHandler = StatementRunner | StatementRecorder;
+
+/** runs one statement on the session (dispatch_command) as a generator of its own */
+export interface StatementRunner {
   statement(t: SimThread, thd: Thd, sql: string): Generator<Effect, void, unknown>;
   /** the client sent a statement on a session that has ended: CR_SERVER_LOST */
+  lost(thd: Thd, sql: string): void;
+}
+
+/**
+ * The statement is executeStatement() run by the connection thread itself, with what the caller
+ * records before and after it as plain functions: no generator level of the caller's between the
+ * connection and the statement (issue 20: every step of a statement resumes each level once).
+ */
+export interface StatementRecorder {
+  /** the statement starts: what the caller notes, and the parsed statement to execute */
+  begin(t: SimThread, thd: Thd, sql: string): Statement;
+  /** it ended, with the MySQL error it raised (null: success) */
+  end(t: SimThread, thd: Thd, error: MysqlError | null): void;
   lost(thd: Thd, sql: string): void;
 }
 
@@ -75,7 +92,17 @@ function* handleConnection(t: SimThread, server: Server, c: ClientConnection, ha
       yield* releaseResources(t, thd, server);
       handler.lost(thd, sql);
     } else {
-      yield* handler.statement(t, thd, sql);
+      if ("begin" in handler) {
+        const stmt = handler.begin(t, thd, sql);
+        let error: MysqlError | null = null;
+        try {
+          yield* executeStatement(t, thd, stmt, server);
+        } catch (e) {
+          if (!(e instanceof MysqlError)) throw e;
+          error = e;
+        }
+        handler.end(t, thd, error);
+      } else yield* handler.statement(t, thd, sql);
       if (thd.ext.disconnected) yield* releaseResources(t, thd, server);
     }
     c.busy = false;

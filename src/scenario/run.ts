@@ -122,6 +122,10 @@ export interface RunArtifacts {
 /** A connection the script drives: the shared client connection and how many statements it was sent. */
 class Connection extends ClientConnection {
   statements = 0;
+  /** the statement being served: its text, one-line form and start (runOne's locals) */
+  sql = "";
+  line = "";
+  start = 0;
   /** what a reap waits for (one closure per connection, not per reap) */
   readonly idle = (): boolean => !this.busy;
 }
@@ -300,8 +304,17 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   for (const name of sc.connections) conns.set(name, makeConnection(name));
 
   function makeConnection(name: string): Connection {
-    return openConnection(server, new Connection(name), {
-      statement: (t, thd, sql) => runOne(t, thd, sql, texts.parse(sql)),
+    const c = new Connection(name);
+    // runOne as two plain functions around the connection thread's own executeStatement
+    return openConnection(server, c, {
+      begin: (t, thd, sql) => {
+        const stmt = texts.parse(sql);
+        c.sql = sql;
+        c.line = texts.line(sql);
+        c.start = beginStatement(t, thd, c.line);
+        return stmt;
+      },
+      end: (t, thd, error) => endStatement(t, thd, c.sql, c.sql, c.line, c.start, error),
       lost: (thd, sql) => {
         const e = mysqlError("CR_SERVER_LOST");
         thd.error = e;
@@ -315,15 +328,8 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
    * drawn text); `drawnLine`: the drawn statement's one-line form, when the caller built it
    */
   function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement, template = sql, drawnLine?: string): Generator<Effect, void, unknown> {
-    const start = kernel.now;
     const line = sql === template ? texts.line(sql) : (drawnLine ?? oneLine(sql));
-    const tracing = kernel.trace.enabled;
-    thd.command = "Query";
-    thd.info = line;
-    thd.commandStart = start;
-    thd.error = null;
-    thd.state = STAGE_STARTING;
-    if (tracing) t.trace("stmt", undefined, { sql: line, conn: thd.name });
+    const start = beginStatement(t, thd, line);
     let error: MysqlError | null = null;
     try {
       yield* executeStatement(t, thd, stmt, server);
@@ -331,6 +337,23 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
       if (!(e instanceof MysqlError)) throw e;
       error = e;
     }
+    endStatement(t, thd, sql, template, line, start, error);
+  }
+
+  /** what runOne does before the statement; returns its start time */
+  function beginStatement(t: SimThread, thd: Thd, line: string): number {
+    const start = kernel.now;
+    thd.command = "Query";
+    thd.info = line;
+    thd.commandStart = start;
+    thd.error = null;
+    thd.state = STAGE_STARTING;
+    if (kernel.trace.enabled) t.trace("stmt", undefined, { sql: line, conn: thd.name });
+    return start;
+  }
+
+  /** what runOne does after the statement: the record, the latency samples, the error counters */
+  function endStatement(t: SimThread, thd: Thd, sql: string, template: string, line: string, start: number, error: MysqlError | null): void {
     thd.error = error;
     thd.command = thd.killed && !error ? "Killed" : "Sleep";
     thd.info = null;
@@ -352,7 +375,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
       server.metrics.add("statement_errors");
       server.metrics.add(`errors.${error.def.name}`);
     }
-    if (tracing) t.trace("stmt_end", undefined, { sql: line, conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
+    if (kernel.trace.enabled) t.trace("stmt_end", undefined, { sql: line, conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
   }
 
   // KILL [QUERY] id from a statement or a stored function (sql_parse.cc sql_kill -> kill_one_thread)
@@ -368,7 +391,25 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   const stepFailures: string[] = [];
   if (sc.steps.length > 0) {
     kernel.spawn("mysqltest", function* (t): Generator<Effect, void, unknown> {
-      for (const step of sc.steps) yield* runStep(t, step);
+      for (const step of sc.steps) {
+        // a statement and a reap (most steps) wait right here, with no generator of their own
+        if (step.kind === "stmt") {
+          const c = conns.get(step.conn)!;
+          const before = statements.length;
+          c.statements++;
+          postStatement(kernel, c, step.sql);
+          if (step.send) continue;
+          if (c.busy) yield t.acquire(c.done, c.idle);
+          checkStmtError(step, c, before);
+        } else if (step.kind === "reap") {
+          const c = conns.get(step.conn)!;
+          if (c.busy) yield t.acquire(c.done, c.idle);
+          checkStepError(step, c.thd.error?.def.name ?? null);
+        } else {
+          const e = runStep(t, step);
+          if (e !== NO_EFFECTS) yield* e;
+        }
+      }
       scriptDone = true;
     });
   }
@@ -422,6 +463,11 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
 
   function* stmtStep(t: SimThread, step: Extract<Step, { kind: "stmt" }>, c: Connection, before: number): Generator<Effect, void, unknown> {
     yield* reap(t, c);
+    checkStmtError(step, c, before);
+  }
+
+  /** a statement step's error check, once its statement ended: its own record's error (records from `before` on) */
+  function checkStmtError(step: Extract<Step, { kind: "stmt" }>, c: Connection, before: number): void {
     let own: StatementRecord | undefined;
     for (let i = before; i < statements.length && !own; i++) if (statements[i]!.conn === c.name) own = statements[i];
     checkStepError(step, own?.error ?? c.thd.error?.def.name ?? null);
