@@ -415,22 +415,13 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   }
 
   /**
-   * One script step: a plain function that does at once what cannot wait (a `select`, a
-   * `comment`, a `send`) and hands back the generator only of a step that waits (issue 20: a
-   * generator per step holding every case's registers was most of the script's garbage).
+   * One script step other than a statement or a reap (the script's loop runs those inline): a
+   * plain function that does at once what cannot wait (a `select`, a `comment`) and hands back the
+   * generator only of a step that waits (issue 20: a generator per step holding every case's
+   * registers was most of the script's garbage).
    */
-  function runStep(t: SimThread, step: Step): Effects {
+  function runStep(t: SimThread, step: Exclude<Step, { kind: "stmt" | "reap" }>): Effects {
     switch (step.kind) {
-      case "stmt": {
-        const c = conns.get(step.conn)!;
-        const before = statements.length;
-        c.statements++;
-        postStatement(kernel, c, step.sql);
-        if (step.send) return NO_EFFECTS;
-        return stmtStep(t, step, c, before);
-      }
-      case "reap":
-        return reapStep(t, step);
       case "wait_state":
         return waitStateStep(t, step);
       case "sleep":
@@ -461,22 +452,11 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     }
   }
 
-  function* stmtStep(t: SimThread, step: Extract<Step, { kind: "stmt" }>, c: Connection, before: number): Generator<Effect, void, unknown> {
-    yield* reap(t, c);
-    checkStmtError(step, c, before);
-  }
-
   /** a statement step's error check, once its statement ended: its own record's error (records from `before` on) */
   function checkStmtError(step: Extract<Step, { kind: "stmt" }>, c: Connection, before: number): void {
     let own: StatementRecord | undefined;
     for (let i = before; i < statements.length && !own; i++) if (statements[i]!.conn === c.name) own = statements[i];
     checkStepError(step, own?.error ?? c.thd.error?.def.name ?? null);
-  }
-
-  function* reapStep(t: SimThread, step: Extract<Step, { kind: "reap" }>): Generator<Effect, void, unknown> {
-    const c = conns.get(step.conn)!;
-    yield* reap(t, c);
-    checkStepError(step, c.thd.error?.def.name ?? null);
   }
 
   function* waitStateStep(t: SimThread, step: Extract<Step, { kind: "wait_state" }>): Generator<Effect, void, unknown> {
