@@ -24,7 +24,7 @@ import { installCodePathCosts } from "../mysql/costs.js";
 import { parseDuration } from "../kernel/time.js";
 import { STAGE_STARTING } from "../mysql/thread-states.js";
 import { Watch } from "../sync/watch.js";
-import { ClientConnection, findConnection, killConnection, openConnection, postStatement, reconnect } from "../mysql/connection.js";
+import { ClientConnection, findConnection, killConnection, openConnection, postStatement, reconnect, type StatementRecorder } from "../mysql/connection.js";
 
 export interface RunOptions {
   seed?: number;
@@ -119,8 +119,12 @@ export interface RunArtifacts {
   result: RunResult;
 }
 
-/** A connection the script drives: the shared client connection and how many statements it was sent. */
-class Connection extends ClientConnection {
+/**
+ * A connection the script drives: the shared client connection, how many statements it was sent,
+ * and what its thread records around each statement (StatementRecorder: runOne as two plain
+ * methods around the connection thread's own executeStatement).
+ */
+class Connection extends ClientConnection implements StatementRecorder {
   statements = 0;
   /** the statement being served: its text, one-line form and start (runOne's locals) */
   sql = "";
@@ -128,6 +132,32 @@ class Connection extends ClientConnection {
   start = 0;
   /** what a reap waits for (one closure per connection, not per reap) */
   readonly idle = (): boolean => !this.busy;
+
+  constructor(
+    name: string,
+    private readonly run: ScriptRun,
+  ) {
+    super(name);
+  }
+
+  begin(t: SimThread, thd: Thd, sql: string): Statement {
+    const texts = this.run.texts;
+    const stmt = texts.parse(sql);
+    this.sql = sql;
+    this.line = texts.line(sql);
+    this.start = this.run.beginStatement(t, thd, this.line);
+    return stmt;
+  }
+
+  end(t: SimThread, thd: Thd, error: MysqlError | null): void {
+    this.run.endStatement(t, thd, this.sql, this.sql, this.line, this.start, error);
+  }
+
+  lost(thd: Thd, sql: string): void {
+    const e = mysqlError("CR_SERVER_LOST");
+    thd.error = e;
+    this.run.statements.push({ conn: thd.name, sql: this.run.texts.line(sql), startNs: this.run.kernel.now, endNs: this.run.kernel.now, error: e.def.name });
+  }
 }
 
 /** a single effect to `yield*` */
@@ -291,245 +321,10 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   if (snap) restoreSetup(server, snap);
   else for (const { stmt } of sc.setup) applySetup(server, stmt);
 
-  const texts = textsOf(sc);
-  const keep = opts.lean === true ? leanKeep(sc) : null;
-  const statements: StatementRecord[] = [];
-  const conns = new Map<string, Connection>();
-  const watches: Watch[] = [];
-  kernel.stateHook = () => {
-    for (const w of watches) w.poke(kernel);
-  };
-
-  // ---- client connections driven by the script
-  for (const name of sc.connections) conns.set(name, makeConnection(name));
-
-  function makeConnection(name: string): Connection {
-    const c = new Connection(name);
-    // runOne as two plain functions around the connection thread's own executeStatement
-    return openConnection(server, c, {
-      begin: (t, thd, sql) => {
-        const stmt = texts.parse(sql);
-        c.sql = sql;
-        c.line = texts.line(sql);
-        c.start = beginStatement(t, thd, c.line);
-        return stmt;
-      },
-      end: (t, thd, error) => endStatement(t, thd, c.sql, c.sql, c.line, c.start, error),
-      lost: (thd, sql) => {
-        const e = mysqlError("CR_SERVER_LOST");
-        thd.error = e;
-        statements.push({ conn: thd.name, sql: texts.line(sql), startNs: kernel.now, endNs: kernel.now, error: e.def.name });
-      },
-    });
-  }
-
-  /**
-   * `template`: the loop statement a `?` statement was drawn from (its texts are cached, not each
-   * drawn text); `drawnLine`: the drawn statement's one-line form, when the caller built it
-   */
-  function* runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement, template = sql, drawnLine?: string): Generator<Effect, void, unknown> {
-    const line = sql === template ? texts.line(sql) : (drawnLine ?? oneLine(sql));
-    const start = beginStatement(t, thd, line);
-    let error: MysqlError | null = null;
-    try {
-      yield* executeStatement(t, thd, stmt, server);
-    } catch (e) {
-      if (!(e instanceof MysqlError)) throw e;
-      error = e;
-    }
-    endStatement(t, thd, sql, template, line, start, error);
-  }
-
-  /** what runOne does before the statement; returns its start time */
-  function beginStatement(t: SimThread, thd: Thd, line: string): number {
-    const start = kernel.now;
-    thd.command = "Query";
-    thd.info = line;
-    thd.commandStart = start;
-    thd.error = null;
-    thd.state = STAGE_STARTING;
-    if (kernel.trace.enabled) t.trace("stmt", undefined, { sql: line, conn: thd.name });
-    return start;
-  }
-
-  /** what runOne does after the statement: the record, the latency samples, the error counters */
-  function endStatement(t: SimThread, thd: Thd, sql: string, template: string, line: string, start: number, error: MysqlError | null): void {
-    thd.error = error;
-    thd.command = thd.killed && !error ? "Killed" : "Sleep";
-    thd.info = null;
-    thd.state = "";
-    const end = kernel.now;
-    if (keep === null || keep.records.has(thd.name)) {
-      // the optional keys set after the others (same key order as a literal with spreads, without their objects)
-      const rec: StatementRecord = { conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null };
-      if (thd.resultSet) rec.result = thd.resultSet;
-      if (thd.warnings.length) rec.warnings = thd.warnings;
-      statements.push(rec);
-    }
-    if (keep === null || keep.samples) {
-      server.metrics.sample("statement_latency_ns", end - start);
-      const word = texts.word(template);
-      server.metrics.sample(word.includes("?") ? `stmt:${firstWords(sql)}` : texts.metric(template), end - start);
-    }
-    if (error) {
-      server.metrics.add("statement_errors");
-      server.metrics.add(`errors.${error.def.name}`);
-    }
-    if (kernel.trace.enabled) t.trace("stmt_end", undefined, { sql: line, conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
-  }
-
-  // KILL [QUERY] id from a statement or a stored function (sql_parse.cc sql_kill -> kill_one_thread)
-  server.kill = (by, target, query) => {
-    const victim = findConnection(conns.values(), target);
-    if (!victim) return false;
-    killConnection(kernel, victim, query, by.thread);
-    return true;
-  };
-
-  // ---- the test script (mysqltest)
-  let scriptDone = sc.steps.length === 0;
-  const stepFailures: string[] = [];
-  if (sc.steps.length > 0) {
-    kernel.spawn("mysqltest", function* (t): Generator<Effect, void, unknown> {
-      for (const step of sc.steps) {
-        // a statement and a reap (most steps) wait right here, with no generator of their own
-        if (step.kind === "stmt") {
-          const c = conns.get(step.conn)!;
-          const before = statements.length;
-          c.statements++;
-          postStatement(kernel, c, step.sql);
-          if (step.send) continue;
-          if (c.busy) yield t.acquire(c.done, c.idle);
-          checkStmtError(step, c, before);
-        } else if (step.kind === "reap") {
-          const c = conns.get(step.conn)!;
-          if (c.busy) yield t.acquire(c.done, c.idle);
-          checkStepError(step, c.thd.error?.def.name ?? null);
-        } else {
-          const e = runStep(t, step);
-          if (e !== NO_EFFECTS) yield* e;
-        }
-      }
-      scriptDone = true;
-    });
-  }
-
-  /**
-   * One script step other than a statement or a reap (the script's loop runs those inline): a
-   * plain function that does at once what cannot wait (a `select`, a `comment`) and hands back the
-   * generator only of a step that waits (issue 20: a generator per step holding every case's
-   * registers was most of the script's garbage).
-   */
-  function runStep(t: SimThread, step: Exclude<Step, { kind: "stmt" | "reap" }>): Effects {
-    switch (step.kind) {
-      case "wait_state":
-        return waitStateStep(t, step);
-      case "sleep":
-        return one(t.sleep(step.ns));
-      case "debug_sync":
-        return setDebugSync(t, null, step.action, server);
-      case "kill":
-        killConnection(kernel, conns.get(step.conn)!, step.query, t);
-        return one(t.yield());
-      case "connect":
-        return connectStep(t, step);
-      case "set":
-        for (const [n, v] of step.vars) {
-          server.vars.set(n, v);
-          t.trace("set_var", n, { scope: "GLOBAL", value: v });
-        }
-        return one(t.yield());
-      case "select": {
-        const rows = snapshotTable(server, step.from, kernel.now, step.where, step.columns);
-        const diff = compareRows(rows, step.rows);
-        t.trace("select", step.from, { rows });
-        if (diff) stepFailures.push(`step ${step.index + 1} (line ${step.line}): select from ${step.from}: ${diff}`);
-        return NO_EFFECTS;
-      }
-      case "comment":
-        t.trace("comment", undefined, { text: step.text });
-        return NO_EFFECTS;
-    }
-  }
-
-  /** a statement step's error check, once its statement ended: its own record's error (records from `before` on) */
-  function checkStmtError(step: Extract<Step, { kind: "stmt" }>, c: Connection, before: number): void {
-    let own: StatementRecord | undefined;
-    for (let i = before; i < statements.length && !own; i++) if (statements[i]!.conn === c.name) own = statements[i];
-    checkStepError(step, own?.error ?? c.thd.error?.def.name ?? null);
-  }
-
-  function* waitStateStep(t: SimThread, step: Extract<Step, { kind: "wait_state" }>): Generator<Effect, void, unknown> {
-    const c = conns.get(step.conn)!;
-    const w = new Watch(`state of ${c.name} = "${step.state}"`, "wait_state", () => c.thread);
-    watches.push(w);
-    const r = yield t.acquire(w, () => c.thd.state === step.state, step.timeoutNs);
-    watches.splice(watches.indexOf(w), 1);
-    if (r === "timeout") stepFailures.push(`step ${step.index + 1} (line ${step.line}): ${c.name} never reached state "${step.state}" (it is "${c.thd.state}")`);
-  }
-
-  function* connectStep(t: SimThread, step: Extract<Step, { kind: "connect" }>): Generator<Effect, void, unknown> {
-    // a new session once the old one has ended (a reconnect): the same connection thread serves it
-    const c = conns.get(step.conn)!;
-    if (c.thd.ext.disconnected) {
-      if (c.busy) yield* reap(t, c);
-      reconnect(server, c);
-    }
-    yield t.yield();
-  }
-
-  function reap(t: SimThread, c: Connection): Effects {
-    return c.busy ? one(t.acquire(c.done, c.idle)) : NO_EFFECTS;
-  }
-
-  function checkStepError(step: Step & { error?: string | null }, got: string | null): void {
-    // as in mysqltest, a statement without `error:` must succeed
-    const want = step.error ?? null;
-    if (want !== got) stepFailures.push(`step ${step.index + 1} (line ${step.line}): expected ${want ?? "success"}, got ${got ?? "success"}`);
-  }
-
-  // ---- free-running clients
-  for (const def of sc.threads) spawnClients(def);
-
-  function spawnClients(def: ThreadDef): void {
-    for (let i = 1; i <= def.count; i++) {
-      const name = def.count === 1 ? def.name : `${def.name}${i}`;
-      const thread = kernel.spawn(name, function* (t): Generator<Effect, void, unknown> {
-        const thd = server.connect(name, thread);
-        // a load generator: its `?` values are placeholders, so its rows are not kept (no row counts, no duplicate keys)
-        thd.ext.loadClient = true;
-        const rng = t.rng(`workload/${name}`);
-        if (def.startNs > 0) yield t.sleep(def.startNs);
-        for (let it = 0; it < def.iterations; it++) {
-          if (def.program) yield* runProgram(t, thd, def.program);
-          for (const item of def.loop) {
-            if (item.kind === "sleep") yield t.sleep(item.ns);
-            else if (item.kind === "think") yield t.sleep(Math.round(rng.exponential(item.meanNs)));
-            else {
-              const parts = item.sql.includes("?") ? texts.lineParts(item.sql) : null;
-              if (parts !== null) {
-                // the drawn text is only ever shown in its one-line form: build that at once
-                let line = parts[0]!;
-                for (let p = 1; p < parts.length; p++) line += String(1 + rng.int(def.randomRange)) + parts[p]!;
-                yield* runOne(t, thd, line, item.stmt, item.sql, line);
-              } else {
-                const sql = item.sql.includes("?") ? item.sql.replace(/\?/g, () => String(1 + rng.int(def.randomRange))) : item.sql;
-                yield* runOne(t, thd, sql, item.stmt, item.sql);
-              }
-              if (thd.error && thd.trx.active) yield* rollbackTransaction(t, thd, server);
-            }
-          }
-        }
-      });
-    }
-  }
-
-  /** A built-in client program (mysqldump): each statement it sends, until it ends or one fails. */
-  function* runProgram(t: SimThread, thd: Thd, p: NonNullable<ThreadDef["program"]>): Generator<Effect, void, unknown> {
-    const prog = PROGRAMS[p.name](server, p.args);
-    for (let r = prog.next(null); !r.done; r = prog.next(thd.error)) yield* runOne(t, thd, r.value, texts.parse(r.value));
-    if (thd.trx.active) yield* rollbackTransaction(t, thd, server);
-  }
+  const run = new ScriptRun(sc, kernel, server, textsOf(sc), opts.lean === true ? leanKeep(sc) : null);
+  const { statements, conns, stepFailures } = run;
+  kernel.stateHook = run.pokeWatches;
+  run.start();
 
   kernel.tick = kernelTick(kernel, opts);
   let result = kernel.run(sc.durationNs);
@@ -539,7 +334,7 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   }
   kernel.tick = null;
   kernel.stateHook = null;
-  const outcome = mapOutcome(result, scriptDone);
+  const outcome = mapOutcome(result, run.scriptDone);
   const finalState = (name: string): string => conns.get(name)?.thd.state ?? server.thds.find((d) => d.name === name)?.state ?? "";
   // a lean run computes the metrics only when an expectation reads them
   const lean = opts.lean === true;
@@ -591,6 +386,254 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
   if (kernel.trace.enabled) kernel.trace.emit(kernel.now, "mysqltest", "end_of_run", undefined, { outcome, expectations_failed: expectations.filter((e) => !e.ok).length });
   report.trace_sha256 = trace ? trace.close() : "";
   return { report, trace, statements, kernel, server, result };
+}
+
+/**
+ * One run's script, its connections and its free-running clients: what runOn's closure held, as
+ * an object with methods (issue 20). A generator function made per run (a nested `function*`, a
+ * `function*` passed to spawn) gets its own V8 map the first time it is called; that map lives in
+ * the old generation and points to the closure, whose context holds the whole run, so every run
+ * survived each minor GC until the next full one. Methods are made once, with the class.
+ */
+class ScriptRun {
+  readonly statements: StatementRecord[] = [];
+  readonly conns = new Map<string, Connection>();
+  readonly stepFailures: string[] = [];
+  readonly watches: Watch[] = [];
+  scriptDone: boolean;
+
+  constructor(
+    readonly sc: Scenario,
+    readonly kernel: Kernel,
+    readonly server: Server,
+    readonly texts: StatementTexts,
+    readonly keep: LeanKeep | null,
+  ) {
+    this.scriptDone = sc.steps.length === 0;
+  }
+
+  /** the kernel's stateHook: every wait_state watch looks again */
+  readonly pokeWatches = (): void => {
+    for (const w of this.watches) w.poke(this.kernel);
+  };
+
+  /** the script's connections, KILL, the script (mysqltest) and the free-running clients */
+  start(): void {
+    const { sc, kernel, server, conns } = this;
+    // ---- client connections driven by the script
+    for (const name of sc.connections) {
+      const c = new Connection(name, this);
+      conns.set(name, openConnection(server, c, c));
+    }
+    // KILL [QUERY] id from a statement or a stored function (sql_parse.cc sql_kill -> kill_one_thread)
+    server.kill = (by, target, query) => {
+      const victim = findConnection(conns.values(), target);
+      if (!victim) return false;
+      killConnection(kernel, victim, query, by.thread);
+      return true;
+    };
+    // ---- the test script (mysqltest)
+    if (sc.steps.length > 0) kernel.spawn("mysqltest", (t) => this.script(t));
+    // ---- free-running clients
+    for (const def of sc.threads) this.spawnClients(def);
+  }
+
+  /**
+   * `template`: the loop statement a `?` statement was drawn from (its texts are cached, not each
+   * drawn text); `drawnLine`: the drawn statement's one-line form, when the caller built it
+   */
+  *runOne(t: SimThread, thd: Thd, sql: string, stmt: Statement, template = sql, drawnLine?: string): Generator<Effect, void, unknown> {
+    const line = sql === template ? this.texts.line(sql) : (drawnLine ?? oneLine(sql));
+    const start = this.beginStatement(t, thd, line);
+    let error: MysqlError | null = null;
+    try {
+      yield* executeStatement(t, thd, stmt, this.server);
+    } catch (e) {
+      if (!(e instanceof MysqlError)) throw e;
+      error = e;
+    }
+    this.endStatement(t, thd, sql, template, line, start, error);
+  }
+
+  /** what runOne does before the statement; returns its start time */
+  beginStatement(t: SimThread, thd: Thd, line: string): number {
+    const start = this.kernel.now;
+    thd.command = "Query";
+    thd.info = line;
+    thd.commandStart = start;
+    thd.error = null;
+    thd.state = STAGE_STARTING;
+    if (this.kernel.trace.enabled) t.trace("stmt", undefined, { sql: line, conn: thd.name });
+    return start;
+  }
+
+  /** what runOne does after the statement: the record, the latency samples, the error counters */
+  endStatement(t: SimThread, thd: Thd, sql: string, template: string, line: string, start: number, error: MysqlError | null): void {
+    const { kernel, server, keep } = this;
+    thd.error = error;
+    thd.command = thd.killed && !error ? "Killed" : "Sleep";
+    thd.info = null;
+    thd.state = "";
+    const end = kernel.now;
+    if (keep === null || keep.records.has(thd.name)) {
+      // the optional keys set after the others (same key order as a literal with spreads, without their objects)
+      const rec: StatementRecord = { conn: thd.name, sql: line, startNs: start, endNs: end, error: error?.def.name ?? null };
+      if (thd.resultSet) rec.result = thd.resultSet;
+      if (thd.warnings.length) rec.warnings = thd.warnings;
+      this.statements.push(rec);
+    }
+    if (keep === null || keep.samples) {
+      server.metrics.sample("statement_latency_ns", end - start);
+      const word = this.texts.word(template);
+      server.metrics.sample(word.includes("?") ? `stmt:${firstWords(sql)}` : this.texts.metric(template), end - start);
+    }
+    if (error) {
+      server.metrics.add("statement_errors");
+      server.metrics.add(`errors.${error.def.name}`);
+    }
+    if (kernel.trace.enabled) t.trace("stmt_end", undefined, { sql: line, conn: thd.name, ns: end - start, ...(error ? { error: error.def.name, code: error.code, text: error.clientText } : {}) });
+  }
+
+  /** the script (mysqltest): its steps in order */
+  *script(t: SimThread): Generator<Effect, void, unknown> {
+    const { conns, statements } = this;
+    for (const step of this.sc.steps) {
+      // a statement and a reap (most steps) wait right here, with no generator of their own
+      if (step.kind === "stmt") {
+        const c = conns.get(step.conn)!;
+        const before = statements.length;
+        c.statements++;
+        postStatement(this.kernel, c, step.sql);
+        if (step.send) continue;
+        if (c.busy) yield t.acquire(c.done, c.idle);
+        this.checkStmtError(step, c, before);
+      } else if (step.kind === "reap") {
+        const c = conns.get(step.conn)!;
+        if (c.busy) yield t.acquire(c.done, c.idle);
+        this.checkStepError(step, c.thd.error?.def.name ?? null);
+      } else {
+        const e = this.runStep(t, step);
+        if (e !== NO_EFFECTS) yield* e;
+      }
+    }
+    this.scriptDone = true;
+  }
+
+  /**
+   * One script step other than a statement or a reap (the script's loop runs those inline): a
+   * plain function that does at once what cannot wait (a `select`, a `comment`) and hands back the
+   * generator only of a step that waits (issue 20: a generator per step holding every case's
+   * registers was most of the script's garbage).
+   */
+  runStep(t: SimThread, step: Exclude<Step, { kind: "stmt" | "reap" }>): Effects {
+    const { kernel, server, conns } = this;
+    switch (step.kind) {
+      case "wait_state":
+        return this.waitStateStep(t, step);
+      case "sleep":
+        return one(t.sleep(step.ns));
+      case "debug_sync":
+        return setDebugSync(t, null, step.action, server);
+      case "kill":
+        killConnection(kernel, conns.get(step.conn)!, step.query, t);
+        return one(t.yield());
+      case "connect":
+        return this.connectStep(t, step);
+      case "set":
+        for (const [n, v] of step.vars) {
+          server.vars.set(n, v);
+          t.trace("set_var", n, { scope: "GLOBAL", value: v });
+        }
+        return one(t.yield());
+      case "select": {
+        const rows = snapshotTable(server, step.from, kernel.now, step.where, step.columns);
+        const diff = compareRows(rows, step.rows);
+        t.trace("select", step.from, { rows });
+        if (diff) this.stepFailures.push(`step ${step.index + 1} (line ${step.line}): select from ${step.from}: ${diff}`);
+        return NO_EFFECTS;
+      }
+      case "comment":
+        t.trace("comment", undefined, { text: step.text });
+        return NO_EFFECTS;
+    }
+  }
+
+  /** a statement step's error check, once its statement ended: its own record's error (records from `before` on) */
+  checkStmtError(step: Extract<Step, { kind: "stmt" }>, c: Connection, before: number): void {
+    const { statements } = this;
+    let own: StatementRecord | undefined;
+    for (let i = before; i < statements.length && !own; i++) if (statements[i]!.conn === c.name) own = statements[i];
+    this.checkStepError(step, own?.error ?? c.thd.error?.def.name ?? null);
+  }
+
+  *waitStateStep(t: SimThread, step: Extract<Step, { kind: "wait_state" }>): Generator<Effect, void, unknown> {
+    const c = this.conns.get(step.conn)!;
+    const w = new Watch(`state of ${c.name} = "${step.state}"`, "wait_state", () => c.thread);
+    this.watches.push(w);
+    const r = yield t.acquire(w, () => c.thd.state === step.state, step.timeoutNs);
+    this.watches.splice(this.watches.indexOf(w), 1);
+    if (r === "timeout") this.stepFailures.push(`step ${step.index + 1} (line ${step.line}): ${c.name} never reached state "${step.state}" (it is "${c.thd.state}")`);
+  }
+
+  *connectStep(t: SimThread, step: Extract<Step, { kind: "connect" }>): Generator<Effect, void, unknown> {
+    // a new session once the old one has ended (a reconnect): the same connection thread serves it
+    const c = this.conns.get(step.conn)!;
+    if (c.thd.ext.disconnected) {
+      if (c.busy) yield t.acquire(c.done, c.idle);
+      reconnect(this.server, c);
+    }
+    yield t.yield();
+  }
+
+  checkStepError(step: Step & { error?: string | null }, got: string | null): void {
+    // as in mysqltest, a statement without `error:` must succeed
+    const want = step.error ?? null;
+    if (want !== got) this.stepFailures.push(`step ${step.index + 1} (line ${step.line}): expected ${want ?? "success"}, got ${got ?? "success"}`);
+  }
+
+  spawnClients(def: ThreadDef): void {
+    for (let i = 1; i <= def.count; i++) {
+      const name = def.count === 1 ? def.name : `${def.name}${i}`;
+      this.kernel.spawn(name, (t) => this.client(t, def, name));
+    }
+  }
+
+  /** one free-running client: its program and loop, `iterations` times */
+  *client(t: SimThread, def: ThreadDef, name: string): Generator<Effect, void, unknown> {
+    const { server, texts } = this;
+    const thd = server.connect(name, t);
+    // a load generator: its `?` values are placeholders, so its rows are not kept (no row counts, no duplicate keys)
+    thd.ext.loadClient = true;
+    const rng = t.rng(`workload/${name}`);
+    if (def.startNs > 0) yield t.sleep(def.startNs);
+    for (let it = 0; it < def.iterations; it++) {
+      if (def.program) yield* this.runProgram(t, thd, def.program);
+      for (const item of def.loop) {
+        if (item.kind === "sleep") yield t.sleep(item.ns);
+        else if (item.kind === "think") yield t.sleep(Math.round(rng.exponential(item.meanNs)));
+        else {
+          const parts = item.sql.includes("?") ? texts.lineParts(item.sql) : null;
+          if (parts !== null) {
+            // the drawn text is only ever shown in its one-line form: build that at once
+            let line = parts[0]!;
+            for (let p = 1; p < parts.length; p++) line += String(1 + rng.int(def.randomRange)) + parts[p]!;
+            yield* this.runOne(t, thd, line, item.stmt, item.sql, line);
+          } else {
+            const sql = item.sql.includes("?") ? item.sql.replace(/\?/g, () => String(1 + rng.int(def.randomRange))) : item.sql;
+            yield* this.runOne(t, thd, sql, item.stmt, item.sql);
+          }
+          if (thd.error && thd.trx.active) yield* rollbackTransaction(t, thd, server);
+        }
+      }
+    }
+  }
+
+  /** A built-in client program (mysqldump): each statement it sends, until it ends or one fails. */
+  *runProgram(t: SimThread, thd: Thd, p: NonNullable<ThreadDef["program"]>): Generator<Effect, void, unknown> {
+    const prog = PROGRAMS[p.name](this.server, p.args);
+    for (let r = prog.next(null); !r.done; r = prog.next(thd.error)) yield* this.runOne(t, thd, r.value, this.texts.parse(r.value));
+    if (thd.trx.active) yield* rollbackTransaction(t, thd, this.server);
+  }
 }
 
 function mapOutcome(r: RunResult, scriptDone: boolean): RunReport["outcome"] {
