@@ -12,7 +12,7 @@ import type { Thd } from "../thd.js";
 import { MysqlBinLog, type BinlogEvent, type BinlogVersion, type EngineHooks, type NptlPrimitives } from "./binlog.js";
 import { debugKeyword } from "../debug-keywords.js";
 import { oneLine } from "../sql/parse.js";
-import { NO_EFFECTS } from "../../kernel/no-effects.js";
+import { NO_EFFECTS, type Effects } from "../../kernel/no-effects.js";
 import { tempTables } from "../sql/query.js";
 
 const SHOW_BINLOG_EVENTS_COLUMNS = ["Log_name", "Pos", "Event_type", "Server_id", "End_log_pos", "Info"];
@@ -51,65 +51,121 @@ const LOGGED_DDL = new Set<Statement["kind"]>(["create_table", "drop_table", "al
  */
 export function installBinlog(server: Server): MysqlBinLog | null {
   if (!server.vars.bool("log_bin")) return null;
-  const version = server.version as BinlogVersion;
-  const disk = new Disk((server.ext.datadirDisk as DiskSpec | undefined) ?? SSD);
-  const r80 = server.ext.redo80 as { redo: RedoLog; stats: Commit80Stats; purge?: PurgeSys | null } | undefined;
-  const redo = new RedoLog56(server.kernel, disk);
-  if (!r80) redo.startBackgroundFlush(server.vars);
-  const is56 = version.startsWith("5.6");
-  const flushMode = (): number => server.vars.int("innodb_flush_log_at_trx_commit");
-  const lsnOf = new Map<Thd, number>();
+  const model = new BinlogModel(server);
+  registerModel(server, model);
+  return model.binlog;
+}
 
-  const engine: EngineHooks = r80 ? innodb80Engine(r80.redo, server.vars, r80.stats, r80.purge ?? null) : {
-    *prepare(t, thd) {
-      // innobase_xa_prepare -> trx_prepare: 5.6 flushes its own prepare record; 5.7.6+ leaves it to the flush-stage leader
-      yield t.cpu(codeCost(t, "trx_prepare"), "trx_prepare");
-      const lsn = redo.append(REDO_PREPARE_BYTES);
-      lsnOf.set(thd, lsn);
-      if (is56 && flushMode() !== 0) yield* redo.writeUpTo(t, lsn, flushMode() === 1);
-    },
-    *flushLogs(t) {
-      // ha_flush_logs(true) in process_flush_stage_queue: one redo write+fsync for the group
-      if (flushMode() !== 0) yield* redo.writeUpTo(t, redo.lsn, flushMode() === 1);
-    },
-    *commitLow(t, thd) {
-      // innobase_commit -> trx_commit_low: 5.6 makes the commit record durable too; 5.7+ commits
-      // with HA_IGNORE_DURABILITY (the binlog is the source of truth after prepare)
-      yield t.cpu(codeCost(t, "trx_commit_low"), "trx_commit_low");
-      const lsn = redo.append(REDO_COMMIT_BYTES);
-      if (is56 && flushMode() !== 0) yield* redo.writeUpTo(t, lsn, flushMode() === 1);
-      lsnOf.delete(thd);
-    },
-  };
-  const family = version.startsWith("5.6") ? "5.6" : version.startsWith("8") ? "8.0" : "5.7";
-  const binlog = new MysqlBinLog(server.kernel, version, server.vars, disk, engine, {
-    basename: String(server.vars.get("log_bin_basename")),
-    serverVersion: (server.ext.serverVersionText as string | undefined) ?? version,
-    formatDescBytes: { "5.6": 116, "5.7": 119, "8.0": 121 }[family],
-  }, nptlOf(server, r80?.redo ?? null));
-  binlog.forceRotate = (thd) => debugKeyword(server, thd, "force_rotate");
-  // table ids of Table_map events (Table_map_log_event's m_table_id: the share's id, assigned as shares open)
-  const tableIds = new Map<string, number>();
-  const tableId = (db: string, name: string): number => {
+/**
+ * 5.6 / 5.7 InnoDB's prepare, group flush and commit on the 5.6/5.7 redo log (RedoLog56). A class,
+ * not an object literal of generator methods: a generator function made per run keeps the whole
+ * run alive across minor GCs (its V8 map lives in the old generation; src/scenario/run.ts ScriptRun).
+ */
+class Innodb57Engine implements EngineHooks {
+  private readonly lsnOf = new Map<Thd, number>();
+  private readonly is56: boolean;
+
+  constructor(
+    private readonly server: Server,
+    private readonly redo: RedoLog56,
+  ) {
+    this.is56 = server.version.startsWith("5.6");
+  }
+
+  private flushMode(): number {
+    return this.server.vars.int("innodb_flush_log_at_trx_commit");
+  }
+
+  *prepare(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    // innobase_xa_prepare -> trx_prepare: 5.6 flushes its own prepare record; 5.7.6+ leaves it to the flush-stage leader
+    yield t.cpu(codeCost(t, "trx_prepare"), "trx_prepare");
+    const lsn = this.redo.append(REDO_PREPARE_BYTES);
+    this.lsnOf.set(thd, lsn);
+    if (this.is56 && this.flushMode() !== 0) yield* this.redo.writeUpTo(t, lsn, this.flushMode() === 1);
+  }
+
+  *flushLogs(t: SimThread): Generator<Effect, void, unknown> {
+    // ha_flush_logs(true) in process_flush_stage_queue: one redo write+fsync for the group
+    if (this.flushMode() !== 0) yield* this.redo.writeUpTo(t, this.redo.lsn, this.flushMode() === 1);
+  }
+
+  *commitLow(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    // innobase_commit -> trx_commit_low: 5.6 makes the commit record durable too; 5.7+ commits
+    // with HA_IGNORE_DURABILITY (the binlog is the source of truth after prepare)
+    yield t.cpu(codeCost(t, "trx_commit_low"), "trx_commit_low");
+    const lsn = this.redo.append(REDO_COMMIT_BYTES);
+    if (this.is56 && this.flushMode() !== 0) yield* this.redo.writeUpTo(t, lsn, this.flushMode() === 1);
+    this.lsnOf.delete(thd);
+  }
+}
+
+/**
+ * The binary log as a statement model (see installBinlog): the session's binlog cache, the
+ * commit through ordered_commit, the binlog statements' work, DDL's Query events.
+ */
+class BinlogModel implements StatementModel {
+  readonly name = "binlog";
+  readonly binlog: MysqlBinLog;
+  private readonly family: "5.6" | "5.7" | "8.0";
+  /** table ids of Table_map events (Table_map_log_event's m_table_id: the share's id, assigned as shares open) */
+  private readonly tableIds = new Map<string, number>();
+  private nextXid = 1;
+
+  constructor(private readonly server: Server) {
+    const version = server.version as BinlogVersion;
+    const disk = new Disk((server.ext.datadirDisk as DiskSpec | undefined) ?? SSD);
+    const r80 = server.ext.redo80 as { redo: RedoLog; stats: Commit80Stats; purge?: PurgeSys | null } | undefined;
+    const redo = new RedoLog56(server.kernel, disk);
+    if (!r80) redo.startBackgroundFlush(server.vars);
+    const engine: EngineHooks = r80 ? innodb80Engine(r80.redo, server.vars, r80.stats, r80.purge ?? null) : new Innodb57Engine(server, redo);
+    const family = (this.family = version.startsWith("5.6") ? "5.6" : version.startsWith("8") ? "8.0" : "5.7");
+    const binlog = (this.binlog = new MysqlBinLog(server.kernel, version, server.vars, disk, engine, {
+      basename: String(server.vars.get("log_bin_basename")),
+      serverVersion: (server.ext.serverVersionText as string | undefined) ?? version,
+      formatDescBytes: { "5.6": 116, "5.7": 119, "8.0": 121 }[family],
+    }, nptlOf(server, r80?.redo ?? null)));
+    binlog.forceRotate = (thd) => debugKeyword(server, thd, "force_rotate");
+    server.ext.binlog = binlog;
+    const providers = ((server.ext.metricProviders as (() => Record<string, number>)[] | undefined) ??= []);
+    providers.push(() => {
+      const s = binlog.stats;
+      return {
+        binlog_commits: s.commits,
+        binlog_flush_groups: s.flushGroups,
+        binlog_avg_group_size: s.flushGroups ? Math.round((s.flushGroupMembers / s.flushGroups) * 100) / 100 : 0,
+        binlog_fsyncs: s.fsyncs,
+        binlog_rotations: s.rotations,
+        binlog_bytes: s.bytes,
+        redo_fsyncs: r80 ? r80.redo.stats.flushes : redo.flushes,
+        binlog_leader_commits: s.leaderCommits,
+        binlog_follower_commits: s.followerCommits,
+        prep_xids: binlog.m_prep_xids.value,
+      };
+    });
+  }
+
+  private tableId(db: string, name: string): number {
     const k = `${db}.${name}`.toLowerCase();
-    let id = tableIds.get(k);
-    if (id === undefined) tableIds.set(k, (id = 108 + tableIds.size));
+    let id = this.tableIds.get(k);
+    if (id === undefined) this.tableIds.set(k, (id = 108 + this.tableIds.size));
     return id;
-  };
-  let nextXid = 1;
-  const rowFormat = (thd: Thd): boolean => String(server.sessionVar(thd, "binlog_format")).toUpperCase() === "ROW";
+  }
+
+  private rowFormat(thd: Thd): boolean {
+    return String(this.server.sessionVar(thd, "binlog_format")).toUpperCase() === "ROW";
+  }
 
   /** The first event of a transaction: Anonymous_Gtid (5.7+), then Query BEGIN when it has DML. */
-  function gtidEvent(): BinlogEvent[] {
-    return family === "5.6" ? [] : [{ type: "Anonymous_Gtid", size: ANONYMOUS_GTID_BYTES[family], info: "SET @@SESSION.GTID_NEXT= 'ANONYMOUS'" }];
+  private gtidEvent(): BinlogEvent[] {
+    return this.family === "5.6" ? [] : [{ type: "Anonymous_Gtid", size: ANONYMOUS_GTID_BYTES[this.family], info: "SET @@SESSION.GTID_NEXT= 'ANONYMOUS'" }];
   }
 
   /** A DML statement that ran: its events go to the binlog cache (binlog_query / the row events). */
-  function cacheStatement(thd: Thd, stmt: Extract<Statement, { kind: "insert" | "update" | "delete" }>): void {
+  private cacheStatement(thd: Thd, stmt: Extract<Statement, { kind: "insert" | "update" | "delete" }>): void {
     const trx = MysqlBinLog.trxOf(thd);
     const temp = tempTables(thd);
     const temporary = temp.size > 0 && temp.has(`${stmt.table.db}.${stmt.table.name}`.toLowerCase());
-    const row = rowFormat(thd);
+    const row = this.rowFormat(thd);
     // row format logs no temporary table; a statement that changed no row writes no row event
     const rows = stmt.kind === "insert" && stmt.rows.length ? stmt.rows.length : thd.affectedRows;
     if (row && (temporary || rows === 0)) return;
@@ -118,17 +174,17 @@ export function installBinlog(server: Server): MysqlBinLog | null {
       trx.cacheBytes += e.size;
     };
     if (trx.events.length === 0) {
-      for (const e of gtidEvent()) add(e);
+      for (const e of this.gtidEvent()) add(e);
       add(queryEvent(stmt.table.db, "BEGIN", "BEGIN"));
     }
     if (!row) {
       add(queryEvent(stmt.table.db, lineOf(stmt.sql ?? thd.info ?? "")));
       return;
     }
-    const def = server.table(stmt.table.db, stmt.table.name);
+    const def = this.server.table(stmt.table.db, stmt.table.name);
     const n = Math.max(1, def?.columns.length ?? 1);
     const bitmap = Math.ceil(n / 8);
-    const id = tableId(stmt.table.db, stmt.table.name);
+    const id = this.tableId(stmt.table.db, stmt.table.name);
     // Table_map: table id + flags 8, db and table names with length and NUL, column count, types, metadata length, null bits
     add({ type: "Table_map", size: HEADER + 8 + stmt.table.db.length + 2 + stmt.table.name.length + 2 + 1 + n + 1 + bitmap + CRC, info: `table_id: ${id} (${stmt.table.db}.${stmt.table.name})` });
     // Write/Update/Delete_rows (v2): table id + flags 8, extra-data length 2, column count, column bitmap(s),
@@ -138,11 +194,11 @@ export function installBinlog(server: Server): MysqlBinLog | null {
     add({ type, size: HEADER + 8 + 2 + 1 + bitmap * images + rows * images * (bitmap + 4 * n) + CRC, info: `table_id: ${id} flags: STMT_END_F` });
   }
 
-  function flushPending(thd: Thd): void {
+  private flushPending(thd: Thd): void {
     const st = thd.ext.binlogPending as Extract<Statement, { kind: "insert" | "update" | "delete" }> | undefined;
     if (!st) return;
     thd.ext.binlogPending = undefined;
-    cacheStatement(thd, st);
+    this.cacheStatement(thd, st);
   }
 
   /**
@@ -150,34 +206,17 @@ export function installBinlog(server: Server): MysqlBinLog | null {
    * is appended at once; MySQL sends it through ordered_commit (LOCK_log in the flush stage), which
    * the model does not do for DDL (docs/binlog.md).
    */
-  function writeDdl(thd: Thd, stmt: Statement): void {
+  private writeDdl(thd: Thd, stmt: Statement): void {
     if (stmt.kind === "flush_tables" && stmt.withReadLock) return;
     if (stmt.kind === "flush_tables" && stmt.local) return;
-    if ((stmt.kind === "create_table" || stmt.kind === "drop_table") && stmt.temporary && rowFormat(thd)) return;
+    if ((stmt.kind === "create_table" || stmt.kind === "drop_table") && stmt.temporary && this.rowFormat(thd)) return;
     const text = stmt.kind === "drop_table" ? dropTableText(stmt) : lineOf(thd.info ?? "");
     const db = "table" in stmt && stmt.table && typeof stmt.table === "object" && "db" in stmt.table ? (stmt.table as { db: string }).db : thd.db;
-    binlog.write_direct([...gtidEvent(), queryEvent(db, text)]);
+    this.binlog.write_direct([...this.gtidEvent(), queryEvent(db, text)]);
   }
 
-  server.ext.binlog = binlog;
-  const providers = ((server.ext.metricProviders as (() => Record<string, number>)[] | undefined) ??= []);
-  providers.push(() => {
-    const s = binlog.stats;
-    return {
-      binlog_commits: s.commits,
-      binlog_flush_groups: s.flushGroups,
-      binlog_avg_group_size: s.flushGroups ? Math.round((s.flushGroupMembers / s.flushGroups) * 100) / 100 : 0,
-      binlog_fsyncs: s.fsyncs,
-      binlog_rotations: s.rotations,
-      binlog_bytes: s.bytes,
-      redo_fsyncs: r80 ? r80.redo.stats.flushes : redo.flushes,
-      binlog_leader_commits: s.leaderCommits,
-      binlog_follower_commits: s.followerCommits,
-      prep_xids: binlog.m_prep_xids.value,
-    };
-  });
-
-  function* binlogWork(t: SimThread, thd: Thd, stmt: Statement): Generator<Effect, boolean, unknown> {
+  private *binlogWork(t: SimThread, thd: Thd, stmt: Statement): Generator<Effect, boolean, unknown> {
+    const binlog = this.binlog;
     switch (stmt.kind) {
       case "flush_binary_logs":
         yield* binlog.flush_binary_logs(t, thd);
@@ -187,7 +226,7 @@ export function installBinlog(server: Server): MysqlBinLog | null {
         return true;
       case "show_binlog_events": {
         const r = yield* binlog.show_binlog_events(t, stmt);
-        thd.resultSet = { columns: SHOW_BINLOG_EVENTS_COLUMNS, rows: r.events.map((e) => [r.file, String(e.pos), e.type, String(server.vars.int("server_id")), String(e.end), e.info]) };
+        thd.resultSet = { columns: SHOW_BINLOG_EVENTS_COLUMNS, rows: r.events.map((e) => [r.file, String(e.pos), e.type, String(this.server.vars.int("server_id")), String(e.end), e.info]) };
         return true;
       }
       case "show_master_status": {
@@ -201,49 +240,48 @@ export function installBinlog(server: Server): MysqlBinLog | null {
     }
   }
 
-  const model: StatementModel = {
-    name: "binlog",
-    before(_t, thd, stmt) {
-      if (stmt.kind !== "insert" && stmt.kind !== "update" && stmt.kind !== "delete") return;
-      // the statement's events are cached once it has run (its row count known): at its commit or its end
-      thd.ext.binlogPending = stmt;
-    },
-    *commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
-      flushPending(thd);
-      const trx = MysqlBinLog.trxOf(thd);
-      if (trx.events.length === 0) {
-        for (const e of gtidEvent()) trx.events.push(e), (trx.cacheBytes += e.size);
-        trx.events.push(queryEvent(thd.db, "BEGIN", "BEGIN"));
-        trx.cacheBytes += trx.events[trx.events.length - 1]!.size;
-      }
-      trx.events.push({ type: "Xid", size: XID_EVENT_BYTES, info: `COMMIT /* xid=${nextXid++} */` });
-      trx.cacheBytes += XID_EVENT_BYTES;
-      const before = thd.state;
-      thd.state = binlog.waitState();
-      yield* binlog.commit(t, thd);
-      thd.state = before;
-    },
-    work(t, thd, stmt) {
-      if (!BINLOG_WORK.has(stmt.kind)) return false;
-      return binlogWork(t, thd, stmt);
-    },
-    after(_t, thd, stmt, _server, failed) {
-      if (failed) thd.ext.binlogPending = undefined;
-      else flushPending(thd);
-      if (!failed && LOGGED_DDL.has(stmt.kind)) writeDdl(thd, stmt);
-      return NO_EFFECTS;
-    },
-    endTransaction(_t, thd) {
-      // commit wrote the cache; a rollback discards it (binlog_cache_mngr::reset)
-      const trx = MysqlBinLog.trxOf(thd);
-      trx.events = [];
-      trx.cacheBytes = 0;
-      thd.ext.binlogPending = undefined;
-      return NO_EFFECTS;
-    },
-  };
-  registerModel(server, model);
-  return binlog;
+  before(_t: SimThread, thd: Thd, stmt: Statement): void {
+    if (stmt.kind !== "insert" && stmt.kind !== "update" && stmt.kind !== "delete") return;
+    // the statement's events are cached once it has run (its row count known): at its commit or its end
+    thd.ext.binlogPending = stmt;
+  }
+
+  *commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    this.flushPending(thd);
+    const trx = MysqlBinLog.trxOf(thd);
+    if (trx.events.length === 0) {
+      for (const e of this.gtidEvent()) trx.events.push(e), (trx.cacheBytes += e.size);
+      trx.events.push(queryEvent(thd.db, "BEGIN", "BEGIN"));
+      trx.cacheBytes += trx.events[trx.events.length - 1]!.size;
+    }
+    trx.events.push({ type: "Xid", size: XID_EVENT_BYTES, info: `COMMIT /* xid=${this.nextXid++} */` });
+    trx.cacheBytes += XID_EVENT_BYTES;
+    const before = thd.state;
+    thd.state = this.binlog.waitState();
+    yield* this.binlog.commit(t, thd);
+    thd.state = before;
+  }
+
+  work(t: SimThread, thd: Thd, stmt: Statement): Generator<Effect, boolean, unknown> | false {
+    if (!BINLOG_WORK.has(stmt.kind)) return false;
+    return this.binlogWork(t, thd, stmt);
+  }
+
+  after(_t: SimThread, thd: Thd, stmt: Statement, _server: Server, failed: boolean): Effects {
+    if (failed) thd.ext.binlogPending = undefined;
+    else this.flushPending(thd);
+    if (!failed && LOGGED_DDL.has(stmt.kind)) this.writeDdl(thd, stmt);
+    return NO_EFFECTS;
+  }
+
+  endTransaction(_t: SimThread, thd: Thd): Effects {
+    // commit wrote the cache; a rollback discards it (binlog_cache_mngr::reset)
+    const trx = MysqlBinLog.trxOf(thd);
+    trx.events = [];
+    trx.cacheBytes = 0;
+    thd.ext.binlogPending = undefined;
+    return NO_EFFECTS;
+  }
 }
 
 /**

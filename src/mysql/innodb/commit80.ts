@@ -6,6 +6,7 @@ import type { Server } from "../server.js";
 import { registerModel, type StatementModel } from "../sql/execute.js";
 import type { SystemVariables } from "../sysvars.js";
 import type { Thd } from "../thd.js";
+import type { Statement } from "../sql/parse.js";
 import type { PurgeSys } from "./purge.js";
 import type { RedoLog } from "./redo.js";
 
@@ -73,29 +74,44 @@ export interface Commit80Stats {
   groupFlushes: number;
 }
 
-/** The engine hooks the binlog's group commit calls (EngineHooks of src/mysql/binlog/binlog.ts). */
+/**
+ * The engine hooks the binlog's group commit calls (EngineHooks of src/mysql/binlog/binlog.ts).
+ * Classes, not object literals of generator methods: a generator function made per run keeps the
+ * whole run alive across minor GCs (src/scenario/run.ts ScriptRun says why).
+ */
 export function innodb80Engine(redo: RedoLog, vars: SystemVariables, stats: Commit80Stats, purge: PurgeSys | null = null): EngineHooks {
-  return {
-    *prepare(t, thd) {
-      yield t.cpu(codeCost(t, "trx_prepare"), "trx_prepare");
-      trxOf(thd).lsn = yield* redo.mtrCommit(t, REDO80_BYTES.prepare);
-      // HA_IGNORE_DURABILITY: no log_write_up_to here
-    },
-    *flushLogs(t) {
-      // innobase_flush_logs(binlog_group_flush=true)
-      const mode = vars.int("innodb_flush_log_at_trx_commit");
-      if (mode === 0) return;
-      stats.groupFlushes++;
-      yield* redo.logWriteUpTo(t, redo.lsn, mode === 1);
-    },
-    *commitLow(t, thd) {
-      yield t.cpu(codeCost(t, "trx_commit_low"), "trx_commit_low");
-      trxOf(thd).lsn = yield* redo.mtrCommit(t, REDO80_BYTES.commit);
-      const wake = addToHistory(thd, purge);
-      if (wake > 0) yield t.cpu(wake, "sys:futex_wake");
-      // HA_IGNORE_DURABILITY: durability came from the prepare record + the binlog
-    },
-  };
+  return new Innodb80Engine(redo, vars, stats, purge);
+}
+
+class Innodb80Engine implements EngineHooks {
+  constructor(
+    private readonly redo: RedoLog,
+    private readonly vars: SystemVariables,
+    private readonly stats: Commit80Stats,
+    private readonly purge: PurgeSys | null,
+  ) {}
+
+  *prepare(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    yield t.cpu(codeCost(t, "trx_prepare"), "trx_prepare");
+    trxOf(thd).lsn = yield* this.redo.mtrCommit(t, REDO80_BYTES.prepare);
+    // HA_IGNORE_DURABILITY: no log_write_up_to here
+  }
+
+  *flushLogs(t: SimThread): Generator<Effect, void, unknown> {
+    // innobase_flush_logs(binlog_group_flush=true)
+    const mode = this.vars.int("innodb_flush_log_at_trx_commit");
+    if (mode === 0) return;
+    this.stats.groupFlushes++;
+    yield* this.redo.logWriteUpTo(t, this.redo.lsn, mode === 1);
+  }
+
+  *commitLow(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    yield t.cpu(codeCost(t, "trx_commit_low"), "trx_commit_low");
+    trxOf(thd).lsn = yield* this.redo.mtrCommit(t, REDO80_BYTES.commit);
+    const wake = addToHistory(thd, this.purge);
+    if (wake > 0) yield t.cpu(wake, "sys:futex_wake");
+    // HA_IGNORE_DURABILITY: durability came from the prepare record + the binlog
+  }
 }
 
 /**
@@ -104,38 +120,47 @@ export function innodb80Engine(redo: RedoLog, vars: SystemVariables, stats: Comm
  * own redo flush. Returns the counters.
  */
 export function installInnodb80(server: Server, redo: RedoLog, stats: Commit80Stats, purge: PurgeSys | null = null): void {
-  const vars = server.vars;
-  const model: StatementModel = {
-    name: "innodb80",
-    *work(t, thd, stmt) {
-      if (stmt.kind !== "update" && stmt.kind !== "insert" && stmt.kind !== "delete") return false;
-      thd.state = "updating";
-      // the statement's execution (optimizer, ha_update_row -> row_update_for_mysql ...), derived
-      // from the seed as a whole: no separate mysql_execute_command on top
-      yield t.cpu(codeCost(t, "row_update_for_mysql"), "row_update_for_mysql");
-      const trx = trxOf(thd);
-      trx.lsn = yield* redo.mtrCommit(t, REDO80_BYTES.update);
-      // the update of a secondary index column leaves a delete-marked entry for purge
-      if (stmt.kind === "update") trx.updated.push(`${stmt.table.db}.${stmt.table.name}`);
-      return true;
-    },
-    *commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
-      if (server.ext.binlog) return; // the binlog's group commit runs prepare/commit (innodb80Engine)
-      // innobase_commit -> trx_commit_for_mysql -> trx_commit_low, then
-      // trx_commit_complete_for_mysql -> trx_flush_log_if_needed
-      yield t.cpu(codeCost(t, "trx_commit_low"), "trx_commit_low");
-      const lsn = yield* redo.mtrCommit(t, REDO80_BYTES.commit);
-      trxOf(thd).lsn = lsn;
-      const wake = addToHistory(thd, purge);
-      if (wake > 0) yield t.cpu(wake, "sys:futex_wake");
-      const mode = vars.int("innodb_flush_log_at_trx_commit");
-      if (mode === 0) return;
-      stats.ownFlushes++;
-      const before = thd.state;
-      thd.state = "waiting for handler commit";
-      yield* redo.logWriteUpTo(t, lsn, mode === 1);
-      thd.state = before;
-    },
-  };
-  registerModel(server, model);
+  registerModel(server, new Innodb80Model(server, redo, stats, purge));
+}
+
+class Innodb80Model implements StatementModel {
+  readonly name = "innodb80";
+
+  constructor(
+    private readonly server: Server,
+    private readonly redo: RedoLog,
+    private readonly stats: Commit80Stats,
+    private readonly purge: PurgeSys | null,
+  ) {}
+
+  *work(t: SimThread, thd: Thd, stmt: Statement): Generator<Effect, boolean, unknown> {
+    if (stmt.kind !== "update" && stmt.kind !== "insert" && stmt.kind !== "delete") return false;
+    thd.state = "updating";
+    // the statement's execution (optimizer, ha_update_row -> row_update_for_mysql ...), derived
+    // from the seed as a whole: no separate mysql_execute_command on top
+    yield t.cpu(codeCost(t, "row_update_for_mysql"), "row_update_for_mysql");
+    const trx = trxOf(thd);
+    trx.lsn = yield* this.redo.mtrCommit(t, REDO80_BYTES.update);
+    // the update of a secondary index column leaves a delete-marked entry for purge
+    if (stmt.kind === "update") trx.updated.push(`${stmt.table.db}.${stmt.table.name}`);
+    return true;
+  }
+
+  *commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    if (this.server.ext.binlog) return; // the binlog's group commit runs prepare/commit (innodb80Engine)
+    // innobase_commit -> trx_commit_for_mysql -> trx_commit_low, then
+    // trx_commit_complete_for_mysql -> trx_flush_log_if_needed
+    yield t.cpu(codeCost(t, "trx_commit_low"), "trx_commit_low");
+    const lsn = yield* this.redo.mtrCommit(t, REDO80_BYTES.commit);
+    trxOf(thd).lsn = lsn;
+    const wake = addToHistory(thd, this.purge);
+    if (wake > 0) yield t.cpu(wake, "sys:futex_wake");
+    const mode = this.server.vars.int("innodb_flush_log_at_trx_commit");
+    if (mode === 0) return;
+    this.stats.ownFlushes++;
+    const before = thd.state;
+    thd.state = "waiting for handler commit";
+    yield* this.redo.logWriteUpTo(t, lsn, mode === 1);
+    thd.state = before;
+  }
 }
