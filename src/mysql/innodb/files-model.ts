@@ -35,6 +35,7 @@
 // docs/file-locks.md, "Running it as a scenario".
 
 import type { Effect, SimThread } from "../../kernel/thread.js";
+import type { Thd } from "../thd.js";
 import { US, type Ns } from "../../kernel/time.js";
 import { OsEvent } from "../../sync/os-event.js";
 import { efsFs, localFs, nfsFs, type FileSystemSpec, type FsKind } from "../../machine/fs/filesystem.js";
@@ -178,65 +179,100 @@ export function installInnodbFiles(server: Server, machine: MachineSpec | undefi
   const m = machine!;
   const kind = (m.filesystem ?? "local") as FsKind;
   if (!["local", "nfs", "efs"].includes(kind)) throw new Error(`machine.filesystem must be local, nfs or efs; got ${kind}`);
-  const version = innodbVersion(server.version);
-  const injections = injectSpecs(m);
-  const kernel = server.kernel;
+  const model = new InnodbFilesModel(server, m, kind);
+  // Spawned now, at install: its `spawn` record comes before the runner's `scenario` record. (A
+  // kernel.at(0) callback would run only once every thread at time 0 is parked, and the kernel
+  // would call statements parked on `ready` a hang first.)
+  server.kernel.spawn("mysqld", (t) => model.mysqld(t));
+  // Until mysqld is "ready for connections" no statement gets anywhere: this gate runs before every
+  // other model's hooks (it is put first in the list), so a statement waiting for startup, or
+  // refused because startup failed, holds no metadata lock.
+  models(server).unshift(new StartupGate(model));
+  registerModel(server, model);
+}
 
-  const vfs = new RecordingVfs();
-  const mountPoint = kind === "local" ? "/" : `/mnt/${kind}`;
-  const datadir = kind === "local" ? "/var/lib/mysql" : `${mountPoint}/mysql`;
-  vfs.mount("/", localFs());
-  if (kind !== "local") vfs.mount(mountPoint, fsSpec(kind));
-  vfs.watch(datadir);
-  const files = new InnodbFiles(vfs, MYSQLD_PID, version, server.vars.int("innodb_open_files"), {
-    datadir,
-    filePerTable: server.vars.bool("innodb_file_per_table"),
-  });
-  const others = new Map<number, string>();
-  const state: InnodbFilesState = { vfs, files, fs: kind, mountPoint, datadir, mysqldPid: MYSQLD_PID, otherProcesses: others, started: null, startupError: null };
-  server.ext.innodbFiles = state;
-  const errorLog: string[] = ((server.ext.errorLog as string[] | undefined) ??= []);
-  const ready = new OsEvent(kernel, "mysqld ready for connections");
-  const counters = server.metrics.counters;
-  for (const c of ["tables_created", "create_table_errors", "table_open_errors", "innodb_file_opens", "refused_statements", "lock_pairs_peak", "lock_pairs", "innodb_files_open", "innodb_started"]) counters.set(c, 0);
+/**
+ * The file-lock model of one server: mysqld's startup, InnoDB's table files and their I/O. A
+ * class (methods made once), not a closure of generators made per run, which would keep the run
+ * alive across minor GCs (src/scenario/run.ts ScriptRun says why).
+ */
+class InnodbFilesModel implements StatementModel {
+  readonly name = "innodb_files";
+  readonly state: InnodbFilesState;
+  readonly ready: OsEvent;
+  private readonly version: InnodbVersion;
+  private readonly injections: InjectSpec[];
+  private readonly vfs: RecordingVfs;
+  private readonly files: InnodbFiles;
+  private readonly mountPoint: string;
+  private readonly datadir: string;
+  private readonly others = new Map<number, string>();
+  private readonly errorLog: string[];
+  private readonly counters: Map<string, number>;
+
+  constructor(
+    readonly server: Server,
+    private readonly m: MachineSpec,
+    private readonly kind: FsKind,
+  ) {
+    this.version = innodbVersion(server.version);
+    this.injections = injectSpecs(m);
+    const vfs = (this.vfs = new RecordingVfs());
+    const mountPoint = (this.mountPoint = kind === "local" ? "/" : `/mnt/${kind}`);
+    const datadir = (this.datadir = kind === "local" ? "/var/lib/mysql" : `${mountPoint}/mysql`);
+    vfs.mount("/", localFs());
+    if (kind !== "local") vfs.mount(mountPoint, fsSpec(kind));
+    vfs.watch(datadir);
+    const files = (this.files = new InnodbFiles(vfs, MYSQLD_PID, this.version, server.vars.int("innodb_open_files"), {
+      datadir,
+      filePerTable: server.vars.bool("innodb_file_per_table"),
+    }));
+    this.state = { vfs, files, fs: kind, mountPoint, datadir, mysqldPid: MYSQLD_PID, otherProcesses: this.others, started: null, startupError: null };
+    server.ext.innodbFiles = this.state;
+    this.errorLog = (server.ext.errorLog as string[] | undefined) ??= [];
+    this.ready = new OsEvent(server.kernel, "mysqld ready for connections");
+    this.counters = server.metrics.counters;
+    for (const c of ["tables_created", "create_table_errors", "table_open_errors", "innodb_file_opens", "refused_statements", "lock_pairs_peak", "lock_pairs", "innodb_files_open", "innodb_started"]) this.counters.set(c, 0);
+  }
 
   /** Counters read from the file system after every change. */
-  function refreshGauges(): void {
-    counters.set("lock_pairs", vfs.mountInfo(datadir).lockPairs);
-    counters.set("lock_pairs_peak", vfs.peakPairs);
-    counters.set("innodb_files_open", state.started === false ? 0 : files.openFiles().length);
+  private refreshGauges(): void {
+    this.counters.set("lock_pairs", this.vfs.mountInfo(this.datadir).lockPairs);
+    this.counters.set("lock_pairs_peak", this.vfs.peakPairs);
+    this.counters.set("innodb_files_open", this.state.started === false ? 0 : this.files.openFiles().length);
   }
 
   /** The I/O time of the calls just made, one traced `io` record per call. */
-  function* replay(t: SimThread): Generator<Effect, void, unknown> {
-    refreshGauges();
-    for (const r of vfs.drain()) {
-      const who = r.pid === MYSQLD_PID ? "" : `[pid ${r.pid} ${others.get(r.pid) ?? ""}] `;
-      yield t.io(IO_NS[kind][r.call], `${who}${r.line}`);
+  private *replay(t: SimThread): Generator<Effect, void, unknown> {
+    this.refreshGauges();
+    for (const r of this.vfs.drain()) {
+      const who = r.pid === MYSQLD_PID ? "" : `[pid ${r.pid} ${this.others.get(r.pid) ?? ""}] `;
+      yield t.io(IO_NS[this.kind][r.call], `${who}${r.line}`);
     }
   }
 
-  function log(t: SimThread, file: string, lines: readonly string[]): void {
-    errorLog.push(...lines);
+  private log(t: SimThread, file: string, lines: readonly string[]): void {
+    this.errorLog.push(...lines);
     t.trace("error_log", file, { lines });
     // the narrative prints `note` records: the error log shows up beside the statements
     for (const line of lines) t.trace("note", undefined, { text: `error log: ${line}` });
   }
 
   /** InnoDB's lines of a failed call, the hint (if any) right after os_file_lock()'s own line. */
-  function logChain(t: SimThread, e: InnodbFileError): void {
-    log(t, e.file, [e.innodbLog[0]!, ...e.innodbNotes, ...e.innodbLog.slice(1)]);
+  private logChain(t: SimThread, e: InnodbFileError): void {
+    this.log(t, e.file, [e.innodbLog[0]!, ...e.innodbNotes, ...e.innodbLog.slice(1)]);
   }
 
-  function clientError(e: InnodbFileError): MysqlError {
+  private clientError(e: InnodbFileError): MysqlError {
     const c = e.clientError!;
     return new MysqlError(errorDef(c.name) ?? (c.name === "ER_TABLESPACE_EXISTS" ? ER_TABLESPACE_EXISTS : errorDef("ER_GET_ERRNO")!), c.message);
   }
 
   // ---- mysqld: start at time 0
-  function* mysqld(t: SimThread): Generator<Effect, void, unknown> {
+  *mysqld(t: SimThread): Generator<Effect, void, unknown> {
+    const { vfs, files, state, kind, mountPoint, server, others } = this;
     let pid = MYSQLD_PID + 1;
-    for (const p of m.other_processes ?? []) {
+    for (const p of this.m.other_processes ?? []) {
       const me = pid++;
       others.set(me, p.name);
       vfs.spawn(me);
@@ -253,16 +289,16 @@ export function installInnodbFiles(server: Server, machine: MachineSpec | undefi
       t.trace("other_process", p.name, { pid: me, locked_files: held, asked: p.locked_files });
     }
     const r = files.startup();
-    yield* replay(t);
+    yield* this.replay(t);
     if (!r.ok) {
       state.started = false;
       state.startupError = r.error!;
-      logChain(t, r.error!);
+      this.logChain(t, r.error!);
       vfs.exit(MYSQLD_PID); // mysqld aborts: its descriptors and locks go
       vfs.drain();
-      refreshGauges();
+      this.refreshGauges();
       t.trace("mysqld_abort", undefined, { locked_before_failure: r.lockedFiles.length });
-      ready.set(t);
+      this.ready.set(t);
       return;
     }
     // Tables made by the scenario's setup exist on disk from an earlier life: their files are
@@ -276,126 +312,119 @@ export function installInnodbFiles(server: Server, machine: MachineSpec | undefi
       } else t.trace("warning", `${def.db}.${def.name}`, { message: "setup table got no .ibd file (lock budget full at startup); the file model ignores it" });
     }
     vfs.drain();
-    vfs.peakPairs = vfs.mountInfo(datadir).lockPairs;
-    for (const spec of injections) vfs.inject(MYSQLD_PID, spec);
+    vfs.peakPairs = vfs.mountInfo(this.datadir).lockPairs;
+    for (const spec of this.injections) vfs.inject(MYSQLD_PID, spec);
     state.started = true;
-    counters.set("innodb_started", 1);
-    refreshGauges();
+    this.counters.set("innodb_started", 1);
+    this.refreshGauges();
     // 5.7: the seed's line; 8.0: its [System] line, abbreviated (the Version/socket/port tail is left out)
-    log(t, "mysqld", [version === "5.7" ? "[Note] mysqld: ready for connections." : "[System] [MY-010931] [Server] mysqld: ready for connections."]);
-    t.trace("innodb_started", undefined, { system_files: r.lockedFiles.length, setup_tables: adopted, injections: injections.length, lock_pairs: vfs.mountInfo(datadir).lockPairs });
-    ready.set(t);
+    this.log(t, "mysqld", [this.version === "5.7" ? "[Note] mysqld: ready for connections." : "[System] [MY-010931] [Server] mysqld: ready for connections."]);
+    t.trace("innodb_started", undefined, { system_files: r.lockedFiles.length, setup_tables: adopted, injections: this.injections.length, lock_pairs: vfs.mountInfo(this.datadir).lockPairs });
+    this.ready.set(t);
   }
-  // Spawned now, at install: its `spawn` record comes before the runner's `scenario` record. (A
-  // kernel.at(0) callback would run only once every thread at time 0 is parked, and the kernel
-  // would call statements parked on `ready` a hang first.)
-  kernel.spawn("mysqld", mysqld);
 
   /** The catalog's spelling of a table (the files model keys on it). */
-  const catalogName = (r: TableRef): TableRef | null => {
-    const def = server.table(r.db, r.name);
+  private catalogName(r: TableRef): TableRef | null {
+    const def = this.server.table(r.db, r.name);
     return def ? { db: def.db, name: def.name } : null;
-  };
-
-  function tablesOpenedBy(stmt: Statement): TableRef[] {
-    switch (stmt.kind) {
-      case "select":
-        return stmt.tables;
-      case "insert":
-      case "update":
-      case "delete":
-      case "alter_table":
-      case "truncate_table":
-        return [stmt.table];
-      case "handler":
-        return stmt.action === "close" ? [] : [stmt.table];
-      case "lock_tables":
-        return stmt.items.map((i) => i.table);
-      default:
-        return [];
-    }
   }
 
-  function* openTables(t: SimThread, stmt: Statement): Generator<Effect, void, unknown> {
+  private *openTables(t: SimThread, stmt: Statement): Generator<Effect, void, unknown> {
+    const { files, server } = this;
     for (const ref of tablesOpenedBy(stmt)) {
-      const name = catalogName(ref);
+      const name = this.catalogName(ref);
       if (!name || !files.hasTable(name.db, name.name)) continue;
       const wasOpen = files.isOpen(name.db, name.name);
       const r = files.openTable(name.db, name.name);
       if (!wasOpen && r.ok) server.metrics.add("innodb_file_opens");
-      yield* replay(t);
+      yield* this.replay(t);
       if (!r.ok) {
         server.metrics.add("table_open_errors");
-        logChain(t, r.error);
-        throw clientError(r.error);
+        this.logChain(t, r.error);
+        throw this.clientError(r.error);
       }
     }
   }
 
-  function* createTable(t: SimThread, stmt: Extract<Statement, { kind: "create_table" }>): Generator<Effect, void, unknown> {
+  private *createTable(t: SimThread, stmt: Extract<Statement, { kind: "create_table" }>): Generator<Effect, void, unknown> {
+    const { server } = this;
     const { db, name } = stmt.table;
     if (server.table(db, name)) return; // IF NOT EXISTS on an existing table: a note, nothing done
     yield t.cpu(CREATE_CPU_NS, "create table");
-    const r = files.createTable(db, name);
-    yield* replay(t);
+    const r = this.files.createTable(db, name);
+    yield* this.replay(t);
     if (!r.ok) {
       server.metrics.add("create_table_errors");
-      logChain(t, r.error);
-      throw clientError(r.error);
+      this.logChain(t, r.error);
+      throw this.clientError(r.error);
     }
     server.addTable({ db, name, columns: stmt.columns, parents: stmt.parents, rows: [] });
     server.metrics.add("tables_created");
-    refreshGauges();
+    this.refreshGauges();
   }
 
-  function* dropTables(t: SimThread, stmt: Extract<Statement, { kind: "drop_table" }>): Generator<Effect, void, unknown> {
+  private *dropTables(t: SimThread, stmt: Extract<Statement, { kind: "drop_table" }>): Generator<Effect, void, unknown> {
     for (const ref of stmt.tables) {
-      const name = catalogName(ref);
+      const name = this.catalogName(ref);
       if (!name) continue; // IF EXISTS (the locking model refused the statement otherwise)
       yield t.cpu(DROP_CPU_NS, "drop table");
-      if (files.hasTable(name.db, name.name)) {
-        files.dropTable(name.db, name.name);
-        yield* replay(t);
+      if (this.files.hasTable(name.db, name.name)) {
+        this.files.dropTable(name.db, name.name);
+        yield* this.replay(t);
       }
-      server.tables.delete(`${name.db}.${name.name}`.toLowerCase());
+      this.server.tables.delete(`${name.db}.${name.name}`.toLowerCase());
     }
   }
 
-  // Until mysqld is "ready for connections" no statement gets anywhere: this gate runs before every
-  // other model's hooks (it is put first in the list), so a statement waiting for startup, or
-  // refused because startup failed, holds no metadata lock.
-  const gate: StatementModel = {
-    name: "innodb_files_startup",
+  *before(t: SimThread, _thd: Thd, stmt: Statement): Generator<Effect, void, unknown> {
+    // after the locking model's before: InnoDB opens a table's file once its MDL is granted
+    yield* this.openTables(t, stmt);
+  }
 
-    *before(t) {
-      if (state.started === null) yield t.acquire(ready, 0);
-      if (state.started === false) {
-        server.metrics.add("refused_statements");
-        throw new MysqlError(CR_CONNECTION_ERROR, `Can't connect to local MySQL server through socket '${MYSQLD_SOCKET}' (2)`);
-      }
-    },
-  };
-  models(server).unshift(gate);
+  *work(t: SimThread, _thd: Thd, stmt: Statement): Generator<Effect, boolean, unknown> {
+    if (stmt.kind === "create_table") {
+      yield* this.createTable(t, stmt);
+      return true;
+    }
+    if (stmt.kind === "drop_table") {
+      yield* this.dropTables(t, stmt);
+      return true;
+    }
+    return false;
+  }
+}
 
-  const model: StatementModel = {
-    name: "innodb_files",
+/** The startup gate (first in the model list): a statement waits for mysqld's startup, or is refused when it failed. */
+class StartupGate implements StatementModel {
+  readonly name = "innodb_files_startup";
 
-    *before(t, _thd, stmt) {
-      // after the locking model's before: InnoDB opens a table's file once its MDL is granted
-      yield* openTables(t, stmt);
-    },
+  constructor(private readonly files: InnodbFilesModel) {}
 
-    *work(t, _thd, stmt) {
-      if (stmt.kind === "create_table") {
-        yield* createTable(t, stmt);
-        return true;
-      }
-      if (stmt.kind === "drop_table") {
-        yield* dropTables(t, stmt);
-        return true;
-      }
-      return false;
-    },
-  };
-  registerModel(server, model);
+  *before(t: SimThread): Generator<Effect, void, unknown> {
+    const state = this.files.state;
+    if (state.started === null) yield t.acquire(this.files.ready, 0);
+    if (state.started === false) {
+      this.files.server.metrics.add("refused_statements");
+      throw new MysqlError(CR_CONNECTION_ERROR, `Can't connect to local MySQL server through socket '${MYSQLD_SOCKET}' (2)`);
+    }
+  }
+}
+
+function tablesOpenedBy(stmt: Statement): TableRef[] {
+  switch (stmt.kind) {
+    case "select":
+      return stmt.tables;
+    case "insert":
+    case "update":
+    case "delete":
+    case "alter_table":
+    case "truncate_table":
+      return [stmt.table];
+    case "handler":
+      return stmt.action === "close" ? [] : [stmt.table];
+    case "lock_tables":
+      return stmt.items.map((i) => i.table);
+    default:
+      return [];
+  }
 }
