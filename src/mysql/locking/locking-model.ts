@@ -1,5 +1,6 @@
 import { debugKeyword } from "../debug-keywords.js";
 import { debugSync } from "../../sync/debug-sync.js";
+import type { Kernel } from "../../kernel/kernel.js";
 import type { Effect, SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US } from "../../kernel/time.js";
 import { MysqlError, mysqlError } from "../errors.js";
@@ -22,7 +23,7 @@ import {
 import { type FkAction, type ForeignKeyDef, type LockPoint, lockRequests, mysqlLine, type RuleContext, type StatementKind } from "../mdl/rules.js";
 import { sortLikeAcquireLocks } from "../mdl/statements.js";
 import { filesModelActive, type MachineSpec } from "../innodb/files-model.js";
-import type { Server, TableDef } from "../server.js";
+import type { Metrics, Server, TableDef } from "../server.js";
 import { registerModel, rollbackTransaction, type StatementModel } from "../sql/execute.js";
 import type { Statement, TableRef } from "../sql/parse.js";
 import { type Share, TableDefinitionCache } from "../tdc/table-cache.js";
@@ -142,73 +143,122 @@ const OPEN_TABLE_NS = 20 * US;
 const DDL_NS = 500 * US;
 const COPY_ROW_NS = 2 * US;
 
-export function installLocking(server: Server): void {
-  const kernel = server.kernel;
-  const sessions = new Map<Thd, Session>();
-  const byCtx = new Map<MdlContext, Session>();
-  const byThread = new Map<SimThread, Session>();
-  const line = mysqlLine(server.version);
-  const sys = new MdlSystem({
-    maxWriteLockCount: server.vars.int("max_write_lock_count"),
-    // 5.7 sql/mdl.h: DEADLOCK_WEIGHT_DML= 0; 8.0.27: 25 (the order DML < ULL < DDL is the same)
-    deadlockWeights: line === "8.0" ? DEADLOCK_WEIGHTS_80 : DEADLOCK_WEIGHTS_57,
-    listener: {
-      granted: (ctx, ticket) => wakeWaiter(kernel, byCtx.get(ctx), "granted", ticket),
-      victim: (ctx) => wakeWaiter(kernel, byCtx.get(ctx), "victim"),
-      // MDL_context_owner::notify_shared_lock() -> mysql_lock_abort_for_thread(): a HANDLER owner's thr_lock wait ends
-      notify_shared_lock: (owner, _requester, abort) => {
-        const th = byCtx.get(owner)?.thread;
-        if (abort && th) thr.abortWaitsOf(th);
-      },
-    },
-  });
-  const thr = new ThrLocks(kernel);
-  // every release is traced, so renderers show metadata_locks as it was, not inferred
-  sys.onReleased = (ctx, ticket) => {
-    const th = byCtx.get(ctx)?.thread;
-    if (th && kernel.trace.enabled) kernel.trace.emit(kernel.now, th.name, "mdl.release", describeKey(ticket.lock.key), { type: MDL_TYPE_PFS_NAME[ticket.psiType] });
-  };
-  const tdc = new TableDefinitionCache(kernel);
-  server.ext.mdl = sys;
-  server.ext.tdc = tdc;
-  server.ext.metadataLocks = () => sys.metadataLocks();
+const key = (r: TableRef): string => `${r.db}.${r.name}`.toLowerCase();
+const table = (r: TableRef, type: T, duration = D.MDL_TRANSACTION): MdlRequest => mdlRequest("TABLE", r.db, r.name, type, duration);
+const ms = (ns: number): number => Math.round((ns / MS) * 1000) / 1000;
 
-  const metrics = server.metrics;
-  const ms = (ns: number): number => Math.round((ns / MS) * 1000) / 1000;
-  /** wait_<state>_max_ms / _count: the longest wait in each processlist state, and how many */
-  const waited = (state: string, ns: number): void => {
+/** Global_read_lock::can_acquire_protection(): a session holding FTWRL cannot take GLOBAL IX */
+const checkProtection = (s: Session, req: MdlRequest): void => {
+  if (s.grl && req.key.namespace === MdlNamespace.GLOBAL && req.type === T.MDL_INTENTION_EXCLUSIVE) throw mysqlError("ER_CANT_UPDATE_WITH_READLOCK");
+};
+
+const sameTable = (tk: MdlTicket, r: TableRef): boolean => tk.lock.key.namespace === MdlNamespace.TABLE && tk.lock.key.db === r.db && tk.lock.key.name === r.name;
+
+/** An engine as SHOW CREATE TABLE spells it. */
+const engineName = (e: string): string => ({ innodb: "InnoDB", myisam: "MyISAM", memory: "MEMORY", heap: "MEMORY", csv: "CSV", mrg_myisam: "MRG_MYISAM", merge: "MRG_MYISAM", archive: "ARCHIVE", blackhole: "BLACKHOLE" })[e.toLowerCase()] ?? e;
+
+/** Engines that use THR_LOCK (InnoDB does not: ha_innobase::lock_count() is 0). */
+const THR_ENGINES = new Set(["myisam", "merge", "mrg_myisam", "memory", "heap", "csv", "archive"]);
+const isCsv = (d: TableDef | undefined): d is TableDef => (d?.engine ?? "").toLowerCase() === "csv";
+
+/** An FK's constraint name, lower case: its own, or InnoDB's <table>_ibfk_<n> for an unnamed one. */
+const fkName = (def: TableDef, i: number): string => (def.parents[i]!.constraint ?? `${def.name}_ibfk_${i + 1}`).toLowerCase();
+
+/** the statements beforeOther has anything to do for: the others (BEGIN, COMMIT, SET ...) need no generator */
+const BEFORE_OTHER = new Set<Statement["kind"]>(["call", "do", "set_user_var", "acl", "admin", "show", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "lock_tables", "create_table", "drop_table", "truncate_table", "rename_table", "alter_table"]);
+
+/** The locking model of a server: installLocking() registers it and its services on server.ext. */
+export function installLocking(server: Server): void {
+  registerModel(server, new LockingModel(server));
+}
+
+/**
+ * The locking model of one server (one run): the MDL system, the THR_LOCKs, the table definition
+ * cache and the sessions, with the statement hooks (StatementModel) as methods. A class, not a
+ * closure: its generator methods are made once (V8 gives every generator function object made
+ * per run an old-space initial map that keeps the run's closure alive until the next
+ * mark-compact).
+ */
+class LockingModel implements StatementModel {
+  readonly name = "locking";
+  readonly kernel: Kernel;
+  readonly sessions = new Map<Thd, Session>();
+  readonly byCtx = new Map<MdlContext, Session>();
+  readonly byThread = new Map<SimThread, Session>();
+  readonly line: ReturnType<typeof mysqlLine>;
+  readonly sys: MdlSystem;
+  readonly thr: ThrLocks;
+  readonly tdc: TableDefinitionCache;
+  readonly metrics: Metrics;
+  readonly userLocks: UserLocks;
+
+  constructor(readonly server: Server) {
+    this.kernel = server.kernel;
+    this.line = mysqlLine(server.version);
+    this.sys = new MdlSystem({
+      maxWriteLockCount: server.vars.int("max_write_lock_count"),
+      // 5.7 sql/mdl.h: DEADLOCK_WEIGHT_DML= 0; 8.0.27: 25 (the order DML < ULL < DDL is the same)
+      deadlockWeights: this.line === "8.0" ? DEADLOCK_WEIGHTS_80 : DEADLOCK_WEIGHTS_57,
+      listener: {
+        granted: (ctx, ticket) => wakeWaiter(this.kernel, this.byCtx.get(ctx), "granted", ticket),
+        victim: (ctx) => wakeWaiter(this.kernel, this.byCtx.get(ctx), "victim"),
+        // MDL_context_owner::notify_shared_lock() -> mysql_lock_abort_for_thread(): a HANDLER owner's thr_lock wait ends
+        notify_shared_lock: (owner, _requester, abort) => {
+          const th = this.byCtx.get(owner)?.thread;
+          if (abort && th) this.thr.abortWaitsOf(th);
+        },
+      },
+    });
+    this.thr = new ThrLocks(this.kernel);
+    // every release is traced, so renderers show metadata_locks as it was, not inferred
+    this.sys.onReleased = (ctx, ticket) => {
+      const th = this.byCtx.get(ctx)?.thread;
+      if (th && this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, th.name, "mdl.release", describeKey(ticket.lock.key), { type: MDL_TYPE_PFS_NAME[ticket.psiType] });
+    };
+    this.tdc = new TableDefinitionCache(this.kernel);
+    server.ext.mdl = this.sys;
+    server.ext.tdc = this.tdc;
+    server.ext.metadataLocks = () => this.sys.metadataLocks();
+
+    this.metrics = server.metrics;
+    this.userLocks = new UserLocks(this);
+    server.ext.userLocks = this.userLocks;
+  }
+
+  /** wait_<state>_max_ms / _count: the longest wait in each processlist state, and how many (each session's `waited`) */
+  readonly waited = (state: string, ns: number): void => {
     const slug = waitStateSlug(state);
     const max = `wait_${slug}_max_ms`;
-    metrics.counters.set(max, Math.max(metrics.counters.get(max) ?? 0, ms(ns)));
-    metrics.add(`wait_${slug}_count`);
+    this.metrics.counters.set(max, Math.max(this.metrics.counters.get(max) ?? 0, ms(ns)));
+    this.metrics.add(`wait_${slug}_count`);
   };
   /** backup statements make the backup metrics exist even when nobody had to wait */
-  const backupMetrics = (): void => {
+  backupMetrics(): void {
     for (const st of BACKUP_WAIT_STATES) {
       const slug = waitStateSlug(st);
-      if (!metrics.counters.has(`wait_${slug}_max_ms`)) metrics.counters.set(`wait_${slug}_max_ms`, 0);
-      if (!metrics.counters.has(`wait_${slug}_count`)) metrics.counters.set(`wait_${slug}_count`, 0);
+      if (!this.metrics.counters.has(`wait_${slug}_max_ms`)) this.metrics.counters.set(`wait_${slug}_max_ms`, 0);
+      if (!this.metrics.counters.has(`wait_${slug}_count`)) this.metrics.counters.set(`wait_${slug}_count`, 0);
     }
-    for (const m of ["ftwrl_stall_ms", "grl_held_ms"]) if (!metrics.counters.has(m)) metrics.counters.set(m, 0);
-  };
-  const lwt = (): number => {
+    for (const m of ["ftwrl_stall_ms", "grl_held_ms"]) if (!this.metrics.counters.has(m)) this.metrics.counters.set(m, 0);
+  }
+  lwt(): number {
     // max_write_lock_count is dynamic: the MDL code reads the global at each use
-    sys.setMaxWriteLockCount(server.vars.int("max_write_lock_count"));
+    this.sys.setMaxWriteLockCount(this.server.vars.int("max_write_lock_count"));
     // lock_wait_timeout: the session value of the thread that is about to wait (SET SESSION on a backup connection)
-    const thd = kernel.current?.data as Thd | undefined;
-    return Number(thd ? server.sessionVar(thd, "lock_wait_timeout") : server.vars.int("lock_wait_timeout"));
-  };
+    const thd = this.kernel.current?.data as Thd | undefined;
+    return Number(thd ? this.server.sessionVar(thd, "lock_wait_timeout") : this.server.vars.int("lock_wait_timeout"));
+  }
 
-  function session(t: SimThread, thd: Thd): Session {
-    let s = sessions.get(thd);
+  session(t: SimThread, thd: Thd): Session {
+    let s = this.sessions.get(thd);
     if (!s) {
-      const ctx = sys.createContext(thd.name, thd.threadId);
+      const ctx = this.sys.createContext(thd.name, thd.threadId);
       s = {
         thd,
         thread: t,
         ctx,
-        slot: new MdlWaitSlot(ctx, t, (c) => byCtx.get(c)?.thread),
-        waited,
+        slot: new MdlWaitSlot(ctx, t, (c) => this.byCtx.get(c)?.thread),
+        waited: this.waited,
         locked: null,
         lockedTickets: [],
         handlers: new Map(),
@@ -221,128 +271,31 @@ export function installLocking(server: Server): void {
         thrLocked: [],
       };
       s.slot.isKilled = () => thd.killed;
-      sessions.set(thd, s);
-      byCtx.set(ctx, s);
-      byThread.set(t, s);
+      this.sessions.set(thd, s);
+      this.byCtx.set(ctx, s);
+      this.byThread.set(t, s);
     }
     return s;
   }
 
-  /**
-   * User-level locks (locking/user-locks.ts; item_func.cc Item_func_get_lock::val_int(),
-   * Item_func_release_lock::val_int(), Item_func_release_all_locks::val_int(),
-   * Item_func_is_free_lock / Item_func_is_used_lock::val_int()).
-   */
-  const ullRequest = (name: string): MdlRequest => requestsAt("execute", ruleContext("GET_LOCK", [], { lockName: name }))[0]!;
-  /** MDL_context::get_lock_owner(): the session whose ticket is granted on the name, if any */
-  const ullOwner = (name: string): Session | undefined => {
-    const lock = sys.find(ullRequest(name).key);
-    const ticket = lock?.m_granted.list[0];
-    return ticket ? byCtx.get(ticket.ctx) : undefined;
-  };
-  const releaseUll = (s: Session, name: string): void => {
-    const held = s.userLocks.get(name);
-    if (!held) return;
-    s.ctx.release_lock(held.ticket);
-    s.userLocks.delete(name);
-  };
-  // 5.6's user locks (one per session) differ from 5.7's; the lock rules treat 5.6 as 5.7
-  const ullLine = server.version.startsWith("5.6") ? "5.6" : line;
-  const userLocks: UserLockService = {
-    call(t, thd, fn, args) {
-      // no session needed: the owner is the lock's
-      if (fn === "IS_USED_LOCK") return userLocks.isUsed(args[0] ?? null);
-      if (fn === "IS_FREE_LOCK") return ullName(args[0] ?? null, ullLine) === null ? null : userLocks.isUsed(args[0] ?? null) === null ? 1 : 0;
-      const s = session(t, thd);
-      switch (fn) {
-        case "GET_LOCK": {
-          const name = ullName(args[0] ?? null, ullLine);
-          if (name === null) return null;
-          const held = s.userLocks.get(name);
-          if (held && ullLine !== "5.6") {
-            // a lock the session holds: User_level_lock::refs++ (5.7: recursive locks)
-            held.count++;
-            return 1;
-          }
-          // 5.6 item_func.cc Item_func_get_lock::val_int(): thd->ull, the one lock held, is released first
-          if (ullLine === "5.6") for (const n of [...s.userLocks.keys()]) releaseUll(s, n);
-          // a positive timeout: MDL_context::acquire_lock() may wait, the generator does it (one request)
-          if (ullTimeoutS(args[1] ?? null) > 0) return ULL_WAIT;
-          // timeout 0: acquire_lock() resorts to try_acquire_lock(); granted without a wait
-          const r = requestMdl(t, s, ullRequest(name), { noWait: true });
-          if (r.status !== "GRANTED") return ULL_WAIT;
-          s.userLocks.set(name, { ticket: r.ticket, count: 1 });
-          t.trace("user_lock", name, { result: 1 });
-          return 1;
-        }
-        case "RELEASE_LOCK": {
-          const name = ullName(args[0] ?? null, ullLine);
-          if (name === null) return null;
-          const held = s.userLocks.get(name);
-          // not the session's: 0 when another session holds it, NULL when nobody does
-          if (!held) return ullOwner(name) ? 0 : null;
-          if (--held.count === 0) releaseUll(s, name);
-          return 1;
-        }
-        case "RELEASE_ALL_LOCKS": {
-          // 5.7.5+: the sum of the refs of every lock the session held
-          if (ullLine === "5.6") return undefined;
-          let n = 0;
-          for (const [name, held] of [...s.userLocks]) {
-            n += held.count;
-            releaseUll(s, name);
-          }
-          return n;
-        }
-      }
-      return undefined;
-    },
-    isUsed(arg) {
-      const name = ullName(arg, ullLine);
-      return name === null ? null : (ullOwner(name)?.thd.id ?? null);
-    },
-    *wait(t, thd, fn, args) {
-      if (fn !== "GET_LOCK") throw new Error(`user lock: ${fn} does not wait`);
-      const s = session(t, thd);
-      const name = ullName(args[0] ?? null, ullLine)!;
-      const timeoutS = ullTimeoutS(args[1] ?? null);
-      if (timeoutS === 0) {
-        // MDL_context::acquire_lock() with lock_wait_timeout 0: try_acquire_lock() failed (no queueing,
-        // no deadlock search: Bug#26739438), DEBUG_SYNC "mdl_acquire_lock_wait", ER_LOCK_WAIT_TIMEOUT,
-        // which User_level_lock_wait_error_handler turns into the value 0
-        yield t.syncPoint("mdl_acquire_lock_wait");
-        t.trace("user_lock", name, { result: 0 });
-        return 0;
-      }
-      // the wait in "User lock"; a deadlock victim is ER_USER_LOCK_DEADLOCK (mdl-wait.ts), a timeout 0
-      const ticket = yield* acquireMdl(t, s, sys, ullRequest(name), lwt(), { timeoutNs: timeoutS * SEC, timeoutIsNull: true });
-      if (ticket) s.userLocks.set(name, { ticket, count: 1 });
-      t.trace("user_lock", name, { result: ticket ? 1 : 0 });
-      return ticket ? 1 : 0;
-    },
-  };
-  server.ext.userLocks = userLocks;
-
-  const key = (r: TableRef): string => `${r.db}.${r.name}`.toLowerCase();
-  const table = (r: TableRef, type: T, duration = D.MDL_TRANSACTION): MdlRequest => mdlRequest("TABLE", r.db, r.name, type, duration);
-
   /** Every foreign key of the catalog, as the rule table reads them. */
-  const foreignKeys = (): ForeignKeyDef[] => {
+  foreignKeys(): ForeignKeyDef[] {
     let any = false;
-    for (const t of server.tables.values()) if (t.parents.length > 0) any = true;
-    return any ? allForeignKeys() : NO_FOREIGN_KEYS;
-  };
-  const allForeignKeys = (): ForeignKeyDef[] =>
-    [...server.tables.values()].flatMap((t) =>
+    for (const t of this.server.tables.values()) if (t.parents.length > 0) any = true;
+    return any ? this.allForeignKeys() : NO_FOREIGN_KEYS;
+  }
+  allForeignKeys(): ForeignKeyDef[] {
+    return [...this.server.tables.values()].flatMap((t) =>
       t.parents.map((p) => ({ child: { db: t.db, name: t.name }, parent: { db: p.db, name: p.name }, onDelete: (p.onDelete ?? "RESTRICT") as FkAction, onUpdate: (p.onUpdate ?? "RESTRICT") as FkAction })),
     );
-  const ruleContext = (kind: StatementKind, tables: TableRef[], extra: Partial<RuleContext> = {}): PlannedContext => {
-    const c: PlannedContext = { line, kind, tables, foreignKeys: foreignKeys(), ...extra };
+  }
+  ruleContext(kind: StatementKind, tables: TableRef[], extra: Partial<RuleContext> = {}): PlannedContext {
+    const c: PlannedContext = { line: this.line, kind, tables, foreignKeys: this.foreignKeys(), ...extra };
     c.plan = planKey(c, extra);
     return c;
-  };
+  }
   /** the requests of one point of the statement, from the rule table (a plain statement's: resolved once) */
-  const requestsAt = (point: LockPoint, c: PlannedContext): MdlRequest[] => {
+  requestsAt(point: LockPoint, c: PlannedContext): MdlRequest[] {
     if (c.plan === null || c.plan === undefined) return lockRequests(point, c);
     let byPoint = PLANS.get(c.plan);
     let plan = byPoint?.get(point);
@@ -355,39 +308,32 @@ export function installLocking(server: Server): void {
       }
     }
     return plan;
-  };
+  }
 
-  /** Global_read_lock::can_acquire_protection(): a session holding FTWRL cannot take GLOBAL IX */
-  const checkProtection = (s: Session, req: MdlRequest): void => {
-    if (s.grl && req.key.namespace === MdlNamespace.GLOBAL && req.type === T.MDL_INTENTION_EXCLUSIVE) throw mysqlError("ER_CANT_UPDATE_WITH_READLOCK");
-  };
-
-  function* take(t: SimThread, s: Session, req: MdlRequest): Generator<Effect, MdlTicket, unknown> {
+  *take(t: SimThread, s: Session, req: MdlRequest): Generator<Effect, MdlTicket, unknown> {
     checkProtection(s, req);
-    return (yield* acquireMdl(t, s, sys, req, lwt()))!;
+    return (yield* acquireMdl(t, s, this.sys, req, this.lwt()))!;
   }
 
   /** MDL_context::acquire_locks(): the requests sorted by MDL_key (MDL_request_cmp), then one by one. */
-  function* takeAll(t: SimThread, s: Session, reqs: MdlRequest[]): Generator<Effect, MdlTicket[], unknown> {
+  *takeAll(t: SimThread, s: Session, reqs: MdlRequest[]): Generator<Effect, MdlTicket[], unknown> {
     const out: MdlTicket[] = [];
     for (const req of sortLikeAcquireLocks(reqs)) {
       // take(), without a generator for a lock granted at once
       checkProtection(s, req);
-      const timeout = lwt();
+      const timeout = this.lwt();
       const r = requestMdl(t, s, req);
-      out.push(r.status === "GRANTED" ? r.ticket : (yield* settleMdl(t, s, sys, r, req, timeout))!);
+      out.push(r.status === "GRANTED" ? r.ticket : (yield* settleMdl(t, s, this.sys, r, req, timeout))!);
     }
     return out;
   }
 
-  const sameTable = (tk: MdlTicket, r: TableRef): boolean => tk.lock.key.namespace === MdlNamespace.TABLE && tk.lock.key.db === r.db && tk.lock.key.name === r.name;
-
-  function refuseUnderOwnReadLock(s: Session): void {
+  refuseUnderOwnReadLock(s: Session): void {
     if (s.grl) throw mysqlError("ER_CANT_UPDATE_WITH_READLOCK");
   }
 
   /** lock_schema_name() / lock_object_name(): not allowed under LOCK TABLES */
-  function refuseUnderLockTables(s: Session): void {
+  refuseUnderLockTables(s: Session): void {
     if (s.locked) throw mysqlError("ER_LOCK_OR_ACTIVE_TRANSACTION");
   }
 
@@ -397,13 +343,13 @@ export function installLocking(server: Server): void {
    * after_wait_locked_schema_name, then the existence check under the lock; DROP also locks every
    * table of the schema X (lock_table_names) before removing them.
    */
-  function* schemaDdl(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "schema_ddl" }>): Generator<Effect, void, unknown> {
-    refuseUnderLockTables(s);
+  *schemaDdl(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "schema_ddl" }>): Generator<Effect, void, unknown> {
+    this.refuseUnderLockTables(s);
     const db = stmt.db;
     const kind: StatementKind = stmt.op === "create" ? "CREATE_SCHEMA" : stmt.op === "drop" ? "DROP_SCHEMA" : "ALTER_SCHEMA";
-    yield* takeAll(t, s, requestsAt("lock_schema_name", ruleContext(kind, [], { object: { type: "FUNCTION", db, name: "" } })));
+    yield* this.takeAll(t, s, this.requestsAt("lock_schema_name", this.ruleContext(kind, [], { object: { type: "FUNCTION", db, name: "" } })));
     yield* debugSync(t, "after_wait_locked_schema_name");
-    const exists = server.databases.has(db);
+    const exists = this.server.databases.has(db);
     if (stmt.op === "create") {
       if (exists) {
         if (stmt.ifNotExists) return;
@@ -416,8 +362,8 @@ export function installLocking(server: Server): void {
       throw mysqlError(stmt.op === "drop" ? "ER_DB_DROP_EXISTS" : "ER_BAD_DB_ERROR", db);
     }
     if (stmt.op === "drop") {
-      const inDb = [...server.tables.values()].filter((d) => d.db === db).map((d) => ({ db: d.db, name: d.name }));
-      if (inDb.length) yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_SCHEMA", inDb)));
+      const inDb = [...this.server.tables.values()].filter((d) => d.db === db).map((d) => ({ db: d.db, name: d.name }));
+      if (inDb.length) yield* this.takeAll(t, s, this.requestsAt("lock_table_names", this.ruleContext("DROP_SCHEMA", inDb)));
     }
   }
 
@@ -432,10 +378,10 @@ export function installLocking(server: Server): void {
    * statement's MDL, start over); one that held locks fails with ER_LOCK_DEADLOCK and its
    * transaction is rolled back (request_backoff_action, MDL_deadlock_handler).
    */
-  function* openTables(t: SimThread, s: Session, c: RuleContext, opts: { names?: MdlRequest[]; shares: boolean; infoSchema?: boolean; forRepair?: boolean }): Generator<Effect, void, unknown> {
-    haFlush(t, s);
+  *openTables(t: SimThread, s: Session, c: RuleContext, opts: { names?: MdlRequest[]; shares: boolean; infoSchema?: boolean; forRepair?: boolean }): Generator<Effect, void, unknown> {
+    this.haFlush(t, s);
     const canBackOff = !s.ctx.has_locks();
-    const weights = sys.deadlockWeights;
+    const weights = this.sys.deadlockWeights;
     // tables an information_schema query skipped (recover_from_failed_open under MYSQL_OPEN_FAIL_ON_MDL_CONFLICT)
     const skipped = new Set<string>();
     for (let attempt = 0; attempt < 1000; attempt++) {
@@ -443,23 +389,23 @@ export function installLocking(server: Server): void {
       let failed: TableDef | null = null;
       try {
         let opened = 0;
-        const preLocked = opts.names?.length ? yield* takeAll(t, s, opts.names) : [];
+        const preLocked = opts.names?.length ? yield* this.takeAll(t, s, opts.names) : [];
         for (const tk of preLocked) {
           if (tk.lock.key.namespace !== MdlNamespace.TABLE || !opts.shares) continue;
-          if (!openShareAtOnce(t, tk)) yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
+          if (!this.openShareAtOnce(t, tk)) yield* this.openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
           yield* debugSync(t, "open_tables_after_open_and_process_table");
         }
-        for (const r of [...requestsAt("open_table", c), ...requestsAt("fk_prelocking", c), ...requestsAt("open_and_process_routine", c)]) {
+        for (const r of [...this.requestsAt("open_table", c), ...this.requestsAt("fk_prelocking", c), ...this.requestsAt("open_and_process_routine", c)]) {
           if (skipped.size && r.key.namespace === MdlNamespace.TABLE && skipped.has(`${r.key.db}.${r.key.name}`.toLowerCase())) continue;
           s.ctx.set_force_dml_deadlock_weight(canBackOff);
           let tk: MdlTicket;
           try {
             // take(), without a generator for a lock granted at once
             checkProtection(s, r);
-            const timeout = lwt();
+            const timeout = this.lwt();
             const got = requestMdl(t, s, r);
-            tk = got.status === "GRANTED" ? got.ticket : (yield* settleMdl(t, s, sys, got, r, timeout))!;
+            tk = got.status === "GRANTED" ? got.ticket : (yield* settleMdl(t, s, this.sys, got, r, timeout))!;
           } finally {
             s.ctx.set_force_dml_deadlock_weight(false);
           }
@@ -470,13 +416,13 @@ export function installLocking(server: Server): void {
           // (ER_CRASHED_ON_USAGE), share->crashed is set and open_table() asks for
           // request_backoff_action(OT_REPAIR); CHECK and REPAIR open with HA_OPEN_FOR_REPAIR
           // (8.0's information_schema tables are views over the data dictionary: no handler is opened)
-          const def = opts.forRepair || (opts.infoSchema && line === "8.0") ? undefined : server.table(r.key.db, r.key.name);
+          const def = opts.forRepair || (opts.infoSchema && this.line === "8.0") ? undefined : this.server.table(r.key.db, r.key.name);
           if (def?.crashed) {
             failed = def;
             throw mysqlError("ER_CRASHED_ON_USAGE", def.name);
           }
           if (!opts.shares) continue;
-          if (!openShareAtOnce(t, tk)) yield* openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
+          if (!this.openShareAtOnce(t, tk)) yield* this.openShare(t, s, tk, canBackOff ? weights.DML : tk.get_deadlock_weight());
           opened++;
           // open_tables(): after open_and_process_table() for each table of the list
           yield* debugSync(t, "open_tables_after_open_and_process_table");
@@ -485,12 +431,12 @@ export function installLocking(server: Server): void {
         if (opts.shares && opened && !s.locked) {
           // sql_base.cc lock_tables() -> mysql_lock_tables() -> thr_multi_lock(): the table-level locks
           yield* debugSync(t, "before_lock_tables_takes_lock");
-          for (const [k, type] of thrRequests(c)) {
-            yield* thrLock(t, s, k, type);
+          for (const [k, type] of this.thrRequests(c)) {
+            yield* this.thrLock(t, s, k, type);
             yield* debugSync(t, "thr_multi_lock_after_thr_lock");
           }
           // lock.cc mysql_lock_tables(): DBUG_EXECUTE_IF("mysql_lock_tables_kill_query", thd->killed= THD::KILL_QUERY;)
-          const killed = debugKeyword(server, s.thd, "mysql_lock_tables_kill_query");
+          const killed = debugKeyword(this.server, s.thd, "mysql_lock_tables_kill_query");
           if (killed) s.thd.killed = true;
           yield* debugSync(t, "after_lock_tables_takes_lock");
           // the statement notices the kill at its next check: it ends with ER_QUERY_INTERRUPTED
@@ -499,13 +445,13 @@ export function installLocking(server: Server): void {
         return;
       } catch (e) {
         if (failed) {
-          yield* recoverOtRepair(t, s, failed, sp, opts.infoSchema === true && !canBackOff);
+          yield* this.recoverOtRepair(t, s, failed, sp, opts.infoSchema === true && !canBackOff);
           if (opts.infoSchema && !canBackOff) skipped.add(`${failed.db}.${failed.name}`.toLowerCase());
           continue;
         }
         if (!(canBackOff && s.victim && e instanceof MysqlError && e.def.name === "ER_LOCK_DEADLOCK")) throw e;
         s.victim = false;
-        tdc.closeAll(t);
+        this.tdc.closeAll(t);
         s.ctx.rollback_to_savepoint(sp);
         t.trace("mdl.backoff", undefined, { reason: "deadlock victim holding only this statement's locks" });
         yield t.yield();
@@ -527,8 +473,8 @@ export function installLocking(server: Server): void {
    * auto_repair_table() -> ha_tina::repair() clears share->crashed, and rollback_to_savepoint()
    * releases the X before open_tables() starts over.
    */
-  function* recoverOtRepair(t: SimThread, s: Session, def: TableDef, sp: MdlSavepoint, skip: boolean): Generator<Effect, void, unknown> {
-    tdc.closeAll(t);
+  *recoverOtRepair(t: SimThread, s: Session, def: TableDef, sp: MdlSavepoint, skip: boolean): Generator<Effect, void, unknown> {
+    this.tdc.closeAll(t);
     s.ctx.rollback_to_savepoint(sp);
     t.trace("mdl.backoff", `${def.db}.${def.name}`, { reason: "OT_REPAIR: table is marked as crashed" });
     yield* debugSync(t, "recover_ot_repair");
@@ -537,31 +483,31 @@ export function installLocking(server: Server): void {
       if (Array.isArray(s.thd.warnings)) s.thd.warnings.push({ level: "Warning", code: w.code, message: w.message });
       return;
     }
-    yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", [{ db: def.db, name: def.name }])));
+    yield* this.takeAll(t, s, this.requestsAt("lock_table_names", this.ruleContext("DROP_TABLE", [{ db: def.db, name: def.name }])));
     yield t.cpu(OPEN_TABLE_NS, "auto_repair_table");
     def.crashed = false;
     s.ctx.rollback_to_savepoint(sp);
   }
 
   /** openShare's common case, without a generator: no old version to wait for, the share is used at once */
-  function openShareAtOnce(t: SimThread, tk: MdlTicket): boolean {
+  openShareAtOnce(t: SimThread, tk: MdlTicket): boolean {
     const k = `${tk.lock.key.db}.${tk.lock.key.name}`.toLowerCase();
-    if (tdc.oldShare(k)) return false;
-    tdc.open(t, k);
+    if (this.tdc.oldShare(k)) return false;
+    this.tdc.open(t, k);
     return true;
   }
 
   /** open_table() from share_found: wait while the share has an old version, then use it. */
-  function* openShare(t: SimThread, s: Session, tk: MdlTicket, deadlockWeight: number): Generator<Effect, void, unknown> {
+  *openShare(t: SimThread, s: Session, tk: MdlTicket, deadlockWeight: number): Generator<Effect, void, unknown> {
     const k = `${tk.lock.key.db}.${tk.lock.key.name}`.toLowerCase();
     for (let retry = 0; ; retry++) {
-      const old = tdc.oldShare(k);
+      const old = this.tdc.oldShare(k);
       if (!old) break;
-      yield* waitForOldShare(t, s, old, deadlockWeight, t.kernel.now + lwt() * SEC, true);
+      yield* this.waitForOldShare(t, s, old, deadlockWeight, t.kernel.now + this.lwt() * SEC, true);
       yield t.syncPoint("open_table_before_retry");
       if (retry > 1000) throw mysqlError("ER_LOCK_WAIT_TIMEOUT");
     }
-    tdc.open(t, k);
+    this.tdc.open(t, k);
   }
 
   /**
@@ -570,11 +516,11 @@ export function installLocking(server: Server): void {
    * "Waiting for table flush" until free_table_share() sets GRANTED, a deadlock search sets
    * VICTIM, the deadline passes or the statement is killed.
    */
-  function* waitForOldShare(t: SimThread, s: Session, share: Share, deadlockWeight: number, deadline: number, opener: boolean): Generator<Effect, void, unknown> {
-    const users = (): MdlContext[] => share.holders().flatMap((th) => (byThread.get(th)?.ctx ? [byThread.get(th)!.ctx] : []));
+  *waitForOldShare(t: SimThread, s: Session, share: Share, deadlockWeight: number, deadline: number, opener: boolean): Generator<Effect, void, unknown> {
+    const users = (): MdlContext[] => share.holders().flatMap((th) => (this.byThread.get(th)?.ctx ? [this.byThread.get(th)!.ctx] : []));
     const w = new Wait_for_flush(s.ctx, deadlockWeight, users, share.name);
     const remove = share.addFlushTicket(() => {
-      if (!s.ctx.m_wait_set_status("GRANTED")) wakeWaiter(kernel, s, "granted");
+      if (!s.ctx.m_wait_set_status("GRANTED")) wakeWaiter(this.kernel, s, "granted");
     });
     const before = s.thd.state;
     const since = t.kernel.now;
@@ -599,7 +545,7 @@ export function installLocking(server: Server): void {
       remove();
       s.slot.flushUsers = null;
       s.thd.state = before;
-      if (opener) waited(STAGE_WAITING_FOR_TABLE_FLUSH, t.kernel.now - since);
+      if (opener) this.waited(STAGE_WAITING_FOR_TABLE_FLUSH, t.kernel.now - since);
     }
   }
 
@@ -610,11 +556,11 @@ export function installLocking(server: Server): void {
    * their lock types, transitively) and of the triggers on the tables it writes. Temporary
    * tables are opened by open_temporary_tables() and take no metadata lock.
    */
-  function prelocking(thd: Thd, written: TableRef[], read: TableRef[], calls: string[], events: string[] = []): { tables: TableRef[]; reads: TableRef[]; prelockWrites: TableRef[]; routines: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[] } {
+  prelocking(thd: Thd, written: TableRef[], read: TableRef[], calls: string[], events: string[] = []): { tables: TableRef[]; reads: TableRef[]; prelockWrites: TableRef[]; routines: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[] } {
     const base = (r: TableRef): boolean => !isTemporary(thd, r.db, r.name);
     // nothing to add (no read, no call, no trigger anywhere): the written base tables alone, without
     // the closures below (the common INSERT/UPDATE/DELETE/SELECT of a scenario)
-    if (read.length === 0 && calls.length === 0 && (written.length === 0 || server.triggers.size === 0)) return { tables: written.filter(base), reads: [], prelockWrites: [], routines: [] };
+    if (read.length === 0 && calls.length === 0 && (written.length === 0 || this.server.triggers.size === 0)) return { tables: written.filter(base), reads: [], prelockWrites: [], routines: [] };
     const has = (xs: TableRef[], r: TableRef): boolean => xs.some((x) => key(x) === key(r));
     const tables = written.filter(base);
     const reads: TableRef[] = [];
@@ -622,7 +568,7 @@ export function installLocking(server: Server): void {
     const routines: { type: "FUNCTION" | "PROCEDURE"; db: string; name: string }[] = [];
     const addRead = (r: TableRef): void => {
       if (!base(r) || has(tables, r) || has(reads, r) || has(prelockWrites, r)) return;
-      const view = server.views.get(key(r));
+      const view = this.server.views.get(key(r));
       reads.push(r);
       if (view) for (const u of view.uses) addRead(u);
     };
@@ -634,14 +580,14 @@ export function installLocking(server: Server): void {
       triggersOf(r);
     };
     const triggersOf = (r: TableRef): void => {
-      for (const tr of server.triggers.values()) {
+      for (const tr of this.server.triggers.values()) {
         if (key(tr.table) !== key(r) || (events.length && !events.some((e) => tr.event.endsWith(e)))) continue;
         for (const u of tr.uses) (u.write ? addWrite : addRead)(u);
       }
     };
     const visit = (type: "FUNCTION" | "PROCEDURE", name: string, depth: number): void => {
       const db = thd.db;
-      const fn = server.routines.get(`${type.toLowerCase()}:${db}.${name}`.toLowerCase());
+      const fn = this.server.routines.get(`${type.toLowerCase()}:${db}.${name}`.toLowerCase());
       if (!fn || depth > 16 || routines.some((x) => x.type === type && x.name === fn.name)) return;
       routines.push({ type, db: fn.db, name: fn.name });
       for (const u of fn.uses) (u.write ? addWrite : addRead)(u);
@@ -654,11 +600,11 @@ export function installLocking(server: Server): void {
   }
 
   /** CALL p(): the procedure is one more routine of the prelocking set. */
-  function procedureSet(thd: Thd, name: TableRef, calls: string[], read: TableRef[]): ReturnType<typeof prelocking> {
-    const pre = prelocking(thd, [], read, calls);
-    const p = server.routines.get(`procedure:${name.db}.${name.name}`.toLowerCase());
+  procedureSet(thd: Thd, name: TableRef, calls: string[], read: TableRef[]): ReturnType<LockingModel["prelocking"]> {
+    const pre = this.prelocking(thd, [], read, calls);
+    const p = this.server.routines.get(`procedure:${name.db}.${name.name}`.toLowerCase());
     if (!p) throw mysqlError("ER_SP_DOES_NOT_EXIST", "PROCEDURE", `${name.db}.${name.name}`);
-    const inner = prelocking(thd, [], p.uses.filter((u) => !u.write), [...p.calls]);
+    const inner = this.prelocking(thd, [], p.uses.filter((u) => !u.write), [...p.calls]);
     const writes = p.uses.filter((u) => u.write && !isTemporary(thd, u.db, u.name));
     return {
       tables: [],
@@ -673,35 +619,31 @@ export function installLocking(server: Server): void {
    * HANDLERs whose table has a pending conflicting lock (a DDL waits for the HANDLER's S) or an
    * old share (FLUSH TABLES) are closed, their MDL released; the next HANDLER READ reopens them.
    */
-  function haFlush(t: SimThread, s: Session): void {
+  haFlush(t: SimThread, s: Session): void {
     for (const [alias, h] of s.handlers) {
       if (!h.ticket) continue;
       const k = key(h.table);
-      if (!h.ticket.lock.has_pending_conflicting_lock(h.ticket.type) && !tdc.oldShare(k)) continue;
+      if (!h.ticket.lock.has_pending_conflicting_lock(h.ticket.type) && !this.tdc.oldShare(k)) continue;
       t.trace("handler.flush", alias, { table: k });
       s.ctx.release_lock(h.ticket);
       h.ticket = null;
     }
   }
 
-  /** An engine as SHOW CREATE TABLE spells it. */
-  const engineName = (e: string): string => ({ innodb: "InnoDB", myisam: "MyISAM", memory: "MEMORY", heap: "MEMORY", csv: "CSV", mrg_myisam: "MRG_MYISAM", merge: "MRG_MYISAM", archive: "ARCHIVE", blackhole: "BLACKHOLE" })[e.toLowerCase()] ?? e;
-
-  /** Engines that use THR_LOCK (InnoDB does not: ha_innobase::lock_count() is 0). */
-  const THR_ENGINES = new Set(["myisam", "merge", "mrg_myisam", "memory", "heap", "csv", "archive"]);
-  const isCsv = (d: TableDef | undefined): d is TableDef => (d?.engine ?? "").toLowerCase() === "csv";
-  const usesThrLock = (r: TableRef): boolean => THR_ENGINES.has((server.table(r.db, r.name)?.engine ?? "innodb").toLowerCase());
+  usesThrLock(r: TableRef): boolean {
+    return THR_ENGINES.has((this.server.table(r.db, r.name)?.engine ?? "innodb").toLowerCase());
+  }
 
   /** The thr_lock_type of each table of the statement (the parser's lock types, sql_yacc.yy), in key order. */
-  function thrRequests(c: RuleContext): [string, ThrLockType][] {
+  thrRequests(c: RuleContext): [string, ThrLockType][] {
     const out = new Map<string, ThrLockType>();
     const put = (r: TableRef, type: ThrLockType): void => {
-      if (!usesThrLock(r)) return;
+      if (!this.usesThrLock(r)) return;
       const k = key(r);
       const o = out.get(k);
       if (!o || (o.startsWith("TL_READ") && !type.startsWith("TL_READ"))) out.set(k, type);
     };
-    const insertType = (): ThrLockType => (c.lowPriority ? "TL_WRITE_LOW_PRIORITY" : String(server.vars.get("concurrent_insert")) === "NEVER" ? "TL_WRITE" : "TL_WRITE_CONCURRENT_INSERT");
+    const insertType = (): ThrLockType => (c.lowPriority ? "TL_WRITE_LOW_PRIORITY" : String(this.server.vars.get("concurrent_insert")) === "NEVER" ? "TL_WRITE" : "TL_WRITE_CONCURRENT_INSERT");
     switch (c.kind) {
       case "LOCK_TABLES_READ":
       case "LOCK_TABLES_WRITE":
@@ -728,8 +670,8 @@ export function installLocking(server: Server): void {
   }
 
   /** thr_lock() from a session: at once, or "Waiting for table level lock" until granted, aborted, killed or lock_wait_timeout. */
-  function* thrLock(t: SimThread, s: Session, k: string, type: ThrLockType): Generator<Effect, void, unknown> {
-    const l = thr.of(k);
+  *thrLock(t: SimThread, s: Session, k: string, type: ThrLockType): Generator<Effect, void, unknown> {
+    const l = this.thr.of(k);
     if (l.holds(t) && s.thrStmt.includes(l)) return;
     const before = s.thd.state;
     const since = t.kernel.now;
@@ -738,9 +680,9 @@ export function installLocking(server: Server): void {
     else {
       // thr_lock.c wait_for_lock(): stage_waiting_for_table_level_lock while queued
       s.thd.state = STAGE_WAITING_FOR_TABLE_LEVEL_LOCK;
-      woke = yield t.acquire(l, type, lwt() * SEC);
+      woke = yield t.acquire(l, type, this.lwt() * SEC);
       s.thd.state = before;
-      waited(STAGE_WAITING_FOR_TABLE_LEVEL_LOCK, t.kernel.now - since);
+      this.waited(STAGE_WAITING_FOR_TABLE_LEVEL_LOCK, t.kernel.now - since);
     }
     if (woke === "victim") throw mysqlError("ER_LOCK_ABORTED");
     if (woke === "killed") throw mysqlError("ER_QUERY_INTERRUPTED");
@@ -749,7 +691,7 @@ export function installLocking(server: Server): void {
   }
 
   /** mysql_unlock_tables(): the statement's THR_LOCKs go */
-  function thrUnlock(t: SimThread, list: ThrLock[]): void {
+  thrUnlock(t: SimThread, list: ThrLock[]): void {
     if (list.length === 0) return; // InnoDB tables take no THR_LOCK: the common case, without a Set
     for (const l of new Set(list)) l.release(t);
     list.length = 0;
@@ -764,19 +706,19 @@ export function installLocking(server: Server): void {
    * (OT_REPAIR); the others' SH lock and open are not modelled for such a query. 5.7 only: 8.0's
    * are data-dictionary views.
    */
-  function crashedOpenedByIs(stmt: Extract<Statement, { kind: "select" }>): TableRef[] {
+  crashedOpenedByIs(stmt: Extract<Statement, { kind: "select" }>): TableRef[] {
     const sql = stmt.sql ?? "";
-    if (line === "8.0" || stmt.tables.length || !/information_schema\s*\.\s*`?(key_column_usage|statistics|table_constraints|referential_constraints)\b/i.test(sql)) return [];
+    if (this.line === "8.0" || stmt.tables.length || !/information_schema\s*\.\s*`?(key_column_usage|statistics|table_constraints|referential_constraints)\b/i.test(sql)) return [];
     const schema = /table_schema\s*=\s*'([^']+)'/i.exec(sql)?.[1]?.toLowerCase();
-    return [...server.tables.values()].filter((d) => d.crashed && (!schema || d.db.toLowerCase() === schema)).map((d) => ({ db: d.db, name: d.name }));
+    return [...this.server.tables.values()].filter((d) => d.crashed && (!schema || d.db.toLowerCase() === schema)).map((d) => ({ db: d.db, name: d.name }));
   }
 
-  function* fillSchemaTableByOpen(t: SimThread, sql: string): Generator<Effect, void, unknown> {
+  *fillSchemaTableByOpen(t: SimThread, sql: string): Generator<Effect, void, unknown> {
     yield* debugSync(t, "after_open_table_ignore_flush");
     if (/information_schema\s*\.\s*`?columns\b/i.test(sql)) yield* debugSync(t, "get_schema_column");
   }
 
-  function checkLocked(s: Session, tables: TableRef[], write: boolean): void {
+  checkLocked(s: Session, tables: TableRef[], write: boolean): void {
     for (const r of tables) {
       if (isTemporary(s.thd, r.db, r.name)) continue;
       const l = s.locked!.get(key(r));
@@ -786,9 +728,9 @@ export function installLocking(server: Server): void {
   }
 
   /** Global_read_lock::unlock_global_read_lock() */
-  function* releaseGrl(s: Session): Generator<Effect, void, unknown> {
+  *releaseGrl(s: Session): Generator<Effect, void, unknown> {
     if (!s.grl) return;
-    metrics.add("grl_held_ms", ms(s.thread.kernel.now - s.grl.since));
+    this.metrics.add("grl_held_ms", ms(s.thread.kernel.now - s.grl.since));
     if (s.grl.commit) s.ctx.release_lock(s.grl.commit);
     s.ctx.release_lock(s.grl.global);
     s.grl = null;
@@ -796,41 +738,41 @@ export function installLocking(server: Server): void {
   }
 
   /** Locked_tables_list::unlock_locked_tables(): LOCK TABLES' tickets go, other explicit locks (HANDLER, GRL, user locks) stay. */
-  function unlockLockedTables(t: SimThread, s: Session): void {
+  unlockLockedTables(t: SimThread, s: Session): void {
     if (!s.locked) return;
     for (const k of s.locked.keys()) {
-      tdc.close(t, k);
+      this.tdc.close(t, k);
       // thr_unlock() -> ha_tina::update_status(): the rows written under the lock are now in the share's saved length
-      const def = server.tables.get(k);
+      const def = this.server.tables.get(k);
       if (def?.unsavedRows) def.unsavedRows = false;
     }
     s.locked = null;
-    thrUnlock(t, s.thrLocked);
+    this.thrUnlock(t, s.thrLocked);
     for (const tk of s.lockedTickets) s.ctx.release_ticket(tk);
     s.lockedTickets = [];
   }
 
   /** UNLOCK TABLES: the locked tables, then the global read lock. */
-  function* unlockTables(t: SimThread, s: Session): Generator<Effect, void, unknown> {
-    unlockLockedTables(t, s);
-    yield* releaseGrl(s);
+  *unlockTables(t: SimThread, s: Session): Generator<Effect, void, unknown> {
+    this.unlockLockedTables(t, s);
+    yield* this.releaseGrl(s);
   }
 
   /** LOCK TABLES mode starts: its locks outlive statements and transactions (set_explicit_duration_for_all_locks). */
-  function enterLockedTables(s: Session, before: Set<MdlTicket>, items: { table: TableRef; mode: "READ" | "WRITE" }[]): void {
+  enterLockedTables(s: Session, before: Set<MdlTicket>, items: { table: TableRef; mode: "READ" | "WRITE" }[]): void {
     s.ctx.set_explicit_duration_for_all_locks();
     s.lockedTickets = s.ctx.allTickets().filter((tk) => !before.has(tk));
     s.locked = new Map(items.map((i) => [key(i.table), { mode: i.mode, ticket: s.lockedTickets.find((tk) => sameTable(tk, i.table))! }]));
   }
 
   /** The rule context of an ALTER TABLE: its table, RENAME TO, algorithm and the FKs it adds or drops. */
-  function alterContext(stmt: Extract<Statement, { kind: "alter_table" }>, underLockTables: boolean): RuleContext {
-    const def = server.table(stmt.table.db, stmt.table.name);
+  alterContext(stmt: Extract<Statement, { kind: "alter_table" }>, underLockTables: boolean): RuleContext {
+    const def = this.server.table(stmt.table.db, stmt.table.name);
     const dropped = (def?.parents ?? []).filter((p, i) => stmt.dropForeignKeys.some((d) => d.toLowerCase() === fkName(def!, i)));
     const copy = stmt.algorithm === "COPY" || stmt.algorithm === "DEFAULT";
     // is_simple_rename_or_index_change(): only RENAME (or ENABLE/DISABLE KEYS), not ALGORITHM=COPY
     const simple = !!stmt.renameTo && !stmt.addsColumn && !stmt.addIndexColumns.length && !stmt.addPrimaryKey.length && !stmt.addForeignKeys.length && !stmt.dropForeignKeys.length && stmt.algorithm !== "COPY";
-    return ruleContext("ALTER_TABLE", [stmt.table], {
+    return this.ruleContext("ALTER_TABLE", [stmt.table], {
       ...(stmt.renameTo ? { renameTo: [stmt.renameTo] } : {}),
       algorithm: copy ? "COPY" : stmt.algorithm === "INSTANT" ? "INSTANT" : "INPLACE",
       simpleAlter: simple,
@@ -840,44 +782,44 @@ export function installLocking(server: Server): void {
     });
   }
 
-  function* alterTable(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>): Generator<Effect, void, unknown> {
+  *alterTable(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>): Generator<Effect, void, unknown> {
     const temp = tempTables(s.thd).get(key(stmt.table));
     if (temp) {
       // a temporary table: no metadata lock, no other session can see it
       yield t.cpu(DDL_NS, "alter temporary table");
-      alterColumnsInCatalog(temp, stmt, s.thd.info ?? "");
+      this.alterColumnsInCatalog(temp, stmt, s.thd.info ?? "");
       return;
     }
-    const def = server.table(stmt.table.db, stmt.table.name);
-    const c = alterContext(stmt, s.locked !== null);
+    const def = this.server.table(stmt.table.db, stmt.table.name);
+    const c = this.alterContext(stmt, s.locked !== null);
     let ticket: MdlTicket;
     if (s.locked) {
-      checkLocked(s, [stmt.table], true);
+      this.checkLocked(s, [stmt.table], true);
       ticket = s.locked.get(key(stmt.table))!.ticket;
     } else {
       // open_tables() -> lock_table_names(): SU on the table, and X on the new name of ALTER ... RENAME TO (DL-03)
-      const tickets = yield* takeAll(t, s, requestsAt("lock_table_names", c));
+      const tickets = yield* this.takeAll(t, s, this.requestsAt("lock_table_names", c));
       ticket = tickets.find((tk) => sameTable(tk, stmt.table))!;
     }
     // 8.0 mysql_alter_table(): SU on every FK parent and child (under LOCK TABLES they must be locked)
-    const fkOpen = requestsAt("alter_fk_open", c);
+    const fkOpen = this.requestsAt("alter_fk_open", c);
     if (s.locked) {
       for (const r of fkOpen) {
         if (r.key.namespace === MdlNamespace.TABLE && !s.ctx.owns_equal_or_stronger_lock(r.key, T.MDL_SHARED_READ_ONLY)) throw mysqlError("ER_TABLE_NOT_LOCKED", r.key.name);
       }
     }
-    if (fkOpen.length) yield* takeAll(t, s, fkOpen);
+    if (fkOpen.length) yield* this.takeAll(t, s, fkOpen);
     if (s.locked) {
       // under LOCK TABLES ... WRITE the ALTER upgrades SNRW -> X and goes back to SNRW at the end, failed or not
       const lockedTicket = ticket;
       try {
-        yield* alterWork(t, s, stmt, def, ticket, c);
+        yield* this.alterWork(t, s, stmt, def, ticket, c);
       } finally {
         if (lockedTicket.type === T.MDL_EXCLUSIVE) s.ctx.downgrade_lock(lockedTicket, T.MDL_SHARED_NO_READ_WRITE);
       }
       return;
     }
-    yield* alterWork(t, s, stmt, def, ticket, c);
+    yield* this.alterWork(t, s, stmt, def, ticket, c);
   }
 
   /**
@@ -888,7 +830,7 @@ export function installLocking(server: Server): void {
    * (SNW with LOCK=SHARED), the work, X before commit, the alter_before_commit locks (5.7
    * lock_fk_dependent_tables; 8.0 the same function as COPY), commit.
    */
-  function* alterWork(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>, def: ReturnType<typeof server.table>, ticket: MdlTicket, c: RuleContext): Generator<Effect, void, unknown> {
+  *alterWork(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "alter_table" }>, def: ReturnType<Server["table"]>, ticket: MdlTicket, c: RuleContext): Generator<Effect, void, unknown> {
     if (!def) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
     s.thd.state = STAGE_ALTER_INPLACE;
     yield t.syncPoint("alter_opened_table");
@@ -897,31 +839,31 @@ export function installLocking(server: Server): void {
     if (c.simpleAlter && stmt.renameTo && !s.locked) {
       // sql_table.cc simple_rename_or_index_change(): wait_while_table_is_used() upgrades SU straight to X
       // (never SNW: a pending X of another session does not block this upgrade), then the rename
-      yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
-      renameInCatalog(stmt.table, stmt.renameTo);
+      yield* upgradeMdl(t, s, this.sys, ticket, T.MDL_EXCLUSIVE, this.lwt());
+      this.renameInCatalog(stmt.table, stmt.renameTo);
       yield t.cpu(DDL_NS, "rename");
       return;
     }
     const copy = c.algorithm === "COPY";
     if (s.locked) {
       // under LOCK TABLES ... WRITE: SNRW -> X
-      ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+      ticket = yield* upgradeMdl(t, s, this.sys, ticket, T.MDL_EXCLUSIVE, this.lwt());
     } else if (copy) {
-      ticket = yield* upgradeMdl(t, s, sys, ticket, stmt.lock === "EXCLUSIVE" ? T.MDL_EXCLUSIVE : T.MDL_SHARED_NO_WRITE, lwt());
+      ticket = yield* upgradeMdl(t, s, this.sys, ticket, stmt.lock === "EXCLUSIVE" ? T.MDL_EXCLUSIVE : T.MDL_SHARED_NO_WRITE, this.lwt());
       yield t.syncPoint("alter_table_copy_after_lock_upgrade");
       s.thd.state = STAGE_COPY_TO_TMP_TABLE;
-      const beforeCopy = requestsAt("alter_before_copy", c);
-      if (beforeCopy.length) yield* takeAll(t, s, beforeCopy);
+      const beforeCopy = this.requestsAt("alter_before_copy", c);
+      if (beforeCopy.length) yield* this.takeAll(t, s, beforeCopy);
     } else if (stmt.lock === "EXCLUSIVE") {
-      ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+      ticket = yield* upgradeMdl(t, s, this.sys, ticket, T.MDL_EXCLUSIVE, this.lwt());
     } else if (stmt.algorithm === "INPLACE") {
       // prepare under X, then downgrade_lock() to SU (LOCK=NONE/DEFAULT) or SNW (LOCK=SHARED)
-      ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+      ticket = yield* upgradeMdl(t, s, this.sys, ticket, T.MDL_EXCLUSIVE, this.lwt());
       yield t.syncPoint("alter_table_inplace_after_lock_upgrade");
       downgradeMdl(t, s, ticket, stmt.lock === "SHARED" ? T.MDL_SHARED_NO_WRITE : T.MDL_SHARED_UPGRADABLE);
       yield t.syncPoint("alter_table_inplace_after_lock_downgrade");
     } else if (stmt.lock === "SHARED") {
-      ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_SHARED_NO_WRITE, lwt());
+      ticket = yield* upgradeMdl(t, s, this.sys, ticket, T.MDL_SHARED_NO_WRITE, this.lwt());
     }
     yield t.cpu(DDL_NS + COPY_ROW_NS * def.rows.length, copy ? "copy rows" : "inplace alter");
     if (stmt.addPrimaryKey.length) {
@@ -934,22 +876,22 @@ export function installLocking(server: Server): void {
       }
     }
     if (!s.locked) {
-      ticket = yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+      ticket = yield* upgradeMdl(t, s, this.sys, ticket, T.MDL_EXCLUSIVE, this.lwt());
       s.thd.state = copy ? STAGE_RENAME_RESULT_TABLE : STAGE_ALTER_INPLACE_COMMIT;
       yield t.syncPoint(copy ? "alter_table_before_rename_result_table" : "alter_table_inplace_before_commit");
     }
     // 5.7 INPLACE: SRO on the cascade parents (the child held X, so its readers queue behind);
     // 8.0: X on the parents of added/dropped FKs and on every child of the altered table
-    const beforeCommit = requestsAt("alter_before_commit", c);
-    if (beforeCommit.length) yield* takeAll(t, s, beforeCommit);
-    alterColumnsInCatalog(def, stmt, s.thd.info ?? "");
-    alterForeignKeysInCatalog(def, stmt);
-    if (stmt.renameTo) renameInCatalog(stmt.table, stmt.renameTo);
+    const beforeCommit = this.requestsAt("alter_before_commit", c);
+    if (beforeCommit.length) yield* this.takeAll(t, s, beforeCommit);
+    this.alterColumnsInCatalog(def, stmt, s.thd.info ?? "");
+    this.alterForeignKeysInCatalog(def, stmt);
+    if (stmt.renameTo) this.renameInCatalog(stmt.table, stmt.renameTo);
     yield t.cpu(DDL_NS, "alter commit");
   }
 
   /** ADD / DROP COLUMN, ADD PRIMARY KEY / UNIQUE: the catalog's columns and keys. */
-  function alterColumnsInCatalog(def: TableDef, stmt: Extract<Statement, { kind: "alter_table" }>, info: string): void {
+  alterColumnsInCatalog(def: TableDef, stmt: Extract<Statement, { kind: "alter_table" }>, info: string): void {
     if (stmt.addsColumn) {
       const col = /ADD\s+(?:COLUMN\s+)?`?(\w+)`?/i.exec(info)?.[1]?.toLowerCase();
       if (col && !def.columns.includes(col)) {
@@ -969,22 +911,19 @@ export function installLocking(server: Server): void {
     if (stmt.addPrimaryKey.length) def.keys = [...(def.keys ?? []).filter((k) => k.name !== "PRIMARY"), { name: "PRIMARY", columns: stmt.addPrimaryKey }];
   }
 
-  /** An FK's constraint name, lower case: its own, or InnoDB's <table>_ibfk_<n> for an unnamed one. */
-  const fkName = (def: TableDef, i: number): string => (def.parents[i]!.constraint ?? `${def.name}_ibfk_${i + 1}`).toLowerCase();
-
   /** ADD FOREIGN KEY / DROP FOREIGN KEY: the catalog's FK list. */
-  function alterForeignKeysInCatalog(def: TableDef, stmt: Extract<Statement, { kind: "alter_table" }>): void {
+  alterForeignKeysInCatalog(def: TableDef, stmt: Extract<Statement, { kind: "alter_table" }>): void {
     const names = def.parents.map((_, i) => fkName(def, i));
     const kept = def.parents.map((p, i) => ({ ...p, constraint: names[i]! })).filter((p) => !stmt.dropForeignKeys.some((d) => d.toLowerCase() === p.constraint));
     def.parents = [...kept, ...stmt.addForeignKeys.map((fk, i) => ({ ...fk, constraint: fk.constraint ?? `${def.name}_ibfk_${def.parents.length + i + 1}` }))];
   }
 
-  function renameInCatalog(from: TableRef, to: TableRef): void {
-    const def = server.table(from.db, from.name);
+  renameInCatalog(from: TableRef, to: TableRef): void {
+    const def = this.server.table(from.db, from.name);
     if (!def) throw mysqlError("ER_NO_SUCH_TABLE", `${from.db}.${from.name}`);
-    if (server.table(to.db, to.name)) throw mysqlError("ER_TABLE_EXISTS_ERROR", to.name);
-    server.tables.delete(`${from.db}.${from.name}`.toLowerCase());
-    server.addTable({ ...def, db: to.db, name: to.name });
+    if (this.server.table(to.db, to.name)) throw mysqlError("ER_TABLE_EXISTS_ERROR", to.name);
+    this.server.tables.delete(`${from.db}.${from.name}`.toLowerCase());
+    this.server.addTable({ ...def, db: to.db, name: to.name });
   }
 
   /**
@@ -1004,40 +943,40 @@ export function installLocking(server: Server): void {
    * GLOBAL S and COMMIT S until UNLOCK TABLES or disconnect. Only a failure in step 3 releases
    * the global read lock ("Don't leave things in a half-locked state").
    */
-  function* flushTables(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "flush_tables" }>): Generator<Effect, void, unknown> {
+  *flushTables(t: SimThread, s: Session, stmt: Extract<Statement, { kind: "flush_tables" }>): Generator<Effect, void, unknown> {
     if (stmt.withReadLock && (s.locked || s.thd.trx.active)) throw mysqlError("ER_LOCK_OR_ACTIVE_TRANSACTION");
     const ftwrl = stmt.withReadLock && stmt.tables.length === 0;
     const ownedGrl = ftwrl && s.grl !== null;
     if (ftwrl && !s.grl) {
       t.trace("ftwrl.stage", "lock_global_read_lock");
-      const [global] = yield* takeAll(t, s, requestsAt("lock_global_read_lock", ruleContext("FTWRL", [])));
+      const [global] = yield* this.takeAll(t, s, this.requestsAt("lock_global_read_lock", this.ruleContext("FTWRL", [])));
       s.grl = { global: global!, commit: null, since: t.kernel.now };
     }
     const stallEnd = (): void => {
-      if (ftwrl && !ownedGrl && s.grl) metrics.add("ftwrl_stall_ms", ms(t.kernel.now - s.grl.since));
+      if (ftwrl && !ownedGrl && s.grl) this.metrics.add("ftwrl_stall_ms", ms(t.kernel.now - s.grl.since));
     };
     let before: Set<MdlTicket> | null = null;
     if (stmt.withReadLock && stmt.tables.length > 0) {
       // FLUSH TABLES t1 WITH READ LOCK: like LOCK TABLES t1 READ, after flushing t1 (SNW while flushing)
       before = new Set(s.ctx.allTickets());
-      yield* takeAll(t, s, stmt.tables.map((r) => table(r, T.MDL_SHARED_NO_WRITE)));
+      yield* this.takeAll(t, s, stmt.tables.map((r) => table(r, T.MDL_SHARED_NO_WRITE)));
       yield* debugSync(t, "flush_tables_with_read_lock_after_acquire_locks");
     }
     // close_cached_tables: bump the version, then wait for the old shares one at a time
     // (TABLE_SHARE::wait_for_old_version with DEADLOCK_WEIGHT_DDL) until lock_wait_timeout
     if (ftwrl) t.trace("ftwrl.stage", "close_cached_tables");
     const keys = stmt.tables.length ? stmt.tables.map(key) : null;
-    tdc.flush(keys);
+    this.tdc.flush(keys);
     const since = t.kernel.now;
-    const deadline = since + lwt() * SEC;
+    const deadline = since + this.lwt() * SEC;
     let flushError: MysqlError | null = null;
     try {
       // close_cached_tables(): mysql_ha_flush() and DEBUG_SYNC after_flush_unlock before each look for old shares
-      haFlush(t, s);
+      this.haFlush(t, s);
       yield* debugSync(t, "after_flush_unlock");
-      for (let share = tdc.firstBusyOld(t, keys); share; share = tdc.firstBusyOld(t, keys)) {
-        yield* waitForOldShare(t, s, share, sys.deadlockWeights.DDL, deadline, false);
-        haFlush(t, s);
+      for (let share = this.tdc.firstBusyOld(t, keys); share; share = this.tdc.firstBusyOld(t, keys)) {
+        yield* this.waitForOldShare(t, s, share, this.sys.deadlockWeights.DDL, deadline, false);
+        this.haFlush(t, s);
         yield* debugSync(t, "after_flush_unlock");
       }
     } catch (e) {
@@ -1045,24 +984,24 @@ export function installLocking(server: Server): void {
       flushError = e;
       s.victim = false; // a flush that loses a deadlock just fails; FLUSH is not rolled back
     }
-    if (t.kernel.now > since) metrics.add("flush_tables_wait_ms", ms(t.kernel.now - since));
+    if (t.kernel.now > since) this.metrics.add("flush_tables_wait_ms", ms(t.kernel.now - since));
     if (flushError && !ftwrl) {
       if (before) s.ctx.rollback_to_savepoint({ stmtTicket: null, transTicket: null });
       throw flushError;
     }
     if (ftwrl && s.grl && !s.grl.commit) {
       t.trace("ftwrl.stage", "make_global_read_lock_block_commit");
-      const [req] = requestsAt("make_global_read_lock_block_commit", ruleContext("FTWRL", []));
+      const [req] = this.requestsAt("make_global_read_lock_block_commit", this.ruleContext("FTWRL", []));
       try {
         if (flushError?.def.name === "ER_QUERY_INTERRUPTED") {
           // thd->killed is still set: the lock is granted only if it need not wait
           const r = s.ctx.acquire_lock(req!, { noWait: true });
           if (r.status !== "GRANTED") throw flushError;
           s.grl.commit = r.ticket;
-        } else s.grl.commit = yield* take(t, s, req!);
+        } else s.grl.commit = yield* this.take(t, s, req!);
       } catch (e) {
         stallEnd();
-        yield* releaseGrl(s);
+        yield* this.releaseGrl(s);
         throw e;
       }
     }
@@ -1072,46 +1011,46 @@ export function installLocking(server: Server): void {
       throw flushError;
     }
     if (before) {
-      enterLockedTables(s, before, stmt.tables.map((r) => ({ table: r, mode: "READ" as const })));
-      for (const k of s.locked!.keys()) tdc.open(t, k);
+      this.enterLockedTables(s, before, stmt.tables.map((r) => ({ table: r, mode: "READ" as const })));
+      for (const k of s.locked!.keys()) this.tdc.open(t, k);
     }
   }
 
   /** the work of the statements of LOCKING_WORK_KINDS (the compiler holds the two in step) */
-  function* lockingWork(t: SimThread, s: Session, stmt: LockingWorkStatement): Generator<Effect, boolean, unknown> {
+  *lockingWork(t: SimThread, s: Session, stmt: LockingWorkStatement): Generator<Effect, boolean, unknown> {
     const thd = s.thd;
     switch (stmt.kind) {
       case "create_table":
       case "drop_table":
         // the catalog change, unless the InnoDB files model (a scenario with a machine) owns it
-        if (filesModelActive(server.ext.machine as MachineSpec | undefined)) return false;
+        if (filesModelActive(this.server.ext.machine as MachineSpec | undefined)) return false;
         if (stmt.kind === "create_table") {
-          const like = stmt.like ? sessionTable(server, thd, stmt.like.db, stmt.like.name) : undefined;
+          const like = stmt.like ? sessionTable(this.server, thd, stmt.like.db, stmt.like.name) : undefined;
           const def: TableDef = {
             db: stmt.table.db,
             name: stmt.table.name,
             columns: like ? [...like.columns] : stmt.columns,
             parents: stmt.parents,
             rows: [],
-            engine: engineName(stmt.engine ?? like?.engine ?? String(server.sessionVar(thd, stmt.temporary ? "default_tmp_storage_engine" : "default_storage_engine"))),
+            engine: engineName(stmt.engine ?? like?.engine ?? String(this.server.sessionVar(thd, stmt.temporary ? "default_tmp_storage_engine" : "default_storage_engine"))),
             keys: like?.keys ?? stmt.keys ?? [],
             ...(stmt.temporary ? { temporary: true } : {}),
           };
           if (def.columns.includes("*")) {
-            def.columns = (stmt.reads ?? []).flatMap((r) => sessionTable(server, thd, r.db, r.name)?.columns ?? []);
+            def.columns = (stmt.reads ?? []).flatMap((r) => sessionTable(this.server, thd, r.db, r.name)?.columns ?? []);
           }
           // CREATE TABLE ... SELECT <constants>: one row
           if (/\bSELECT\b/i.test(thd.info ?? "") && !stmt.reads?.length && stmt.columns.length) def.rows = [stmt.columns.map(() => "1")];
           else def.rows = [];
           if (stmt.temporary) {
             if (!tempTables(thd).has(key(stmt.table))) tempTables(thd).set(key(stmt.table), def);
-          } else if (!server.table(stmt.table.db, stmt.table.name)) server.addTable(def);
+          } else if (!this.server.table(stmt.table.db, stmt.table.name)) this.server.addTable(def);
         } else {
           for (const r of stmt.tables) {
             if (tempTables(thd).delete(key(r))) continue;
             if (!stmt.temporary) {
-              server.tables.delete(key(r));
-              for (const [k, tr] of server.triggers) if (key(tr.table) === key(r)) server.triggers.delete(k);
+              this.server.tables.delete(key(r));
+              for (const [k, tr] of this.server.triggers) if (key(tr.table) === key(r)) this.server.triggers.delete(k);
             }
           }
         }
@@ -1120,25 +1059,25 @@ export function installLocking(server: Server): void {
       case "schema_ddl": {
         const db = stmt.db;
         if (stmt.op === "create") {
-          server.databases.add(db);
-          server.droppedDatabases.delete(db);
+          this.server.databases.add(db);
+          this.server.droppedDatabases.delete(db);
         }
         else if (stmt.op === "drop") {
-          for (const [k, d] of server.tables) if (d.db === db) server.tables.delete(k);
-          for (const [k, r] of server.routines) if (r.db === db) server.routines.delete(k);
-          for (const [k, v] of server.views) if (v.db === db) server.views.delete(k);
-          server.databases.delete(db);
-          server.droppedDatabases.add(db);
+          for (const [k, d] of this.server.tables) if (d.db === db) this.server.tables.delete(k);
+          for (const [k, r] of this.server.routines) if (r.db === db) this.server.routines.delete(k);
+          for (const [k, v] of this.server.views) if (v.db === db) this.server.views.delete(k);
+          this.server.databases.delete(db);
+          this.server.droppedDatabases.add(db);
         } else if (/UPGRADE\s+DATA\s+DIRECTORY\s+NAME/i.test(thd.info ?? "") && db.startsWith("#mysql50#")) {
-          server.databases.delete(db);
-          server.databases.add(db.slice("#mysql50#".length));
+          this.server.databases.delete(db);
+          this.server.databases.add(db.slice("#mysql50#".length));
         }
         yield t.cpu(DDL_NS, "schema ddl");
         return true;
       }
       case "routine_ddl": {
         const k = `${stmt.type.toLowerCase()}:${stmt.name.db}.${stmt.name.name}`.toLowerCase();
-        const exists = stmt.type === "EVENT" ? server.events.has(k) : server.routines.has(k);
+        const exists = stmt.type === "EVENT" ? this.server.events.has(k) : this.server.routines.has(k);
         const what = stmt.type;
         if (stmt.op === "create" && exists) throw mysqlError("ER_SP_ALREADY_EXISTS", what, stmt.name.name);
         if (stmt.op !== "create" && !exists) {
@@ -1146,31 +1085,31 @@ export function installLocking(server: Server): void {
           throw mysqlError("ER_SP_DOES_NOT_EXIST", what, `${stmt.name.db}.${stmt.name.name}`);
         }
         if (stmt.op === "create") {
-          if (stmt.type === "EVENT") server.events.add(k);
+          if (stmt.type === "EVENT") this.server.events.add(k);
           else {
             const uses = bodyTables(stmt.body, stmt.name.db);
-            const calls = [...stmt.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!.toLowerCase()).filter((n) => server.routines.has(`function:${stmt.name.db}.${n}`));
-            server.routines.set(k, { type: stmt.type, db: stmt.name.db, name: stmt.name.name, params: stmt.params, body: stmt.body, uses, calls });
+            const calls = [...stmt.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!.toLowerCase()).filter((n) => this.server.routines.has(`function:${stmt.name.db}.${n}`));
+            this.server.routines.set(k, { type: stmt.type, db: stmt.name.db, name: stmt.name.name, params: stmt.params, body: stmt.body, uses, calls });
           }
         } else if (stmt.op === "drop") {
-          server.events.delete(k);
-          server.routines.delete(k);
+          this.server.events.delete(k);
+          this.server.routines.delete(k);
         }
         yield t.cpu(DDL_NS, "routine ddl");
         return true;
       }
       case "view_ddl":
         for (const v of stmt.views) {
-          const exists = server.views.has(key(v));
+          const exists = this.server.views.has(key(v));
           if (stmt.op === "drop") {
             if (!exists) {
               if (stmt.ifExists) continue;
               throw mysqlError("ER_BAD_TABLE_ERROR", `${v.db}.${v.name}`);
             }
-            server.views.delete(key(v));
+            this.server.views.delete(key(v));
           } else {
-            if (stmt.op === "create" && (exists || server.table(v.db, v.name)) && !/^CREATE\s+OR\s+REPLACE/i.test(thd.info ?? "")) throw mysqlError("ER_TABLE_EXISTS_ERROR", v.name);
-            server.views.set(key(v), { db: v.db, name: v.name, select: stmt.select, uses: stmt.reads });
+            if (stmt.op === "create" && (exists || this.server.table(v.db, v.name)) && !/^CREATE\s+OR\s+REPLACE/i.test(thd.info ?? "")) throw mysqlError("ER_TABLE_EXISTS_ERROR", v.name);
+            this.server.views.set(key(v), { db: v.db, name: v.name, select: stmt.select, uses: stmt.reads });
           }
         }
         yield t.cpu(DDL_NS, "view ddl");
@@ -1178,49 +1117,39 @@ export function installLocking(server: Server): void {
       case "trigger_ddl": {
         const k = key(stmt.trigger);
         if (stmt.op === "create") {
-          if (server.triggers.has(k)) throw mysqlError("ER_TRG_ALREADY_EXISTS");
-          server.triggers.set(k, { db: stmt.trigger.db, name: stmt.trigger.name, table: stmt.table!, event: stmt.event, uses: bodyTables(stmt.body, stmt.trigger.db), body: stmt.body });
-        } else server.triggers.delete(k);
+          if (this.server.triggers.has(k)) throw mysqlError("ER_TRG_ALREADY_EXISTS");
+          this.server.triggers.set(k, { db: stmt.trigger.db, name: stmt.trigger.name, table: stmt.table!, event: stmt.event, uses: bodyTables(stmt.body, stmt.trigger.db), body: stmt.body });
+        } else this.server.triggers.delete(k);
         yield t.cpu(DDL_NS, "trigger ddl");
         return true;
       }
       case "acl":
         for (const u of stmt.users) {
-          if (stmt.op === "CREATE USER") server.users.add(u);
-          if (stmt.op === "DROP USER") server.users.delete(u);
+          if (stmt.op === "CREATE USER") this.server.users.add(u);
+          if (stmt.op === "DROP USER") this.server.users.delete(u);
         }
         yield t.cpu(DDL_NS, "acl");
         return true;
       case "alter_table":
-        yield* alterTable(t, s, stmt);
+        yield* this.alterTable(t, s, stmt);
         return true;
       case "rename_table":
-        for (const [a, b] of stmt.pairs) renameInCatalog(a, b);
+        for (const [a, b] of stmt.pairs) this.renameInCatalog(a, b);
         yield t.cpu(DDL_NS, "rename");
         return true;
       case "unlock_tables":
-        yield* unlockTables(t, s);
+        yield* this.unlockTables(t, s);
         return true;
       case "flush_tables":
-        yield* flushTables(t, s, stmt);
+        yield* this.flushTables(t, s, stmt);
         return true;
       case "handler": {
         // HANDLERs are known by alias: HANDLER t1 OPEN AS t; HANDLER t CLOSE (sql_handler.cc)
         const k = (stmt.alias ?? stmt.table.name).toLowerCase();
-        const open = function* (r: TableRef): Generator<Effect, MdlTicket, unknown> {
-          // mysql_ha_open(): open_tables() first runs mysql_ha_flush for the session's other HANDLERs
-          haFlush(t, s);
-          const [ticket] = yield* takeAll(t, s, requestsAt("execute", ruleContext("HANDLER_OPEN", [r])));
-          if (!sessionTable(server, thd, r.db, r.name)) {
-            s.ctx.release_lock(ticket!);
-            throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
-          }
-          return ticket!;
-        };
         if (stmt.action === "open") {
           if (s.handlers.has(k)) throw mysqlError("ER_NONUNIQ_TABLE", k);
           if (isTemporary(thd, stmt.table.db, stmt.table.name)) s.handlers.set(k, { table: stmt.table, ticket: null });
-          else s.handlers.set(k, { table: stmt.table, ticket: yield* open(stmt.table) });
+          else s.handlers.set(k, { table: stmt.table, ticket: yield* this.haOpen(t, s, thd, stmt.table) });
           s.ctx.set_needs_thr_lock_abort(true);
         } else if (stmt.action === "close") {
           const h = s.handlers.get(k);
@@ -1233,14 +1162,14 @@ export function installLocking(server: Server): void {
           // mysql_ha_read(): a HANDLER whose table has a pending conflicting lock is closed first
           // (mysql_ha_flush), then reopened: its MDL is requested again, behind the pending DDL
           for (let retry = 0; ; retry++) {
-            haFlush(t, s);
-            if (!h.ticket && !isTemporary(thd, h.table.db, h.table.name)) h.ticket = yield* open(h.table);
+            this.haFlush(t, s);
+            if (!h.ticket && !isTemporary(thd, h.table.db, h.table.name)) h.ticket = yield* this.haOpen(t, s, thd, h.table);
             // mysql_lock_tables() for the read: TL_READ on an engine with table-level locks. Aborted by a
             // pending exclusive MDL (ER_LOCK_ABORTED), Sql_handler_lock_error_handler asks for a reopen:
             // the HANDLER's table is closed (its S released) and the read starts over
-            if (!usesThrLock(h.table)) break;
+            if (!this.usesThrLock(h.table)) break;
             try {
-              yield* thrLock(t, s, key(h.table), "TL_READ");
+              yield* this.thrLock(t, s, key(h.table), "TL_READ");
               break;
             } catch (e) {
               if (!(e instanceof MysqlError) || e.def.name !== "ER_LOCK_ABORTED" || retry > 100) throw e;
@@ -1248,7 +1177,7 @@ export function installLocking(server: Server): void {
               h.ticket = null;
             }
           }
-          const def = sessionTable(server, thd, h.table.db, h.table.name);
+          const def = sessionTable(this.server, thd, h.table.db, h.table.name);
           if (def) thd.resultSet = resultSet(def.columns, def.rows.slice(0, 1));
         }
         yield t.cpu(OPEN_TABLE_NS, "handler");
@@ -1260,8 +1189,8 @@ export function installLocking(server: Server): void {
         const fn = stmt.kind === "get_lock" ? "GET_LOCK" : "RELEASE_LOCK";
         const args: Value[] = stmt.kind === "get_lock" ? [stmt.name, stmt.timeoutS] : [stmt.name];
         const column = /^SELECT\s+([\s\S]*?)\s*;?$/i.exec(thd.info ?? "")?.[1] ?? (stmt.kind === "get_lock" ? `GET_LOCK('${stmt.name}', ${stmt.timeoutS})` : `RELEASE_LOCK('${stmt.name}')`);
-        let v = userLocks.call(t, thd, fn, args) ?? null;
-        if (v === ULL_WAIT) v = yield* userLocks.wait(t, thd, fn, args);
+        let v = this.userLocks.call(t, thd, fn, args) ?? null;
+        if (v === ULL_WAIT) v = yield* this.userLocks.wait(t, thd, fn, args);
         thd.resultSet = resultSet([column], [[v]]);
         if (stmt.kind === "release_lock") yield t.yield();
         return true;
@@ -1270,24 +1199,24 @@ export function installLocking(server: Server): void {
         const xa = thd.ext.xa as { xid: string; state: string } | undefined;
         // XA PREPARE (of a transaction with changes) and XA ROLLBACK (IDLE or PREPARED) take COMMIT IX for the statement
         if (xa && xa.xid === stmt.xid && ((stmt.action === "prepare" && xa.state === "IDLE" && thd.trx.hasChanges) || (stmt.action === "rollback" && (xa.state === "IDLE" || xa.state === "PREPARED")))) {
-          yield* takeAll(t, s, requestsAt(stmt.action === "prepare" ? "trans_xa_prepare" : "trans_xa_rollback", ruleContext(stmt.action === "prepare" ? "XA_PREPARE" : "XA_ROLLBACK", [])));
+          yield* this.takeAll(t, s, this.requestsAt(stmt.action === "prepare" ? "trans_xa_prepare" : "trans_xa_rollback", this.ruleContext(stmt.action === "prepare" ? "XA_PREPARE" : "XA_ROLLBACK", [])));
           return false;
         }
-        if ((stmt.action === "commit" || stmt.action === "rollback") && (!xa || xa.xid !== stmt.xid) && server.preparedXids.get(stmt.xid) === "") {
+        if ((stmt.action === "commit" || stmt.action === "rollback") && (!xa || xa.xid !== stmt.xid) && this.server.preparedXids.get(stmt.xid) === "") {
           // a prepared transaction of a session that ended (the transaction cache): COMMIT IX for the statement
-          yield* takeAll(t, s, requestsAt(stmt.action === "commit" ? "trans_xa_commit" : "trans_xa_rollback", ruleContext(stmt.action === "commit" ? "XA_COMMIT" : "XA_ROLLBACK", [])));
+          yield* this.takeAll(t, s, this.requestsAt(stmt.action === "commit" ? "trans_xa_commit" : "trans_xa_rollback", this.ruleContext(stmt.action === "commit" ? "XA_COMMIT" : "XA_ROLLBACK", [])));
           if (stmt.action === "commit") yield* debugSync(t, "trans_xa_commit_after_acquire_commit_lock");
           return false;
         }
         if (stmt.action !== "commit" || !xa || xa.xid !== stmt.xid || xa.state !== "PREPARED" || s.commitLock) return false;
         // xa.cc trans_xa_commit(): a prepared XA transaction takes the COMMIT lock itself (not through ha_commit_trans)
-        const [tk] = yield* takeAll(t, s, requestsAt("trans_xa_commit", ruleContext("XA_COMMIT", [])));
+        const [tk] = yield* this.takeAll(t, s, this.requestsAt("trans_xa_commit", this.ruleContext("XA_COMMIT", [])));
         s.commitLock = tk ?? null;
         yield* debugSync(t, "trans_xa_commit_after_acquire_commit_lock");
         return false;
       }
       case "lock_instance_for_backup":
-        if (!s.backup) s.backup = (yield* takeAll(t, s, requestsAt("execute", ruleContext("LOCK_INSTANCE_FOR_BACKUP", []))))[0] ?? null;
+        if (!s.backup) s.backup = (yield* this.takeAll(t, s, this.requestsAt("execute", this.ruleContext("LOCK_INSTANCE_FOR_BACKUP", []))))[0] ?? null;
         return true;
       case "unlock_instance":
         if (s.backup) s.ctx.release_lock(s.backup);
@@ -1299,81 +1228,90 @@ export function installLocking(server: Server): void {
     }
   }
 
+  /** HANDLER ... OPEN, and HANDLER READ's reopen of a HANDLER that mysql_ha_flush closed */
+  *haOpen(t: SimThread, s: Session, thd: Thd, r: TableRef): Generator<Effect, MdlTicket, unknown> {
+    // mysql_ha_open(): open_tables() first runs mysql_ha_flush for the session's other HANDLERs
+    this.haFlush(t, s);
+    const [ticket] = yield* this.takeAll(t, s, this.requestsAt("execute", this.ruleContext("HANDLER_OPEN", [r])));
+    if (!sessionTable(this.server, thd, r.db, r.name)) {
+      s.ctx.release_lock(ticket!);
+      throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
+    }
+    return ticket!;
+  }
+
   // ---- the `before` hook: a plain function that picks the generator of the statement's kind, so
   // each statement's generator holds the few registers of its own kind (issue 20: one per statement)
 
-  function* beforeSelect(t: SimThread, s: Session, thd: Thd, stmt: Extract<Statement, { kind: "select" }>): Generator<Effect, void, unknown> {
+  *beforeSelect(t: SimThread, s: Session, thd: Thd, stmt: Extract<Statement, { kind: "select" }>): Generator<Effect, void, unknown> {
     // information_schema reads under LOCK TABLES open their tables with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL, not from the locked set
-    if (s.locked && !stmt.infoSchema) return checkLocked(s, stmt.tables, stmt.lock === "for_update");
+    if (s.locked && !stmt.infoSchema) return this.checkLocked(s, stmt.tables, stmt.lock === "for_update");
     const kind: StatementKind = stmt.infoSchema ? "SELECT_IS" : stmt.lock === "for_update" ? "SELECT_FOR_UPDATE" : stmt.lock === "for_share" ? "SELECT_FOR_SHARE" : "SELECT";
-    if (stmt.lock === "for_update") refuseUnderOwnReadLock(s);
-    const pre = prelocking(thd, [], stmt.infoSchema ? [...stmt.tables, ...crashedOpenedByIs(stmt)] : stmt.tables, stmt.calls ?? []);
-    if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
-    yield* openTables(t, s, ruleContext(kind, pre.reads, { prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: !stmt.infoSchema, infoSchema: stmt.infoSchema === true });
-    if (stmt.infoSchema) yield* fillSchemaTableByOpen(t, stmt.sql ?? "");
+    if (stmt.lock === "for_update") this.refuseUnderOwnReadLock(s);
+    const pre = this.prelocking(thd, [], stmt.infoSchema ? [...stmt.tables, ...this.crashedOpenedByIs(stmt)] : stmt.tables, stmt.calls ?? []);
+    if (pre.prelockWrites.length) this.refuseUnderOwnReadLock(s);
+    yield* this.openTables(t, s, this.ruleContext(kind, pre.reads, { prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: !stmt.infoSchema, infoSchema: stmt.infoSchema === true });
+    if (stmt.infoSchema) yield* this.fillSchemaTableByOpen(t, stmt.sql ?? "");
   }
 
-  function* beforeWrite(t: SimThread, s: Session, thd: Thd, stmt: Extract<Statement, { kind: "insert" | "update" | "delete" }>): Generator<Effect, void, unknown> {
+  *beforeWrite(t: SimThread, s: Session, thd: Thd, stmt: Extract<Statement, { kind: "insert" | "update" | "delete" }>): Generator<Effect, void, unknown> {
     const written = [stmt.table, ...(stmt.targets ?? [])];
     if (s.locked) {
-      checkLocked(s, written, true);
-      checkLocked(s, stmt.reads ?? [], false);
+      this.checkLocked(s, written, true);
+      this.checkLocked(s, stmt.reads ?? [], false);
       // ha_tina::write_row() under LOCK TABLES: the share's saved length waits for update_status() at unlock
-      if (stmt.kind === "insert") for (const r of written) if (isCsv(server.table(r.db, r.name))) server.table(r.db, r.name)!.unsavedRows = true;
+      if (stmt.kind === "insert") for (const r of written) if (isCsv(this.server.table(r.db, r.name))) this.server.table(r.db, r.name)!.unsavedRows = true;
       return;
     }
     const kind: StatementKind = stmt.kind === "insert" ? "INSERT" : stmt.kind === "update" ? "UPDATE" : "DELETE";
-    const pre = prelocking(thd, written, stmt.reads ?? [], stmt.calls ?? [], [kind]);
-    if (pre.tables.length || pre.prelockWrites.length) refuseUnderOwnReadLock(s);
-    yield* openTables(t, s, ruleContext(kind, pre.tables, { lowPriority: stmt.lowPriority, reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
+    const pre = this.prelocking(thd, written, stmt.reads ?? [], stmt.calls ?? [], [kind]);
+    if (pre.tables.length || pre.prelockWrites.length) this.refuseUnderOwnReadLock(s);
+    yield* this.openTables(t, s, this.ruleContext(kind, pre.tables, { lowPriority: stmt.lowPriority, reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
     // the share is opened under the MDL: a table dropped or renamed meanwhile is not found
-    for (const r of [...written, ...(stmt.reads ?? [])]) if (!sessionTable(server, thd, r.db, r.name) && !server.views.has(key(r))) throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
+    for (const r of [...written, ...(stmt.reads ?? [])]) if (!sessionTable(this.server, thd, r.db, r.name) && !this.server.views.has(key(r))) throw mysqlError("ER_NO_SUCH_TABLE", `${r.db}.${r.name}`);
   }
 
-  /** the statements beforeOther has anything to do for: the others (BEGIN, COMMIT, SET ...) need no generator */
-  const BEFORE_OTHER = new Set<Statement["kind"]>(["call", "do", "set_user_var", "acl", "admin", "show", "schema_ddl", "routine_ddl", "view_ddl", "trigger_ddl", "lock_tables", "create_table", "drop_table", "truncate_table", "rename_table", "alter_table"]);
-
-  function* beforeOther(t: SimThread, s: Session, thd: Thd, stmt: Statement): Generator<Effect, void, unknown> {
+  *beforeOther(t: SimThread, s: Session, thd: Thd, stmt: Statement): Generator<Effect, void, unknown> {
     switch (stmt.kind) {
       case "call":
       case "do":
       case "set_user_var": {
-        const pre = stmt.kind === "call" ? procedureSet(thd, stmt.name, stmt.calls, stmt.reads) : prelocking(thd, [], stmt.reads, stmt.calls);
-        if (s.locked) return checkLocked(s, [...pre.reads, ...pre.prelockWrites], false);
-        if (pre.prelockWrites.length) refuseUnderOwnReadLock(s);
-        yield* openTables(t, s, ruleContext("CALL", [], { reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
+        const pre = stmt.kind === "call" ? this.procedureSet(thd, stmt.name, stmt.calls, stmt.reads) : this.prelocking(thd, [], stmt.reads, stmt.calls);
+        if (s.locked) return this.checkLocked(s, [...pre.reads, ...pre.prelockWrites], false);
+        if (pre.prelockWrites.length) this.refuseUnderOwnReadLock(s);
+        yield* this.openTables(t, s, this.ruleContext("CALL", [], { reads: pre.reads, prelockWrites: pre.prelockWrites, routines: pre.routines }), { shares: true });
         return;
       }
       case "acl": {
         // open_grant_tables(): the grant tables opened for write (5.7: MyISAM tables in mysql)
         const grant = ["user", "db", "tables_priv", "columns_priv", "procs_priv", "proxies_priv"].map((name) => ({ db: "mysql", name }));
-        yield* openTables(t, s, ruleContext("ACL", grant), { shares: false });
+        yield* this.openTables(t, s, this.ruleContext("ACL", grant), { shares: false });
         return;
       }
       case "admin": {
         const write = stmt.op === "OPTIMIZE" || stmt.op === "REPAIR";
         const base = stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
-        if (s.locked) return checkLocked(s, base, write);
+        if (s.locked) return this.checkLocked(s, base, write);
         // mysql_admin_table(): an open that fails is a row of the result (Error, then "Corrupt"), not the statement's error
         thd.ext.adminError = null;
         try {
           if (write) {
-            const c = ruleContext("ADMIN_WRITE", base);
-            if (base.length) refuseUnderOwnReadLock(s);
+            const c = this.ruleContext("ADMIN_WRITE", base);
+            if (base.length) this.refuseUnderOwnReadLock(s);
             // mysql_admin_table(): CHECK and REPAIR open with HA_OPEN_FOR_REPAIR (a crashed table opens)
-            yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true, forRepair: stmt.op === "REPAIR" });
-          } else yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true, forRepair: stmt.op === "CHECK" });
+            yield* this.openTables(t, s, c, { names: this.requestsAt("lock_table_names", c), shares: true, forRepair: stmt.op === "REPAIR" });
+          } else yield* this.openTables(t, s, this.ruleContext("ADMIN_READ", base), { shares: true, forRepair: stmt.op === "CHECK" });
         } catch (e) {
           if (!(e instanceof MysqlError) || e.def.name === "ER_QUERY_INTERRUPTED" || e.def.name === "ER_LOCK_DEADLOCK") throw e;
           thd.ext.adminError = e;
           return;
         }
-        if (stmt.op === "OPTIMIZE" && base.some((r) => (server.table(r.db, r.name)?.engine ?? "InnoDB").toLowerCase() === "innodb")) {
+        if (stmt.op === "OPTIMIZE" && base.some((r) => (this.server.table(r.db, r.name)?.engine ?? "InnoDB").toLowerCase() === "innodb")) {
           // mysql_admin_table(): InnoDB has no optimize, so mysql_recreate_table(), commit, release the
           // locks, DEBUG_SYNC ha_admin_open_ltable, then reopen SR for the analyze part
           s.ctx.release_transactional_locks();
           yield* debugSync(t, "ha_admin_open_ltable");
-          yield* openTables(t, s, ruleContext("ADMIN_READ", base), { shares: true });
+          yield* this.openTables(t, s, this.ruleContext("ADMIN_READ", base), { shares: true });
         }
         return;
       }
@@ -1381,30 +1319,30 @@ export function installLocking(server: Server): void {
         if ((stmt.what === "create_table" || stmt.what === "fields") && stmt.table && !isTemporary(thd, stmt.table.db, stmt.table.name)) {
           // mysqld_show_create(): open with MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL (SH); SHOW FIELDS is an
           // information_schema.COLUMNS query (fill_schema_table_by_open, then get_schema_column_record)
-          yield* openTables(t, s, ruleContext("SELECT_IS", [stmt.table]), { shares: false });
-          if (stmt.what === "fields") yield* fillSchemaTableByOpen(t, "information_schema.columns");
-          if (!sessionTable(server, thd, stmt.table.db, stmt.table.name) && !server.views.has(key(stmt.table))) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+          yield* this.openTables(t, s, this.ruleContext("SELECT_IS", [stmt.table]), { shares: false });
+          if (stmt.what === "fields") yield* this.fillSchemaTableByOpen(t, "information_schema.columns");
+          if (!sessionTable(this.server, thd, stmt.table.db, stmt.table.name) && !this.server.views.has(key(stmt.table))) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
         }
         return;
       case "schema_ddl":
-        yield* schemaDdl(t, s, stmt);
+        yield* this.schemaDdl(t, s, stmt);
         return;
       case "routine_ddl": {
-        refuseUnderLockTables(s);
+        this.refuseUnderLockTables(s);
         const object = { type: stmt.type, db: stmt.name.db, name: stmt.name.name };
-        yield* takeAll(t, s, requestsAt("lock_object_name", ruleContext(stmt.op === "drop" ? "DROP_ROUTINE" : "CREATE_ROUTINE", [], { object })));
+        yield* this.takeAll(t, s, this.requestsAt("lock_object_name", this.ruleContext(stmt.op === "drop" ? "DROP_ROUTINE" : "CREATE_ROUTINE", [], { object })));
         return;
       }
       case "view_ddl": {
-        refuseUnderLockTables(s);
-        const c = ruleContext(stmt.op === "drop" ? "DROP_VIEW" : "CREATE_VIEW", stmt.views, { reads: stmt.reads.filter((r) => !isTemporary(thd, r.db, r.name)) });
-        yield* takeAll(t, s, requestsAt("lock_table_names", c));
+        this.refuseUnderLockTables(s);
+        const c = this.ruleContext(stmt.op === "drop" ? "DROP_VIEW" : "CREATE_VIEW", stmt.views, { reads: stmt.reads.filter((r) => !isTemporary(thd, r.db, r.name)) });
+        yield* this.takeAll(t, s, this.requestsAt("lock_table_names", c));
         // the view's SELECT: its tables opened SR (open_tables)
-        if (c.reads!.length) yield* openTables(t, s, ruleContext("SELECT", c.reads!), { shares: true });
+        if (c.reads!.length) yield* this.openTables(t, s, this.ruleContext("SELECT", c.reads!), { shares: true });
         return;
       }
       case "trigger_ddl": {
-        const def = stmt.op === "drop" ? server.triggers.get(key(stmt.trigger)) : null;
+        const def = stmt.op === "drop" ? this.server.triggers.get(key(stmt.trigger)) : null;
         const tbl = stmt.table ?? (def ? def.table : null);
         if (!tbl) {
           if (stmt.ifExists) return;
@@ -1413,34 +1351,34 @@ export function installLocking(server: Server): void {
         if (isTemporary(thd, tbl.db, tbl.name) && stmt.op === "create") throw mysqlError("ER_TRG_ON_VIEW_OR_TEMP_TABLE", tbl.name);
         let ticket: MdlTicket | undefined;
         if (s.locked) {
-          checkLocked(s, [tbl], true);
+          this.checkLocked(s, [tbl], true);
           ticket = s.locked.get(key(tbl))?.ticket;
         } else {
-          const tickets = yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext(stmt.op === "drop" ? "DROP_TRIGGER" : "CREATE_TRIGGER", [tbl])));
+          const tickets = yield* this.takeAll(t, s, this.requestsAt("lock_table_names", this.ruleContext(stmt.op === "drop" ? "DROP_TRIGGER" : "CREATE_TRIGGER", [tbl])));
           ticket = tickets.find((tk) => sameTable(tk, tbl));
         }
-        if (!server.table(tbl.db, tbl.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${tbl.db}.${tbl.name}`);
+        if (!this.server.table(tbl.db, tbl.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${tbl.db}.${tbl.name}`);
         // wait_while_table_is_used(): SNW -> X
-        if (ticket) yield* upgradeMdl(t, s, sys, ticket, T.MDL_EXCLUSIVE, lwt());
+        if (ticket) yield* upgradeMdl(t, s, this.sys, ticket, T.MDL_EXCLUSIVE, this.lwt());
         return;
       }
       case "lock_tables": {
         // LOCK TABLES ends an earlier LOCK TABLES (not FTWRL: only UNLOCK TABLES ends that)
-        unlockLockedTables(t, s);
+        this.unlockLockedTables(t, s);
         // temporary tables are allowed in LOCK TABLES and take no metadata lock (open_temporary_tables)
         const items = stmt.items.filter((i) => !isTemporary(thd, i.table.db, i.table.name));
         const writes = items.filter((i) => i.mode.endsWith("WRITE"));
-        if (writes.length) refuseUnderOwnReadLock(s);
+        if (writes.length) this.refuseUnderOwnReadLock(s);
         const before = new Set(s.ctx.allTickets());
-        const c = ruleContext(writes.length ? "LOCK_TABLES_WRITE" : "LOCK_TABLES_READ", items.map((i) => i.table), { lockItems: items, executingLockTables: true });
+        const c = this.ruleContext(writes.length ? "LOCK_TABLES_WRITE" : "LOCK_TABLES_READ", items.map((i) => i.table), { lockItems: items, executingLockTables: true });
         // lock_table_names() for SRO/SNRW (not forced: DDL weight), open_table() for READ LOCAL's SR
-        yield* openTables(t, s, c, { names: requestsAt("lock_table_names", c), shares: true });
+        yield* this.openTables(t, s, c, { names: this.requestsAt("lock_table_names", c), shares: true });
         // the locks (GLOBAL IX and SCHEMA IX of WRITE too: PFS-01 marker 8) now last until UNLOCK TABLES
-        for (const i of items) if (!server.table(i.table.db, i.table.name) && !server.views.has(key(i.table))) {
+        for (const i of items) if (!this.server.table(i.table.db, i.table.name) && !this.server.views.has(key(i.table))) {
           s.ctx.rollback_to_savepoint({ stmtTicket: null, transTicket: null });
           throw mysqlError("ER_NO_SUCH_TABLE", `${i.table.db}.${i.table.name}`);
         }
-        enterLockedTables(s, before, items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
+        this.enterLockedTables(s, before, items.map((i) => ({ table: i.table, mode: i.mode.endsWith("WRITE") ? ("WRITE" as const) : ("READ" as const) })));
         // the THR_LOCKs of LOCK TABLES last until UNLOCK TABLES
         s.thrLocked = s.thrStmt;
         s.thrStmt = [];
@@ -1451,16 +1389,16 @@ export function installLocking(server: Server): void {
         if (stmt.temporary) {
           // a temporary table takes no metadata lock (mysql_create_table_no_lock); LIKE / SELECT sources are opened SR
           if (tempTables(thd).has(key(stmt.table)) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
-          if (s.locked) checkLocked(s, source, false);
-          else if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
+          if (s.locked) this.checkLocked(s, source, false);
+          else if (source.length) yield* this.openTables(t, s, this.ruleContext("SELECT", this.prelocking(thd, [], source, []).reads), { shares: true });
           return;
         }
-        refuseUnderOwnReadLock(s);
-        yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("CREATE_TABLE", [stmt.table])));
-        if (source.length) yield* openTables(t, s, ruleContext("SELECT", prelocking(thd, [], source, []).reads), { shares: true });
-        if ((server.table(stmt.table.db, stmt.table.name) || server.views.has(key(stmt.table))) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
-        if (stmt.like && !sessionTable(server, thd, stmt.like.db, stmt.like.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.like.db}.${stmt.like.name}`);
-        if (server.droppedDatabases.has(stmt.table.db)) throw mysqlError("ER_BAD_DB_ERROR", stmt.table.db);
+        this.refuseUnderOwnReadLock(s);
+        yield* this.takeAll(t, s, this.requestsAt("lock_table_names", this.ruleContext("CREATE_TABLE", [stmt.table])));
+        if (source.length) yield* this.openTables(t, s, this.ruleContext("SELECT", this.prelocking(thd, [], source, []).reads), { shares: true });
+        if ((this.server.table(stmt.table.db, stmt.table.name) || this.server.views.has(key(stmt.table))) && !stmt.ifNotExists) throw mysqlError("ER_TABLE_EXISTS_ERROR", stmt.table.name);
+        if (stmt.like && !sessionTable(this.server, thd, stmt.like.db, stmt.like.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.like.db}.${stmt.like.name}`);
+        if (this.server.droppedDatabases.has(stmt.table.db)) throw mysqlError("ER_BAD_DB_ERROR", stmt.table.db);
         return;
       }
       case "drop_table": {
@@ -1468,10 +1406,10 @@ export function installLocking(server: Server): void {
         const temp = stmt.tables.filter((r) => isTemporary(thd, r.db, r.name));
         const baseTables = stmt.temporary ? [] : stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name));
         if (baseTables.length) {
-          if (s.locked) checkLocked(s, baseTables, true);
-          else yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("DROP_TABLE", baseTables)));
+          if (s.locked) this.checkLocked(s, baseTables, true);
+          else yield* this.takeAll(t, s, this.requestsAt("lock_table_names", this.ruleContext("DROP_TABLE", baseTables)));
         }
-        const missing = stmt.temporary ? stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name)) : baseTables.filter((r) => !server.table(r.db, r.name));
+        const missing = stmt.temporary ? stmt.tables.filter((r) => !isTemporary(thd, r.db, r.name)) : baseTables.filter((r) => !this.server.table(r.db, r.name));
         if (missing.length && !stmt.ifExists) throw mysqlError("ER_BAD_TABLE_ERROR", missing.map((r) => `${r.db}.${r.name}`).join(","));
         void temp;
         return;
@@ -1480,122 +1418,222 @@ export function installLocking(server: Server): void {
         if (isTemporary(thd, stmt.table.db, stmt.table.name)) return;
         if (s.locked) {
           // Sql_cmd_truncate_table::lock_table(): under LOCK TABLES ... WRITE the SNRW is upgraded to X, and back after
-          checkLocked(s, [stmt.table], true);
+          this.checkLocked(s, [stmt.table], true);
           const tk = s.locked.get(key(stmt.table))!.ticket;
           yield* debugSync(t, "upgrade_lock_for_truncate");
-          yield* upgradeMdl(t, s, sys, tk, T.MDL_EXCLUSIVE, lwt());
+          yield* upgradeMdl(t, s, this.sys, tk, T.MDL_EXCLUSIVE, this.lwt());
           s.ctx.downgrade_lock(tk, T.MDL_SHARED_NO_READ_WRITE);
           return;
         }
-        refuseUnderOwnReadLock(s);
-        yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("TRUNCATE_TABLE", [stmt.table])));
-        if (!server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
+        this.refuseUnderOwnReadLock(s);
+        yield* this.takeAll(t, s, this.requestsAt("lock_table_names", this.ruleContext("TRUNCATE_TABLE", [stmt.table])));
+        if (!this.server.table(stmt.table.db, stmt.table.name)) throw mysqlError("ER_NO_SUCH_TABLE", `${stmt.table.db}.${stmt.table.name}`);
         return;
       case "rename_table":
-        refuseUnderOwnReadLock(s);
-        yield* takeAll(t, s, requestsAt("lock_table_names", ruleContext("RENAME_TABLE", stmt.pairs.map(([a]) => a), { renameTo: stmt.pairs.map(([, b]) => b) })));
+        this.refuseUnderOwnReadLock(s);
+        yield* this.takeAll(t, s, this.requestsAt("lock_table_names", this.ruleContext("RENAME_TABLE", stmt.pairs.map(([a]) => a), { renameTo: stmt.pairs.map(([, b]) => b) })));
         return;
       case "alter_table":
         // a temporary table's ALTER takes no lock, so FTWRL does not refuse it
-        if (!isTemporary(thd, stmt.table.db, stmt.table.name)) refuseUnderOwnReadLock(s);
+        if (!isTemporary(thd, stmt.table.db, stmt.table.name)) this.refuseUnderOwnReadLock(s);
         return; // the work hook does ALTER's locking: it interleaves locks and work
 
     }
   }
 
-  const model: StatementModel = {
-    name: "locking",
+  // ---- StatementModel: the hooks mysql_execute_command calls (sql/execute.ts)
 
-    before(t, thd, stmt) {
-      const s = session(t, thd);
-      s.current = stmt.kind;
+  before(t: SimThread, thd: Thd, stmt: Statement): Generator<Effect, void, unknown> | void {
+    const s = this.session(t, thd);
+    s.current = stmt.kind;
+    s.victim = false;
+    if (stmt.kind === "flush_tables" || stmt.kind === "lock_instance_for_backup") this.backupMetrics();
+    switch (stmt.kind) {
+      case "select":
+        return this.beforeSelect(t, s, thd, stmt);
+      case "insert":
+      case "update":
+      case "delete":
+        return this.beforeWrite(t, s, thd, stmt);
+      default:
+        return BEFORE_OTHER.has(stmt.kind) ? this.beforeOther(t, s, thd, stmt) : undefined;
+    }
+  }
+
+  work(t: SimThread, thd: Thd, stmt: Statement): Generator<Effect, boolean, unknown> | false {
+    // not one of the statements whose work is locking's: no generator (before made the session)
+    return isLockingWork(stmt) ? this.lockingWork(t, this.session(t, thd), stmt) : false;
+  }
+
+  *commit(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    // ha_commit_trans: a read-write transaction takes COMMIT IX (explicit) for the commit
+    const s = this.session(t, thd);
+    if (s.commitLock) return;
+    s.commitLock = (yield* this.takeAll(t, s, this.requestsAt("ha_commit_trans", this.ruleContext("COMMIT", []))))[0]!;
+    yield t.syncPoint("ha_commit_trans_after_acquire_commit_lock");
+    // the transaction's changes are committed from here on (the FTWRL property test reads this record)
+    t.trace("trx.commit", thd.name);
+  }
+
+  /**
+   * The end of mysql_execute_command: close_thread_tables, the execute_command_after_close_tables
+   * sync point (not for SET), then: a deadlock victim's transaction is rolled back
+   * (transaction_rollback_request); DDL and autocommit statements release their transactional
+   * locks; a statement inside a transaction releases its statement locks only.
+   */
+  *after(t: SimThread, thd: Thd, stmt: Statement): Generator<Effect, void, unknown> {
+    const s = this.session(t, thd);
+    if (!s.locked) this.tdc.closeAll(t);
+    this.thrUnlock(t, s.thrStmt);
+    if (stmt.kind !== "set_var" && stmt.kind !== "set_debug_sync" && stmt.kind !== "set_isolation") yield t.syncPoint("execute_command_after_close_tables");
+    s.current = null;
+    if (s.victim) {
       s.victim = false;
-      if (stmt.kind === "flush_tables" || stmt.kind === "lock_instance_for_backup") backupMetrics();
-      switch (stmt.kind) {
-        case "select":
-          return beforeSelect(t, s, thd, stmt);
-        case "insert":
-        case "update":
-        case "delete":
-          return beforeWrite(t, s, thd, stmt);
-        default:
-          return BEFORE_OTHER.has(stmt.kind) ? beforeOther(t, s, thd, stmt) : undefined;
+      if (thd.trx.active) {
+        t.trace("trx.rollback", thd.name, { reason: "ER_LOCK_DEADLOCK (transaction_rollback_request)" });
+        yield* rollbackTransaction(t, thd, this.server);
       }
-    },
+    }
+    s.ctx.release_statement_locks();
+    // CF_AUTO_COMMIT_TRANS statements end with trans_commit_implicit() + release_transactional_locks()
+    const ddl = DDL_KINDS.has(stmt.kind) && !((stmt.kind === "create_table" || stmt.kind === "drop_table") && stmt.temporary);
+    if (!s.locked && (ddl || !thd.trx.explicit)) s.ctx.release_transactional_locks();
+    yield t.yield();
+  }
 
-    work(t, thd, stmt) {
-      // not one of the statements whose work is locking's: no generator (before made the session)
-      return isLockingWork(stmt) ? lockingWork(t, session(t, thd), stmt) : false;
-    },
-
-
-    *commit(t, thd) {
-      // ha_commit_trans: a read-write transaction takes COMMIT IX (explicit) for the commit
-      const s = session(t, thd);
-      if (s.commitLock) return;
-      s.commitLock = (yield* takeAll(t, s, requestsAt("ha_commit_trans", ruleContext("COMMIT", []))))[0]!;
-      yield t.syncPoint("ha_commit_trans_after_acquire_commit_lock");
-      // the transaction's changes are committed from here on (the FTWRL property test reads this record)
-      t.trace("trx.commit", thd.name);
-    },
-
-    /**
-     * The end of mysql_execute_command: close_thread_tables, the execute_command_after_close_tables
-     * sync point (not for SET), then: a deadlock victim's transaction is rolled back
-     * (transaction_rollback_request); DDL and autocommit statements release their transactional
-     * locks; a statement inside a transaction releases its statement locks only.
-     */
-    *after(t, thd, stmt) {
-      const s = session(t, thd);
-      if (!s.locked) tdc.closeAll(t);
-      thrUnlock(t, s.thrStmt);
-      if (stmt.kind !== "set_var" && stmt.kind !== "set_debug_sync" && stmt.kind !== "set_isolation") yield t.syncPoint("execute_command_after_close_tables");
-      s.current = null;
-      if (s.victim) {
-        s.victim = false;
-        if (thd.trx.active) {
-          t.trace("trx.rollback", thd.name, { reason: "ER_LOCK_DEADLOCK (transaction_rollback_request)" });
-          yield* rollbackTransaction(t, thd, server);
-        }
-      }
-      s.ctx.release_statement_locks();
-      // CF_AUTO_COMMIT_TRANS statements end with trans_commit_implicit() + release_transactional_locks()
-      const ddl = DDL_KINDS.has(stmt.kind) && !((stmt.kind === "create_table" || stmt.kind === "drop_table") && stmt.temporary);
-      if (!s.locked && (ddl || !thd.trx.explicit)) s.ctx.release_transactional_locks();
-      yield t.yield();
-    },
-
-    *endTransaction(t, thd) {
-      const s = session(t, thd);
-      if (s.commitLock) {
-        // COMMIT IX: explicit in ha_commit_trans(), statement duration in trans_xa_commit()
-        s.ctx.release_ticket(s.commitLock);
-        s.commitLock = null;
-      }
-      // an autocommitted statement keeps its locks until the statement ends (after)
-      const autocommitEnd = s.current === "insert" || s.current === "update" || s.current === "delete" || s.current === "select" || s.current === "do" || s.current === "call" || s.current === "set_user_var";
-      if (!s.locked && !autocommitEnd) s.ctx.release_transactional_locks();
-      yield t.yield();
-    },
-
-    *disconnect(t, thd) {
-      const s = session(t, thd);
-      s.current = null;
-      yield* unlockTables(t, s);
-      for (const h of s.handlers.values()) if (h.ticket) s.ctx.release_lock(h.ticket);
-      for (const u of s.userLocks.values()) s.ctx.release_lock(u.ticket);
-      if (s.backup) s.ctx.release_lock(s.backup);
-      if (s.commitLock) s.ctx.release_ticket(s.commitLock);
-      s.handlers.clear();
-      s.userLocks.clear();
-      s.backup = null;
+  *endTransaction(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    const s = this.session(t, thd);
+    if (s.commitLock) {
+      // COMMIT IX: explicit in ha_commit_trans(), statement duration in trans_xa_commit()
+      s.ctx.release_ticket(s.commitLock);
       s.commitLock = null;
-      s.ctx.release_transactional_locks();
-      s.ctx.release_statement_locks();
-      tdc.closeAll(t);
-      thrUnlock(t, s.thrStmt);
-      thrUnlock(t, s.thrLocked);
-    },
-  };
-  registerModel(server, model);
+    }
+    // an autocommitted statement keeps its locks until the statement ends (after)
+    const autocommitEnd = s.current === "insert" || s.current === "update" || s.current === "delete" || s.current === "select" || s.current === "do" || s.current === "call" || s.current === "set_user_var";
+    if (!s.locked && !autocommitEnd) s.ctx.release_transactional_locks();
+    yield t.yield();
+  }
+
+  *disconnect(t: SimThread, thd: Thd): Generator<Effect, void, unknown> {
+    const s = this.session(t, thd);
+    s.current = null;
+    yield* this.unlockTables(t, s);
+    for (const h of s.handlers.values()) if (h.ticket) s.ctx.release_lock(h.ticket);
+    for (const u of s.userLocks.values()) s.ctx.release_lock(u.ticket);
+    if (s.backup) s.ctx.release_lock(s.backup);
+    if (s.commitLock) s.ctx.release_ticket(s.commitLock);
+    s.handlers.clear();
+    s.userLocks.clear();
+    s.backup = null;
+    s.commitLock = null;
+    s.ctx.release_transactional_locks();
+    s.ctx.release_statement_locks();
+    this.tdc.closeAll(t);
+    this.thrUnlock(t, s.thrStmt);
+    this.thrUnlock(t, s.thrLocked);
+  }
+}
+
+/**
+ * User-level locks (locking/user-locks.ts; item_func.cc Item_func_get_lock::val_int(),
+ * Item_func_release_lock::val_int(), Item_func_release_all_locks::val_int(),
+ * Item_func_is_free_lock / Item_func_is_used_lock::val_int()).
+ */
+class UserLocks implements UserLockService {
+  // 5.6's user locks (one per session) differ from 5.7's; the lock rules treat 5.6 as 5.7
+  readonly ullLine: string;
+
+  constructor(readonly m: LockingModel) {
+    this.ullLine = m.server.version.startsWith("5.6") ? "5.6" : m.line;
+  }
+
+  ullRequest(name: string): MdlRequest {
+    return this.m.requestsAt("execute", this.m.ruleContext("GET_LOCK", [], { lockName: name }))[0]!;
+  }
+  /** MDL_context::get_lock_owner(): the session whose ticket is granted on the name, if any */
+  ullOwner(name: string): Session | undefined {
+    const lock = this.m.sys.find(this.ullRequest(name).key);
+    const ticket = lock?.m_granted.list[0];
+    return ticket ? this.m.byCtx.get(ticket.ctx) : undefined;
+  }
+  releaseUll(s: Session, name: string): void {
+    const held = s.userLocks.get(name);
+    if (!held) return;
+    s.ctx.release_lock(held.ticket);
+    s.userLocks.delete(name);
+  }
+
+  call(t: SimThread, thd: Thd, fn: string, args: Value[]): Value | typeof ULL_WAIT | undefined {
+    // no session needed: the owner is the lock's
+    if (fn === "IS_USED_LOCK") return this.isUsed(args[0] ?? null);
+    if (fn === "IS_FREE_LOCK") return ullName(args[0] ?? null, this.ullLine) === null ? null : this.isUsed(args[0] ?? null) === null ? 1 : 0;
+    const s = this.m.session(t, thd);
+    switch (fn) {
+      case "GET_LOCK": {
+        const name = ullName(args[0] ?? null, this.ullLine);
+        if (name === null) return null;
+        const held = s.userLocks.get(name);
+        if (held && this.ullLine !== "5.6") {
+          // a lock the session holds: User_level_lock::refs++ (5.7: recursive locks)
+          held.count++;
+          return 1;
+        }
+        // 5.6 item_func.cc Item_func_get_lock::val_int(): thd->ull, the one lock held, is released first
+        if (this.ullLine === "5.6") for (const n of [...s.userLocks.keys()]) this.releaseUll(s, n);
+        // a positive timeout: MDL_context::acquire_lock() may wait, the generator does it (one request)
+        if (ullTimeoutS(args[1] ?? null) > 0) return ULL_WAIT;
+        // timeout 0: acquire_lock() resorts to try_acquire_lock(); granted without a wait
+        const r = requestMdl(t, s, this.ullRequest(name), { noWait: true });
+        if (r.status !== "GRANTED") return ULL_WAIT;
+        s.userLocks.set(name, { ticket: r.ticket, count: 1 });
+        t.trace("user_lock", name, { result: 1 });
+        return 1;
+      }
+      case "RELEASE_LOCK": {
+        const name = ullName(args[0] ?? null, this.ullLine);
+        if (name === null) return null;
+        const held = s.userLocks.get(name);
+        // not the session's: 0 when another session holds it, NULL when nobody does
+        if (!held) return this.ullOwner(name) ? 0 : null;
+        if (--held.count === 0) this.releaseUll(s, name);
+        return 1;
+      }
+      case "RELEASE_ALL_LOCKS": {
+        // 5.7.5+: the sum of the refs of every lock the session held
+        if (this.ullLine === "5.6") return undefined;
+        let n = 0;
+        for (const [name, held] of [...s.userLocks]) {
+          n += held.count;
+          this.releaseUll(s, name);
+        }
+        return n;
+      }
+    }
+    return undefined;
+  }
+
+  isUsed(arg: Value): Value {
+    const name = ullName(arg, this.ullLine);
+    return name === null ? null : (this.ullOwner(name)?.thd.id ?? null);
+  }
+
+  *wait(t: SimThread, thd: Thd, fn: string, args: Value[]): Generator<Effect, Value, unknown> {
+    if (fn !== "GET_LOCK") throw new Error(`user lock: ${fn} does not wait`);
+    const s = this.m.session(t, thd);
+    const name = ullName(args[0] ?? null, this.ullLine)!;
+    const timeoutS = ullTimeoutS(args[1] ?? null);
+    if (timeoutS === 0) {
+      // MDL_context::acquire_lock() with lock_wait_timeout 0: try_acquire_lock() failed (no queueing,
+      // no deadlock search: Bug#26739438), DEBUG_SYNC "mdl_acquire_lock_wait", ER_LOCK_WAIT_TIMEOUT,
+      // which User_level_lock_wait_error_handler turns into the value 0
+      yield t.syncPoint("mdl_acquire_lock_wait");
+      t.trace("user_lock", name, { result: 0 });
+      return 0;
+    }
+    // the wait in "User lock"; a deadlock victim is ER_USER_LOCK_DEADLOCK (mdl-wait.ts), a timeout 0
+    const ticket = yield* acquireMdl(t, s, this.m.sys, this.ullRequest(name), this.m.lwt(), { timeoutNs: timeoutS * SEC, timeoutIsNull: true });
+    if (ticket) s.userLocks.set(name, { ticket, count: 1 });
+    t.trace("user_lock", name, { result: ticket ? 1 : 0 });
+    return ticket ? 1 : 0;
+  }
 }
