@@ -34,7 +34,9 @@ export interface CodePathCosts {
 }
 
 /** Called at every `syncPoint`; returns true if the thread goes on, false if the hook parked it. */
-export type SyncPointHook = (t: SimThread, point: string) => boolean;
+export interface SyncPointHook {
+  hit(t: SimThread, point: string): boolean;
+}
 
 export interface KernelOptions {
   seed?: number | string;
@@ -554,7 +556,7 @@ export class Kernel {
         return;
       case Op.SyncPoint:
         if (this.trace.enabled) this.trace.emit(this.now, t.name, "sync_point", e.label);
-        if (this.syncHook && !this.syncHook(t, e.label)) return; // parked by the hook
+        if (this.syncHook && !this.syncHook.hit(t, e.label)) return; // parked by the hook
         t.status = "ready";
         this.ready.push(t);
         return;

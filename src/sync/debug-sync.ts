@@ -54,7 +54,6 @@ export interface DebugSyncListener {
  * NO_CLEAR_EVENT. A wait that times out goes on with a warning; a KILL ends it (debug_sync_execute).
  * RESET removes the session's actions and clears every signal (debug_sync_reset).
  */
-const BY_KERNEL = new WeakMap<Kernel, DebugSync>();
 
 /**
  * A DEBUG_SYNC point on a statement's path that is not a scheduling point of its own: it yields
@@ -62,8 +61,10 @@ const BY_KERNEL = new WeakMap<Kernel, DebugSync>();
  * DEBUG_SYNC() does nothing). `yield* debugSync(t, "point")`.
  */
 export function debugSync(t: SimThread, point: string): Effects {
-  const ds = BY_KERNEL.get(t.kernel);
-  if (!ds) return NO_EFFECTS;
+  // the kernel's sync hook is the facility itself (no WeakMap keyed by the run's kernel: the
+  // scavenger keeps an ephemeron's value alive until a full GC, and with it the whole run)
+  const ds = t.kernel.syncHook;
+  if (!(ds instanceof DebugSync)) return NO_EFFECTS;
   if (ds.armed(point, t)) return syncAt(t, point);
   ds.passed.add(point);
   return NO_EFFECTS;
@@ -99,8 +100,7 @@ export class DebugSync {
     readonly kernel: Kernel,
     readonly defaultTimeoutNs: Ns,
   ) {
-    kernel.syncHook = (t, point) => this.hit(t, point);
-    BY_KERNEL.set(kernel, this);
+    kernel.syncHook = this;
   }
 
   /** whether an action for thread t waits at the point */
