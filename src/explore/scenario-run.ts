@@ -3,7 +3,8 @@ import type { Schedule } from "../kernel/schedule-string.js";
 import type { SysVarValue } from "../mysql/sysvars.js";
 import type { Scenario } from "../scenario/loader.js";
 import { runScenario, type RunReport } from "../scenario/run.js";
-import type { RunFn } from "./explore.js";
+import type { RunFn, RunSummary } from "./explore.js";
+import type { RunResult } from "../kernel/kernel.js";
 
 /** Whether a run counts as failing for explore: an expectation failed, or it hung or broke. */
 export function runFailed(r: RunReport): boolean {
@@ -24,18 +25,36 @@ export function failureSignature(r: RunReport): string {
 export function scenarioRunFn(sc: Scenario, sets: [string, SysVarValue][] = [], opts: { maxSteps?: number } = {}): RunFn {
   return (scheduler, seed) => {
     const { report, result } = runScenario(sc, { seed, scheduler, set: sets, noTrace: true, lean: true, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}) });
-    // made only when asked for (a failure, the pct probe): most runs pass and nobody looks
-    let decoded: Schedule | null = null;
-    return {
-      failed: runFailed(report),
-      outcome: report.outcome,
-      get schedule(): Schedule {
-        return (decoded ??= result.choiceLog.toSchedule());
-      },
-      steps: report.steps,
-      get signature(): string {
-        return failureSignature(report);
-      },
-    };
+    return new ScenarioRunSummary(report, result);
   };
+}
+
+/**
+ * A run's summary for explore. Its schedule and signature are made only when asked for (a
+ * failure, the pct probe): most runs pass and nobody looks. A class with getters, not an object
+ * literal's getters: those are closures made per run, and a per-run closure that escapes keeps
+ * the run alive across minor GCs (issue 20; src/scenario/run.ts ScriptRun).
+ */
+class ScenarioRunSummary implements RunSummary {
+  readonly failed: boolean;
+  readonly outcome: string;
+  readonly steps: number;
+  private decoded: Schedule | null = null;
+
+  constructor(
+    private readonly report: RunReport,
+    private readonly result: RunResult,
+  ) {
+    this.failed = runFailed(report);
+    this.outcome = report.outcome;
+    this.steps = report.steps;
+  }
+
+  get schedule(): Schedule {
+    return (this.decoded ??= this.result.choiceLog.toSchedule());
+  }
+
+  get signature(): string {
+    return failureSignature(this.report);
+  }
 }

@@ -27,6 +27,8 @@ export class Thd {
   /** when the current command started (processlist Time) */
   commandStart: Ns = 0;
   killed = false;
+  /** `killed` as a function (the MDL wait slot's), bound: an escaping per-run arrow would keep the run alive across minor GCs */
+  readonly isKilled: () => boolean = Thd.prototype.wasKilled.bind(this);
   /** the last statement's error */
   error: MysqlError | null = null;
   /**
@@ -57,6 +59,10 @@ export class Thd {
     readonly name: string,
     readonly thread: SimThread,
   ) {}
+
+  private wasKilled(): boolean {
+    return this.killed;
+  }
 
   /** processlist State */
   get state(): string {

@@ -130,14 +130,18 @@ class Connection extends ClientConnection implements StatementRecorder {
   sql = "";
   line = "";
   start = 0;
-  /** what a reap waits for (one closure per connection, not per reap) */
-  readonly idle = (): boolean => !this.busy;
+  /** what a reap waits for (one function per connection, not per reap; bound: see ScriptRun) */
+  readonly idle: () => boolean = Connection.prototype.isIdle.bind(this);
 
   constructor(
     name: string,
     private readonly run: ScriptRun,
   ) {
     super(name);
+  }
+
+  private isIdle(): boolean {
+    return !this.busy;
   }
 
   begin(t: SimThread, thd: Thd, sql: string): Statement {
@@ -356,7 +360,6 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     const since = result.waitFor.filter((n) => n.waitingOn && n.waitingOn.kind !== "mailbox").map((n) => n.since);
     if (since.length) metrics.stuck_since_s = Math.min(...since) / 1e9;
   }
-  let schedule: string | undefined;
   const report: RunReport = {
     scenario: sc.name,
     version: sc.version,
@@ -368,19 +371,16 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
     expectations,
     metrics,
     connections,
-    // the schedule string is built when read (JSON output, a failure's report): explore's runs
-    // mostly pass and nobody reads theirs
-    get schedule(): string {
-      return (schedule ??= encodeSchedule(result.choiceLog));
-    },
-    set schedule(v: string) {
-      schedule = v;
-    },
+    schedule: "", // its place among the keys; the accessor below replaces it
     steps: result.steps,
     ...(result.message ? { message: result.message } : {}),
     ...(result.waitFor ? { wait_for: result.waitFor } : {}),
     ...(result.cycle ? { cycle: result.cycle } : {}),
   };
+  // the schedule string is built when read (JSON output, a failure's report): explore's runs
+  // mostly pass and nobody reads theirs
+  Object.defineProperty(report, "schedule", scheduleAccessor(result));
+
   const unreached = server.debugSync.unreached();
   if (unreached.length) report.unreached_sync_points = unreached.map((u) => ({ point: u.point, connection: u.thread ?? null, armed_at_ns: u.armedAt, end: u.end, passed_by_anyone: u.passedByAnyone }));
   if (kernel.trace.enabled) kernel.trace.emit(kernel.now, "mysqltest", "end_of_run", undefined, { outcome, expectations_failed: expectations.filter((e) => !e.ok).length });
@@ -412,10 +412,12 @@ class ScriptRun {
     this.scriptDone = sc.steps.length === 0;
   }
 
-  /** the kernel's stateHook: every wait_state watch looks again */
-  readonly pokeWatches = (): void => {
+  /** the kernel's stateHook: every wait_state watch looks again (bound: an escaping arrow would keep the run alive across minor GCs) */
+  readonly pokeWatches: () => void = ScriptRun.prototype.pokeAll.bind(this);
+
+  private pokeAll(): void {
     for (const w of this.watches) w.poke(this.kernel);
-  };
+  }
 
   /** the script's connections, KILL, the script (mysqltest) and the free-running clients */
   start(): void {
@@ -426,16 +428,19 @@ class ScriptRun {
       conns.set(name, openConnection(server, c, c));
     }
     // KILL [QUERY] id from a statement or a stored function (sql_parse.cc sql_kill -> kill_one_thread)
-    server.kill = (by, target, query) => {
-      const victim = findConnection(conns.values(), target);
-      if (!victim) return false;
-      killConnection(kernel, victim, query, by.thread);
-      return true;
-    };
+    server.kill = ScriptRun.prototype.kill.bind(this);
     // ---- the test script (mysqltest)
-    if (sc.steps.length > 0) kernel.spawn("mysqltest", (t) => this.script(t));
+    if (sc.steps.length > 0) kernel.spawn("mysqltest", ScriptRun.prototype.script.bind(this));
     // ---- free-running clients
     for (const def of sc.threads) this.spawnClients(def);
+  }
+
+  /** KILL [QUERY] id from a statement or a stored function (sql_parse.cc sql_kill -> kill_one_thread) */
+  private kill(by: Thd, target: string, query: boolean): boolean {
+    const victim = findConnection(this.conns.values(), target);
+    if (!victim) return false;
+    killConnection(this.kernel, victim, query, by.thread);
+    return true;
   }
 
   /**
@@ -594,12 +599,12 @@ class ScriptRun {
   spawnClients(def: ThreadDef): void {
     for (let i = 1; i <= def.count; i++) {
       const name = def.count === 1 ? def.name : `${def.name}${i}`;
-      this.kernel.spawn(name, (t) => this.client(t, def, name));
+      this.kernel.spawn(name, ScriptRun.prototype.client.bind(this, def, name));
     }
   }
 
   /** one free-running client: its program and loop, `iterations` times */
-  *client(t: SimThread, def: ThreadDef, name: string): Generator<Effect, void, unknown> {
+  *client(def: ThreadDef, name: string, t: SimThread): Generator<Effect, void, unknown> {
     const { server, texts } = this;
     const thd = server.connect(name, t);
     // a load generator: its `?` values are placeholders, so its rows are not kept (no row counts, no duplicate keys)
@@ -634,6 +639,24 @@ class ScriptRun {
     for (let r = prog.next(null); !r.done; r = prog.next(thd.error)) yield* this.runOne(t, thd, r.value, this.texts.parse(r.value));
     if (thd.trx.active) yield* rollbackTransaction(t, thd, this.server);
   }
+}
+
+/**
+ * RunReport.schedule as an accessor that encodes the run's schedule when first read. Made here,
+ * not as getters in runOn's object literal: an accessor pair lives in V8's old generation, and a
+ * getter closed over runOn's variables kept the whole run (server, kernel, models) alive across
+ * every minor GC until the next full one (issue 20). This one holds the run's result only.
+ */
+function scheduleAccessor(result: RunResult): PropertyDescriptor {
+  let schedule: string | undefined;
+  return {
+    get: (): string => (schedule ??= encodeSchedule(result.choiceLog)),
+    set: (v: string): void => {
+      schedule = v;
+    },
+    enumerable: true,
+    configurable: true,
+  };
 }
 
 function mapOutcome(r: RunResult, scriptDone: boolean): RunReport["outcome"] {

@@ -199,39 +199,61 @@ class LockingModel implements StatementModel {
       maxWriteLockCount: server.vars.int("max_write_lock_count"),
       // 5.7 sql/mdl.h: DEADLOCK_WEIGHT_DML= 0; 8.0.27: 25 (the order DML < ULL < DDL is the same)
       deadlockWeights: this.line === "8.0" ? DEADLOCK_WEIGHTS_80 : DEADLOCK_WEIGHTS_57,
+      // bound methods, not arrows, here and below: a per-run closure that escapes keeps the run
+      // alive across minor GCs, a bound function does not (issue 20; src/scenario/run.ts ScriptRun)
       listener: {
-        granted: (ctx, ticket) => wakeWaiter(this.kernel, this.byCtx.get(ctx), "granted", ticket),
-        victim: (ctx) => wakeWaiter(this.kernel, this.byCtx.get(ctx), "victim"),
-        // MDL_context_owner::notify_shared_lock() -> mysql_lock_abort_for_thread(): a HANDLER owner's thr_lock wait ends
-        notify_shared_lock: (owner, _requester, abort) => {
-          const th = this.byCtx.get(owner)?.thread;
-          if (abort && th) this.thr.abortWaitsOf(th);
-        },
+        granted: LockingModel.prototype.mdlGranted.bind(this),
+        victim: LockingModel.prototype.mdlVictim.bind(this),
+        notify_shared_lock: LockingModel.prototype.notifySharedLock.bind(this),
       },
     });
     this.thr = new ThrLocks(this.kernel);
-    // every release is traced, so renderers show metadata_locks as it was, not inferred
-    this.sys.onReleased = (ctx, ticket) => {
-      const th = this.byCtx.get(ctx)?.thread;
-      if (th && this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, th.name, "mdl.release", describeKey(ticket.lock.key), { type: MDL_TYPE_PFS_NAME[ticket.psiType] });
-    };
+    this.sys.onReleased = LockingModel.prototype.mdlReleased.bind(this);
     this.tdc = new TableDefinitionCache(this.kernel);
     server.ext.mdl = this.sys;
     server.ext.tdc = this.tdc;
-    server.ext.metadataLocks = () => this.sys.metadataLocks();
+    server.ext.metadataLocks = this.sys.metadataLocks.bind(this.sys);
 
     this.metrics = server.metrics;
     this.userLocks = new UserLocks(this);
     server.ext.userLocks = this.userLocks;
   }
 
-  /** wait_<state>_max_ms / _count: the longest wait in each processlist state, and how many (each session's `waited`) */
-  readonly waited = (state: string, ns: number): void => {
+  private mdlGranted(ctx: MdlContext, ticket: MdlTicket): void {
+    wakeWaiter(this.kernel, this.byCtx.get(ctx), "granted", ticket);
+  }
+
+  private mdlVictim(ctx: MdlContext): void {
+    wakeWaiter(this.kernel, this.byCtx.get(ctx), "victim");
+  }
+
+  /** MDL_context_owner::notify_shared_lock() -> mysql_lock_abort_for_thread(): a HANDLER owner's thr_lock wait ends */
+  private notifySharedLock(owner: MdlContext, _requester: MdlContext, abort: boolean): void {
+    const th = this.byCtx.get(owner)?.thread;
+    if (abort && th) this.thr.abortWaitsOf(th);
+  }
+
+  /** every release is traced, so renderers show metadata_locks as it was, not inferred */
+  private mdlReleased(ctx: MdlContext, ticket: MdlTicket): void {
+    const th = this.byCtx.get(ctx)?.thread;
+    if (th && this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, th.name, "mdl.release", describeKey(ticket.lock.key), { type: MDL_TYPE_PFS_NAME[ticket.psiType] });
+  }
+
+  /** the thread of a context (each session's wait slot asks it; bound once) */
+  private threadOfCtx(c: MdlContext): SimThread | undefined {
+    return this.byCtx.get(c)?.thread;
+  }
+  private readonly ctxThread: (c: MdlContext) => SimThread | undefined = LockingModel.prototype.threadOfCtx.bind(this);
+
+  /** wait_<state>_max_ms / _count: the longest wait in each processlist state, and how many (each session's `waited`, bound) */
+  readonly waited: (state: string, ns: number) => void = LockingModel.prototype.countWait.bind(this);
+
+  private countWait(state: string, ns: number): void {
     const slug = waitStateSlug(state);
     const max = `wait_${slug}_max_ms`;
     this.metrics.counters.set(max, Math.max(this.metrics.counters.get(max) ?? 0, ms(ns)));
     this.metrics.add(`wait_${slug}_count`);
-  };
+  }
   /** backup statements make the backup metrics exist even when nobody had to wait */
   backupMetrics(): void {
     for (const st of BACKUP_WAIT_STATES) {
@@ -257,7 +279,7 @@ class LockingModel implements StatementModel {
         thd,
         thread: t,
         ctx,
-        slot: new MdlWaitSlot(ctx, t, (c) => this.byCtx.get(c)?.thread),
+        slot: new MdlWaitSlot(ctx, t, this.ctxThread),
         waited: this.waited,
         locked: null,
         lockedTickets: [],
@@ -270,7 +292,7 @@ class LockingModel implements StatementModel {
         thrStmt: [],
         thrLocked: [],
       };
-      s.slot.isKilled = () => thd.killed;
+      s.slot.isKilled = thd.isKilled;
       this.sessions.set(thd, s);
       this.byCtx.set(ctx, s);
       this.byThread.set(t, s);
