@@ -88,6 +88,37 @@ export interface RunResult {
   message?: string;
 }
 
+/**
+ * RunResult with `choices` and `schedule` decoded on first read. A class, not an object literal
+ * with getters: a literal's accessor pair is allocated in V8's old generation and kept the run
+ * alive across minor GCs (issue 20; test/perf/young-generation.test.ts).
+ */
+class KernelRunResult implements RunResult {
+  waitFor?: WaitForNode[];
+  cycle?: string[];
+  message?: string;
+  private decoded: Schedule | null = null;
+
+  constructor(
+    readonly outcome: RunOutcome,
+    readonly now: Ns,
+    readonly steps: number,
+    readonly events: number,
+    readonly choiceLog: ChoiceLog,
+    message: string | undefined,
+  ) {
+    if (message) this.message = message;
+  }
+
+  get choices(): number[] {
+    return this.schedule.choices;
+  }
+
+  get schedule(): Schedule {
+    return (this.decoded ??= this.choiceLog.toSchedule());
+  }
+}
+
 interface QueuedEvent {
   time: Ns;
   prio: number;
@@ -667,22 +698,7 @@ export class Kernel {
 
   /** The result of the run so far; `choices` is decoded only if somebody reads it. */
   result(outcome: RunOutcome, message?: string): RunResult {
-    const log = this.choiceLog;
-    let decoded: Schedule | null = null;
-    return {
-      outcome,
-      now: this.now,
-      steps: this.steps,
-      events: this.events,
-      get choices(): number[] {
-        return (decoded ??= log.toSchedule()).choices;
-      },
-      get schedule(): Schedule {
-        return (decoded ??= log.toSchedule());
-      },
-      choiceLog: log,
-      ...(message ? { message } : {}),
-    };
+    return new KernelRunResult(outcome, this.now, this.steps, this.events, this.choiceLog, message);
   }
 }
 

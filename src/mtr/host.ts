@@ -60,7 +60,7 @@ export class MtrHost {
     readonly kernel: Kernel,
     readonly server: Server,
   ) {
-    server.kill = (by, target, query) => this.killOne(by, target, query);
+    server.kill = MtrHost.prototype.killOne.bind(this);
   }
 
   /** `connect`: a new session on a new connection thread. */

@@ -266,7 +266,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
   const redo = new RedoLog(kernel, machine, { sysvars, device: opts.device ?? TMPFS, forceNcpu: opts.forceNcpu ?? null, params: opts.logParams, costs: opts.redoCosts });
   const c80: Commit80Stats = { ownFlushes: 0, groupFlushes: 0 };
   const purge = (opts.purge ?? true) ? new PurgeSys(kernel, redo, sysvars, opts.purgeCosts) : null;
-  if (purge) redo.masterHook = () => purge.wakeIfNotActive();
+  if (purge) redo.masterHook = purge.wakeIfNotActive.bind(purge);
   server.ext.redo80 = { redo, stats: c80, purge };
   server.ext.datadirDisk = opts.binlogDisk ?? DEV_SHM;
   server.ext.cpu = machine;
