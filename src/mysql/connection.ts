@@ -31,30 +31,12 @@ export class ClientConnection {
   busy = false;
   readonly mailbox: Watch;
   readonly done: Watch;
-  /**
-   * what the connection thread waits for (one function per connection, not per command). Bound
-   * methods, not arrows: a per-run closure that escapes keeps the run alive across minor GCs, a
-   * bound function does not (issue 20; src/scenario/run.ts ScriptRun).
-   */
-  readonly hasPosted: () => boolean = ClientConnection.prototype.isPosted.bind(this);
+  /** what the connection thread waits for (one closure per connection, not per command) */
+  readonly hasPosted = (): boolean => this.posted !== null;
   constructor(readonly name: string) {
-    this.mailbox = new Watch(`mailbox ${name}`, "mailbox", noHolder);
-    this.done = new Watch(`result of ${name}`, "reap", ClientConnection.prototype.servedBy.bind(this));
+    this.mailbox = new Watch(`mailbox ${name}`, "mailbox", () => null);
+    this.done = new Watch(`result of ${name}`, "reap", () => (this.busy ? this.thread : null));
   }
-
-  private isPosted(): boolean {
-    return this.posted !== null;
-  }
-
-  /** who the reap waits for: the connection thread while it serves a statement */
-  private servedBy(): SimThread | null {
-    return this.busy ? this.thread : null;
-  }
-}
-
-/** nobody holds a mailbox: the client, outside the server, fills it */
-function noHolder(): null {
-  return null;
 }
 
 /** What the connection thread does with a statement; the callers differ only in what they record. */
@@ -82,8 +64,7 @@ export interface StatementRecorder {
 
 /** Starts the connection's thread and its first session. */
 export function openConnection<C extends ClientConnection>(server: Server, c: C, handler: StatementHandler): C {
-  // bound, not an arrow: an escaping per-run closure keeps the run alive across minor GCs (issue 20)
-  c.thread = server.kernel.spawn(c.name, handleConnection.bind(null, server, c, handler), { daemon: true });
+  c.thread = server.kernel.spawn(c.name, (t) => handleConnection(t, server, c, handler), { daemon: true });
   c.thd = server.connect(c.name, c.thread);
   return c;
 }
@@ -93,7 +74,7 @@ export function reconnect(server: Server, c: ClientConnection): void {
   c.thd = server.connect(c.name, c.thread);
 }
 
-function* handleConnection(server: Server, c: ClientConnection, handler: StatementHandler, t: SimThread): Generator<Effect, void, unknown> {
+function* handleConnection(t: SimThread, server: Server, c: ClientConnection, handler: StatementHandler): Generator<Effect, void, unknown> {
   const kernel = server.kernel;
   for (;;) {
     // do_command(): DEBUG_SYNC before reading the next command from the client

@@ -27,8 +27,12 @@ export class Thd {
   /** when the current command started (processlist Time) */
   commandStart: Ns = 0;
   killed = false;
-  /** `killed` as a function (the MDL wait slot's), bound: an escaping per-run arrow would keep the run alive across minor GCs */
-  readonly isKilled: () => boolean = Thd.prototype.wasKilled.bind(this);
+  /**
+   * `killed` as a function, for the MDL wait slot: a class field (allocated young), where the
+   * arrow `slot.isKilled = () => thd.killed` was a function literal assigned to a property, which
+   * V8 allocates old, keeping the run alive across minor GCs (issue 20)
+   */
+  readonly isKilled = (): boolean => this.killed;
   /** the last statement's error */
   error: MysqlError | null = null;
   /**
@@ -59,10 +63,6 @@ export class Thd {
     readonly name: string,
     readonly thread: SimThread,
   ) {}
-
-  private wasKilled(): boolean {
-    return this.killed;
-  }
 
   /** processlist State */
   get state(): string {

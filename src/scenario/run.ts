@@ -130,18 +130,14 @@ class Connection extends ClientConnection implements StatementRecorder {
   sql = "";
   line = "";
   start = 0;
-  /** what a reap waits for (one function per connection, not per reap; bound: see ScriptRun) */
-  readonly idle: () => boolean = Connection.prototype.isIdle.bind(this);
+  /** what a reap waits for (one closure per connection, not per reap) */
+  readonly idle = (): boolean => !this.busy;
 
   constructor(
     name: string,
     private readonly run: ScriptRun,
   ) {
     super(name);
-  }
-
-  private isIdle(): boolean {
-    return !this.busy;
   }
 
   begin(t: SimThread, thd: Thd, sql: string): Statement {
@@ -393,7 +389,9 @@ function* runOn(sc: Scenario, kernel: Kernel, trace: StreamingTrace | null, seed
  * an object with methods (issue 20). A generator function made per run (a nested `function*`, a
  * `function*` passed to spawn) gets its own V8 map the first time it is called; that map lives in
  * the old generation and points to the closure, whose context holds the whole run, so every run
- * survived each minor GC until the next full one. Methods are made once, with the class.
+ * survived each minor GC until the next full one. Methods are made once, with the class. So does
+ * a function literal assigned to a property (`server.kill = (...) => ...`: V8 allocates it old);
+ * test/perf/young-generation.test.ts lists the shapes and finds them.
  */
 class ScriptRun {
   readonly statements: StatementRecord[] = [];
@@ -412,12 +410,10 @@ class ScriptRun {
     this.scriptDone = sc.steps.length === 0;
   }
 
-  /** the kernel's stateHook: every wait_state watch looks again (bound: an escaping arrow would keep the run alive across minor GCs) */
-  readonly pokeWatches: () => void = ScriptRun.prototype.pokeAll.bind(this);
-
-  private pokeAll(): void {
+  /** the kernel's stateHook: every wait_state watch looks again */
+  readonly pokeWatches = (): void => {
     for (const w of this.watches) w.poke(this.kernel);
-  }
+  };
 
   /** the script's connections, KILL, the script (mysqltest) and the free-running clients */
   start(): void {
@@ -427,10 +423,10 @@ class ScriptRun {
       const c = new Connection(name, this);
       conns.set(name, openConnection(server, c, c));
     }
-    // KILL [QUERY] id from a statement or a stored function (sql_parse.cc sql_kill -> kill_one_thread)
+    // bound, not an arrow: a function literal assigned to a property is allocated old (see above)
     server.kill = ScriptRun.prototype.kill.bind(this);
     // ---- the test script (mysqltest)
-    if (sc.steps.length > 0) kernel.spawn("mysqltest", ScriptRun.prototype.script.bind(this));
+    if (sc.steps.length > 0) kernel.spawn("mysqltest", (t) => this.script(t));
     // ---- free-running clients
     for (const def of sc.threads) this.spawnClients(def);
   }
@@ -599,12 +595,12 @@ class ScriptRun {
   spawnClients(def: ThreadDef): void {
     for (let i = 1; i <= def.count; i++) {
       const name = def.count === 1 ? def.name : `${def.name}${i}`;
-      this.kernel.spawn(name, ScriptRun.prototype.client.bind(this, def, name));
+      this.kernel.spawn(name, (t) => this.client(t, def, name));
     }
   }
 
   /** one free-running client: its program and loop, `iterations` times */
-  *client(def: ThreadDef, name: string, t: SimThread): Generator<Effect, void, unknown> {
+  *client(t: SimThread, def: ThreadDef, name: string): Generator<Effect, void, unknown> {
     const { server, texts } = this;
     const thd = server.connect(name, t);
     // a load generator: its `?` values are placeholders, so its rows are not kept (no row counts, no duplicate keys)

@@ -287,10 +287,13 @@ export class CpuMachine implements CpuModel {
     this.pauseNs = opts.pauseNs ?? DEFAULT_PAUSE_NS;
     this.cpus = this.cpuIds.map((id, index) => {
       const cpu: Cpu = { id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0, lingering: null, burstTimer: null!, releaseTimer: null!, burstEv: null, burstSeq: -1 };
-      // bound methods, not arrows: a per-run closure that escapes keeps its context (the run)
-      // alive across minor GCs, a bound function does not (issue 20; src/scenario/run.ts ScriptRun)
-      cpu.burstTimer = { fire: this.burstTimerFired.bind(this, cpu) };
-      cpu.releaseTimer = { fire: this.releaseTimerFired.bind(this, cpu) };
+      cpu.burstTimer = { fire: (ep) => { if (cpu.epoch === ep) this.onTimer(cpu); } };
+      cpu.releaseTimer = {
+        fire: (ep) => {
+          const e = cpu.lingering;
+          if (cpu.epoch === ep && e !== null && cpu.cur === e && e.state === LINGER) this.release(cpu);
+        },
+      };
       return cpu;
     });
     this.sched = { ...defaultSchedTunables(this.hostCpus), ...opts.sched };
@@ -457,21 +460,11 @@ export class CpuMachine implements CpuModel {
         runDelayNs: 0,
         wakeTimer: null!,
       };
-      e.wakeTimer = { fire: this.enqueueWoken.bind(this, e) };
+      const woken = e;
+      e.wakeTimer = { fire: () => this.enqueueWoken(woken) };
       this.ents[t.id] = e;
     }
     return e;
-  }
-
-  /** cpu.burstTimer: the burst or slice ends, unless the CPU has moved on since it was armed (epoch) */
-  private burstTimerFired(cpu: Cpu, ep: number): void {
-    if (cpu.epoch === ep) this.onTimer(cpu);
-  }
-
-  /** cpu.releaseTimer: a lingering thread asked for no more CPU at its instant: the CPU is free */
-  private releaseTimerFired(cpu: Cpu, ep: number): void {
-    const e = cpu.lingering;
-    if (cpu.epoch === ep && e !== null && cpu.cur === e && e.state === LINGER) this.release(cpu);
   }
 
   /** One draw of a cost around its median (see CpuJitter); a zero cost or sigma stays exact. */

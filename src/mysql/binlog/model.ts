@@ -110,8 +110,6 @@ class BinlogModel implements StatementModel {
   /** table ids of Table_map events (Table_map_log_event's m_table_id: the share's id, assigned as shares open) */
   private readonly tableIds = new Map<string, number>();
   private nextXid = 1;
-  /** whose `flushes` count is redo_fsyncs: the 8.0 redo log's stats, or the 5.6/5.7 redo log */
-  private readonly redoFsyncs: { flushes: number };
 
   constructor(private readonly server: Server) {
     const version = server.version as BinlogVersion;
@@ -126,35 +124,30 @@ class BinlogModel implements StatementModel {
       serverVersion: (server.ext.serverVersionText as string | undefined) ?? version,
       formatDescBytes: { "5.6": 116, "5.7": 119, "8.0": 121 }[family],
     }, nptlOf(server, r80?.redo ?? null)));
-    // bound methods, not arrows: a per-run closure that escapes keeps the run alive across minor
-    // GCs, a bound function does not (issue 20; src/scenario/run.ts ScriptRun)
+    // bound, not an arrow: a function literal assigned to a property is allocated old by V8 and
+    // kept the whole run alive across minor GCs (issue 20; src/scenario/run.ts ScriptRun)
     binlog.forceRotate = BinlogModel.prototype.forceRotate.bind(this);
     server.ext.binlog = binlog;
-    this.redoFsyncs = r80 ? r80.redo.stats : redo;
     const providers = ((server.ext.metricProviders as (() => Record<string, number>)[] | undefined) ??= []);
-    providers.push(BinlogModel.prototype.binlogMetrics.bind(this));
+    providers.push(() => {
+      const s = binlog.stats;
+      return {
+        binlog_commits: s.commits,
+        binlog_flush_groups: s.flushGroups,
+        binlog_avg_group_size: s.flushGroups ? Math.round((s.flushGroupMembers / s.flushGroups) * 100) / 100 : 0,
+        binlog_fsyncs: s.fsyncs,
+        binlog_rotations: s.rotations,
+        binlog_bytes: s.bytes,
+        redo_fsyncs: r80 ? r80.redo.stats.flushes : redo.flushes,
+        binlog_leader_commits: s.leaderCommits,
+        binlog_follower_commits: s.followerCommits,
+        prep_xids: binlog.m_prep_xids.value,
+      };
+    });
   }
 
   private forceRotate(thd: Thd): boolean {
     return debugKeyword(this.server, thd, "force_rotate");
-  }
-
-  private binlogMetrics(): Record<string, number> {
-    const binlog = this.binlog;
-    const s = binlog.stats;
-    const redo = this.redoFsyncs;
-    return {
-      binlog_commits: s.commits,
-      binlog_flush_groups: s.flushGroups,
-      binlog_avg_group_size: s.flushGroups ? Math.round((s.flushGroupMembers / s.flushGroups) * 100) / 100 : 0,
-      binlog_fsyncs: s.fsyncs,
-      binlog_rotations: s.rotations,
-      binlog_bytes: s.bytes,
-      redo_fsyncs: redo.flushes,
-      binlog_leader_commits: s.leaderCommits,
-      binlog_follower_commits: s.followerCommits,
-      prep_xids: binlog.m_prep_xids.value,
-    };
   }
 
   private tableId(db: string, name: string): number {

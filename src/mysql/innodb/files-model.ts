@@ -183,7 +183,7 @@ export function installInnodbFiles(server: Server, machine: MachineSpec | undefi
   // Spawned now, at install: its `spawn` record comes before the runner's `scenario` record. (A
   // kernel.at(0) callback would run only once every thread at time 0 is parked, and the kernel
   // would call statements parked on `ready` a hang first.)
-  server.kernel.spawn("mysqld", InnodbFilesModel.prototype.mysqld.bind(model));
+  server.kernel.spawn("mysqld", (t) => model.mysqld(t));
   // Until mysqld is "ready for connections" no statement gets anywhere: this gate runs before every
   // other model's hooks (it is put first in the list), so a statement waiting for startup, or
   // refused because startup failed, holds no metadata lock.

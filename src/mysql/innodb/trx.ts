@@ -60,11 +60,11 @@ export class RedoLog56 {
 
   /** srv_master_thread's once-a-second flush (innodb_flush_log_at_trx_commit 0 and 2) */
   startBackgroundFlush(vars: SystemVariables): void {
-    // a bound method, not a function* or an arrow made here: see src/scenario/run.ts ScriptRun
-    this.kernel.spawn("srv_master_thread", RedoLog56.prototype.srvMasterThread.bind(this, vars), { daemon: true });
+    // a method, not a function* made here: see src/scenario/run.ts ScriptRun
+    this.kernel.spawn("srv_master_thread", (t) => this.srvMasterThread(t, vars), { daemon: true });
   }
 
-  private *srvMasterThread(vars: SystemVariables, t: SimThread): Generator<Effect, void, unknown> {
+  private *srvMasterThread(t: SimThread, vars: SystemVariables): Generator<Effect, void, unknown> {
     for (;;) {
       yield t.sleep(SEC);
       if (vars.int("innodb_flush_log_at_trx_commit") !== 1 && this.flushedLsn < this.lsn) yield* this.writeUpTo(t, this.lsn, true);

@@ -199,15 +199,19 @@ class LockingModel implements StatementModel {
       maxWriteLockCount: server.vars.int("max_write_lock_count"),
       // 5.7 sql/mdl.h: DEADLOCK_WEIGHT_DML= 0; 8.0.27: 25 (the order DML < ULL < DDL is the same)
       deadlockWeights: this.line === "8.0" ? DEADLOCK_WEIGHTS_80 : DEADLOCK_WEIGHTS_57,
-      // bound methods, not arrows, here and below: a per-run closure that escapes keeps the run
-      // alive across minor GCs, a bound function does not (issue 20; src/scenario/run.ts ScriptRun)
       listener: {
-        granted: LockingModel.prototype.mdlGranted.bind(this),
-        victim: LockingModel.prototype.mdlVictim.bind(this),
-        notify_shared_lock: LockingModel.prototype.notifySharedLock.bind(this),
+        granted: (ctx, ticket) => wakeWaiter(this.kernel, this.byCtx.get(ctx), "granted", ticket),
+        victim: (ctx) => wakeWaiter(this.kernel, this.byCtx.get(ctx), "victim"),
+        // MDL_context_owner::notify_shared_lock() -> mysql_lock_abort_for_thread(): a HANDLER owner's thr_lock wait ends
+        notify_shared_lock: (owner, _requester, abort) => {
+          const th = this.byCtx.get(owner)?.thread;
+          if (abort && th) this.thr.abortWaitsOf(th);
+        },
       },
     });
     this.thr = new ThrLocks(this.kernel);
+    // bound methods, not arrows, for these two: a function literal assigned to a property is
+    // allocated old by V8 and kept the whole run alive across minor GCs (issue 20; src/scenario/run.ts ScriptRun)
     this.sys.onReleased = LockingModel.prototype.mdlReleased.bind(this);
     this.tdc = new TableDefinitionCache(this.kernel);
     server.ext.mdl = this.sys;
@@ -219,41 +223,19 @@ class LockingModel implements StatementModel {
     server.ext.userLocks = this.userLocks;
   }
 
-  private mdlGranted(ctx: MdlContext, ticket: MdlTicket): void {
-    wakeWaiter(this.kernel, this.byCtx.get(ctx), "granted", ticket);
-  }
-
-  private mdlVictim(ctx: MdlContext): void {
-    wakeWaiter(this.kernel, this.byCtx.get(ctx), "victim");
-  }
-
-  /** MDL_context_owner::notify_shared_lock() -> mysql_lock_abort_for_thread(): a HANDLER owner's thr_lock wait ends */
-  private notifySharedLock(owner: MdlContext, _requester: MdlContext, abort: boolean): void {
-    const th = this.byCtx.get(owner)?.thread;
-    if (abort && th) this.thr.abortWaitsOf(th);
-  }
-
   /** every release is traced, so renderers show metadata_locks as it was, not inferred */
   private mdlReleased(ctx: MdlContext, ticket: MdlTicket): void {
     const th = this.byCtx.get(ctx)?.thread;
     if (th && this.kernel.trace.enabled) this.kernel.trace.emit(this.kernel.now, th.name, "mdl.release", describeKey(ticket.lock.key), { type: MDL_TYPE_PFS_NAME[ticket.psiType] });
   }
 
-  /** the thread of a context (each session's wait slot asks it; bound once) */
-  private threadOfCtx(c: MdlContext): SimThread | undefined {
-    return this.byCtx.get(c)?.thread;
-  }
-  private readonly ctxThread: (c: MdlContext) => SimThread | undefined = LockingModel.prototype.threadOfCtx.bind(this);
-
-  /** wait_<state>_max_ms / _count: the longest wait in each processlist state, and how many (each session's `waited`, bound) */
-  readonly waited: (state: string, ns: number) => void = LockingModel.prototype.countWait.bind(this);
-
-  private countWait(state: string, ns: number): void {
+  /** wait_<state>_max_ms / _count: the longest wait in each processlist state, and how many (each session's `waited`) */
+  readonly waited = (state: string, ns: number): void => {
     const slug = waitStateSlug(state);
     const max = `wait_${slug}_max_ms`;
     this.metrics.counters.set(max, Math.max(this.metrics.counters.get(max) ?? 0, ms(ns)));
     this.metrics.add(`wait_${slug}_count`);
-  }
+  };
   /** backup statements make the backup metrics exist even when nobody had to wait */
   backupMetrics(): void {
     for (const st of BACKUP_WAIT_STATES) {
@@ -279,7 +261,7 @@ class LockingModel implements StatementModel {
         thd,
         thread: t,
         ctx,
-        slot: new MdlWaitSlot(ctx, t, this.ctxThread),
+        slot: new MdlWaitSlot(ctx, t, (c) => this.byCtx.get(c)?.thread),
         waited: this.waited,
         locked: null,
         lockedTickets: [],
