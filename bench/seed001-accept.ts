@@ -7,8 +7,10 @@
  *
  *   npm run bench -- seed001-accept [--log-bin ON|OFF] [--seeds 1,2,3] [--time 10] [--glibc 2.33|none]
  *                                   [--accounting tick|precise] [--hz 250]
+ *                                   [--cpuidle none|hlt|skx] [--sysvar name=value ...]
  */
 import { SEC } from "../src/kernel/time.js";
+import { IDLE_STATE_TABLES } from "../src/machine/cpu/index.js";
 import { runSysbench, type SysbenchOptions } from "../src/mysql/workload/sysbench.js";
 
 const arg = (name: string, dflt: string): string => {
@@ -24,6 +26,18 @@ const glibc = glibcArg === "none" ? undefined : glibcArg;
 // machine.cpu_accounting / machine.hz: how getrusage splits user and system time (src/machine/cpu/cputime.ts)
 const cpuAccounting = arg("accounting", "tick") === "precise" ? "precise" : "tick";
 const hz = Number(arg("hz", "250"));
+// machine.cpuidle: the CPUs' idle states (IDLE_STATE_TABLES: none, hlt, skx)
+const cpuidle = arg("cpuidle", "none");
+const idleStates = IDLE_STATE_TABLES[cpuidle];
+if (!idleStates) throw new Error(`--cpuidle ${cpuidle}: expected one of ${Object.keys(IDLE_STATE_TABLES).join(", ")}`);
+// --sysvar name=value (repeatable): a diagnostic setting for every variant, e.g. innodb_log_spin_cpu_abs_lwm=0
+const extraVars: Record<string, number | string> = {};
+process.argv.forEach((a, i) => {
+  if (a !== "--sysvar") return;
+  const [k, v] = (process.argv[i + 1] ?? "").split("=");
+  if (!k || v === undefined) throw new Error("--sysvar: expected name=value");
+  extraVars[k] = Number.isFinite(Number(v)) ? Number(v) : v;
+});
 const variants: Record<string, Partial<SysbenchOptions>> = {
   default: {},
   ncpu1: { forceNcpu: 1 },
@@ -32,8 +46,8 @@ const variants: Record<string, Partial<SysbenchOptions>> = {
 const sums: Record<string, { tps: number; spin: number }> = {};
 for (const seed of seeds) {
   for (const [name, v] of Object.entries(variants)) {
-    const sysvars = { ...(v.sysvars ?? {}), log_bin: logBin };
-    const r = runSysbench({ seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * SEC, warmupNs: 2 * SEC, exactPercentiles: false, glibc, cpuAccounting, hz, ...v, sysvars });
+    const sysvars = { ...extraVars, ...(v.sysvars ?? {}), log_bin: logBin };
+    const r = runSysbench({ seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * SEC, warmupNs: 2 * SEC, exactPercentiles: false, glibc, cpuAccounting, hz, idleStates, ...v, sysvars });
     const s = (sums[name] ??= { tps: 0, spin: 0 });
     s.tps += r.tps / seeds.length;
     s.spin += r.spin.user_fraction / seeds.length;
@@ -59,12 +73,13 @@ for (const seed of seeds) {
         purge_cpu_pct: pct(r.purge.cpu_fraction),
         purged_per_txn: Math.round(r.purge.purged_per_txn * 100) / 100,
         purge_history_len: r.purge.history_len,
+        ...(r.cpuidle ? { cpuidle: r.cpuidle } : {}),
       }),
     );
   }
 }
 const d = sums.default!;
 console.log(
-  `glibc ${glibc ?? "none"}, ${cpuAccounting === "tick" ? `tick accounting at HZ=${hz}` : "precise accounting"}, log_bin ${logBin ? "ON" : "OFF"}, seeds ${seeds.join(",")}: TPS ratio pct_hwm=8 / default ${(sums.hwm8!.tps / d.tps).toFixed(2)} (wanted 1.15-1.55), ` +
+  `glibc ${glibc ?? "none"}, cpuidle ${cpuidle}, ${cpuAccounting === "tick" ? `tick accounting at HZ=${hz}` : "precise accounting"}, log_bin ${logBin ? "ON" : "OFF"}, seeds ${seeds.join(",")}: TPS ratio pct_hwm=8 / default ${(sums.hwm8!.tps / d.tps).toFixed(2)} (wanted 1.15-1.55), ` +
     `user spin ${(d.spin * 100).toFixed(1)}% (wanted 12-30%), TPS at n_cpu=1 ${Math.round(sums.ncpu1!.tps)} (wanted 3,742-5,612)`,
 );

@@ -19,7 +19,7 @@ import { versionFamily, type Scenario, type Step, type ThreadDef } from "./loade
 import { applySetup, applyVariables, restoreSetup, restoreVariables, setupSnapshot } from "./setup-snapshot.js";
 import { snapshotTable, compareRows } from "./tables.js";
 import { quotaPercent, runSysbenchScenario } from "./workload.js";
-import { CpuMachine, systemdCpuQuota } from "../machine/cpu/index.js";
+import { CpuMachine, IDLE_STATE_TABLES, systemdCpuQuota } from "../machine/cpu/index.js";
 import { installCodePathCosts } from "../mysql/costs.js";
 import { parseDuration } from "../kernel/time.js";
 import { STAGE_STARTING } from "../mysql/thread-states.js";
@@ -691,6 +691,7 @@ export function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachi
     pauseNs: m.pause_ns,
     cpuAccounting: m.cpu_accounting,
     hz: m.hz,
+    idleStates: IDLE_STATE_TABLES[m.cpuidle ?? "none"],
     group: systemdCpuQuota("mysqld.scope", pct, period),
   }).install();
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IDLE_STATE_TABLES } from "../machine/cpu/machine.js";
 import { checkGlibcVersion } from "../sync/adaptive-mutex.js";
 
 /**
@@ -132,6 +133,10 @@ export const MachineSchema = z.strictObject({
     .enum(["tick", "precise"])
     .optional()
     .describe("how getrusage (and so InnoDB's srv_cpu_usage) splits mysqld's CPU time into user and system: tick = Linux's default tick sampling (account_process_tick, scaled by cputime_adjust), precise = the exact split (nohz_full with VIRT_CPU_ACCOUNTING_GEN); default tick"),
+  cpuidle: z
+    .enum(Object.keys(IDLE_STATE_TABLES) as [string, ...string[]])
+    .optional()
+    .describe("the CPUs' idle states (drivers/idle/intel_idle.c): none = an idle CPU takes work at once (default); hlt = C1 only (2 µs exit, most cloud VMs); skx = Skylake-SP's C1 / C1E / C6 (2 / 10 / 133 µs exit, 2 / 20 / 600 µs target residency), chosen by the menu governor from the CPU's recent idle intervals"),
   hz: z.number().int().min(100).max(1000).optional().describe("CONFIG_HZ: timer ticks per second on each CPU, which sample the user/system split (default 250, Kconfig's; Fedora and RHEL use 1000)"),
   glibc: z
     .string({ error: 'a quoted glibc version such as "2.33"' })

@@ -3,6 +3,7 @@ import { encodeSchedule } from "../kernel/schedule-string.js";
 import { parseDuration } from "../kernel/time.js";
 import type { SysVarValue } from "../mysql/sysvars.js";
 import { runSysbenchSteps } from "../mysql/workload/sysbench.js";
+import { IDLE_STATE_TABLES } from "../machine/cpu/machine.js";
 import type { StreamingTrace } from "../trace/sink.js";
 import { NO_TRACE } from "../trace/sink.js";
 import { checkExpectations } from "./expect.js";
@@ -48,6 +49,7 @@ export function* runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Stre
     pauseNs: sc.machine.pause_ns,
     cpuAccounting: sc.machine.cpu_accounting,
     hz: sc.machine.hz,
+    idleStates: IDLE_STATE_TABLES[sc.machine.cpuidle ?? "none"],
     ...(sc.machine.glibc !== undefined ? { glibc: sc.machine.glibc } : {}),
     scheduler: opts.scheduler,
     trace: trace ?? NO_TRACE,
@@ -93,6 +95,7 @@ export function* runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Stre
     n_cpu: sb.srv_cpu_usage.n_cpu,
     utime_abs: round(sb.srv_cpu_usage.utime_abs),
     utime_pct: round(sb.srv_cpu_usage.utime_pct),
+    ...(sb.cpuidle ? { cpuidle_exit_us_per_txn: round(sb.cpuidle.exit_us_per_txn) } : {}),
   };
   const k = kernel!;
   const result: RunResult = k.result("finished");

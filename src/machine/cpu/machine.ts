@@ -102,6 +102,92 @@ export function pauseNsOf(cycles: number, ghz = NOMINAL_GHZ): Ns {
  */
 export const DEFAULT_PAUSE_NS = pauseNsOf(PAUSE_CYCLES.intel_skylake);
 
+/**
+ * One idle state of a cpuidle driver: `exitLatencyNs` is the time from the wake-up to the CPU
+ * running again, `targetResidencyNs` the shortest idle time for which entering it pays off.
+ */
+export interface IdleState {
+  name: string;
+  exitLatencyNs: Ns;
+  targetResidencyNs: Ns;
+}
+
+/** No idle states: an idle CPU takes work at once (every model before idle states were added). */
+export const NO_IDLE_STATES: readonly IdleState[] = [];
+
+/**
+ * Documented idle state tables. `skx`: drivers/idle/intel_idle.c `skx_cstates` (Skylake-SP and
+ * Cascade Lake servers, the CPU family `machine.pause_ns`'s 140-cycle PAUSE is taken from): C1
+ * exit 2 µs / residency 2 µs, C1E 10 / 20, C6 133 / 600. `hlt`: a guest with only `HLT` (the
+ * cpuidle haltpoll or ACPI C1 of most cloud VMs), taken as 2 µs / 2 µs like C1, an estimate.
+ */
+export const IDLE_STATE_TABLES: Readonly<Record<string, readonly IdleState[]>> = {
+  none: NO_IDLE_STATES,
+  hlt: [{ name: "C1", exitLatencyNs: 2 * US, targetResidencyNs: 2 * US }],
+  skx: [
+    { name: "C1", exitLatencyNs: 2 * US, targetResidencyNs: 2 * US },
+    { name: "C1E", exitLatencyNs: 10 * US, targetResidencyNs: 20 * US },
+    { name: "C6", exitLatencyNs: 133 * US, targetResidencyNs: 600 * US },
+  ],
+};
+
+/** menu.c's INTERVALS: the idle intervals get_typical_interval looks at */
+const MENU_INTERVALS = 8;
+
+/**
+ * drivers/cpuidle/governors/menu.c `get_typical_interval` (Linux 5.x-6.x): the average of the
+ * last 8 idle intervals if their spread is small (variance <= 400 µs², or avg > 6 x stddev with at
+ * least 3/4 of the samples kept), dropping the outlier farthest from the average and trying again
+ * while more than 3/4 remain; with 1/2 to 3/4 left, their maximum; else no prediction (Infinity).
+ * `intervals` are in µs (menu keeps whole µs), 0 for a slot not filled yet (as menu's zeroed array).
+ */
+export function typicalIntervalUs(intervals: readonly number[]): number {
+  let minThresh = -1;
+  let maxThresh = Infinity;
+  for (;;) {
+    let max = 0;
+    let min = Infinity;
+    let sum = 0;
+    let sq = 0;
+    let divisor = 0;
+    for (const v of intervals) {
+      if (v <= minThresh || v >= maxThresh) continue;
+      divisor++;
+      sum += v;
+      sq += v * v;
+      if (v > max) max = v;
+      if (v < min) min = v;
+    }
+    if (!max) return Infinity;
+    // menu divides in integers (do_div, >>= INTERVAL_SHIFT)
+    const avg = Math.floor(sum / divisor);
+    const variance = Math.floor(sq / divisor) - avg * avg;
+    if ((avg * avg > variance * 36 && divisor * 4 >= MENU_INTERVALS * 3) || variance <= 400) return avg;
+    if (divisor * 4 <= MENU_INTERVALS * 3) return divisor >= MENU_INTERVALS / 2 ? max : Infinity;
+    if (avg - min > max - avg) minThresh = min;
+    else maxThresh = max;
+  }
+}
+
+/**
+ * menu_select, simplified: the deepest state whose target residency fits the predicted idle time.
+ * The prediction is get_typical_interval's; where it has none, menu uses the time to the next timer
+ * on this CPU (scaled by its correction factor), which the model does not track: it takes the
+ * deepest state, as for a CPU whose next timer is far off (NO_HZ idle). Not modelled: the
+ * correction factors, PM QoS latency limits (none by default), the tick-stop decision and the
+ * polling state.
+ */
+export function menuSelect(states: readonly IdleState[], intervalsUs: readonly number[]): number {
+  if (states.length <= 1) return states.length - 1;
+  const predictedNs = typicalIntervalUs(intervalsUs) * US;
+  let idx = 0;
+  for (let i = 1; i < states.length; i++) {
+    if (states[i]!.targetResidencyNs > predictedNs) break;
+    idx = i;
+  }
+  return idx;
+}
+
 export interface CpuMachineOptions {
   /** AllowedCPUs (the affinity mask): a count (CPUs 0..n-1) or the CPU ids */
   cpus?: number | readonly number[];
@@ -119,6 +205,11 @@ export interface CpuMachineOptions {
   cpuAccounting?: CpuAccounting;
   /** CONFIG_HZ: the timer ticks per second that sample the split (default DEFAULT_HZ) */
   hz?: number;
+  /**
+   * the cpuidle driver's states, shallowest first (default NO_IDLE_STATES: an idle CPU takes work at
+   * once); see IDLE_STATE_TABLES and menuSelect
+   */
+  idleStates?: readonly IdleState[];
 }
 
 /** cfs_bandwidth_slack_period: 5 ms */
@@ -200,6 +291,17 @@ interface Cpu {
   /** the burst timer armed last and its sequence number: arm() moves it (Kernel.rearmFire) */
   burstEv: TimerHandle | null;
   burstSeq: number;
+  /** when this CPU went idle (-1 while it runs a task or is waking up) */
+  idleSince: Ns;
+  /** the idle state menuSelect chose when it went idle (-1: none) */
+  idleState: number;
+  /** while > now it is leaving its idle state: it runs nothing before then */
+  exitUntil: Ns;
+  /** the last idle intervals in µs (menu's intervals[]), a ring */
+  idleIntervals: number[];
+  idlePtr: number;
+  /** the end of its exit latency (Kernel.atFire) */
+  exitTimer: TimerTarget;
 }
 
 /** Per-CPU scheduler statistics (/proc/schedstat's per-CPU lines, simplified). */
@@ -268,6 +370,12 @@ export class CpuMachine implements CpuModel {
    * m_prep_xids_cond": the rotating thread stopped inside bug #68569's window); counted with the
    * trace off too, so benches can measure how often a window is opened by the OS */
   readonly preemptedBefore = new Map<string, number>();
+  /** the cpuidle driver's states (CpuMachineOptions.idleStates) */
+  readonly idleStates: readonly IdleState[];
+  /** wake-ups of an idle CPU, by the idle state it left (index into idleStates) */
+  readonly idleWakeups: number[];
+  /** time CPUs spent leaving idle states with work waiting (the sum of the exit latencies paid) */
+  idleExitNs: Ns = 0;
   private readonly cpus: Cpu[];
   private readonly ents: (Entity | undefined)[] = [];
   private seq = 0;
@@ -286,7 +394,8 @@ export class CpuMachine implements CpuModel {
     if (this.hostCpus < this.ncpu) throw new Error(`host_cpus ${this.hostCpus} is below the cpuset's ${this.ncpu} CPUs`);
     this.pauseNs = opts.pauseNs ?? DEFAULT_PAUSE_NS;
     this.cpus = this.cpuIds.map((id, index) => {
-      const cpu: Cpu = { id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0, lingering: null, burstTimer: null!, releaseTimer: null!, burstEv: null, burstSeq: -1 };
+      const cpu: Cpu = { id, index, cur: null, runStart: 0, sliceEnd: 0, epoch: 0, busyNs: 0, queue: [], minV: 0, runDelayNs: 0, dispatches: 0, pulls: 0, lingering: null, burstTimer: null!, releaseTimer: null!, burstEv: null, burstSeq: -1, idleSince: 0, idleState: -1, exitUntil: 0, idleIntervals: new Array<number>(MENU_INTERVALS).fill(0), idlePtr: 0, exitTimer: null! };
+      cpu.exitTimer = { fire: () => this.exited(cpu) };
       cpu.burstTimer = { fire: (ep) => { if (cpu.epoch === ep) this.onTimer(cpu); } };
       cpu.releaseTimer = {
         fire: (ep) => {
@@ -305,6 +414,10 @@ export class CpuMachine implements CpuModel {
     this.tickNs = tickNsec(this.hz);
     this.tickPhase = Math.floor(kernel.random.stream("machine/tick").next() * this.tickNs);
     this.defaultGroup = this.addGroup(opts.group ?? { name: "root" });
+    this.idleStates = opts.idleStates ?? NO_IDLE_STATES;
+    this.idleWakeups = this.idleStates.map(() => 0);
+    // every CPU starts idle, in the state menu picks with no history (the deepest)
+    for (const cpu of this.cpus) cpu.idleState = menuSelect(this.idleStates, cpu.idleIntervals);
   }
 
   /** Makes this the kernel's CPU model and starts the bandwidth period timers. */
@@ -621,7 +734,8 @@ export class CpuMachine implements CpuModel {
       g.stats.throttled_time += now - at;
       g.throttledAt[cpu.index] = -1;
       g.throttledCpus--;
-      if (!cpu.cur) this.pick(cpu);
+      // an unthrottled CPU with tasks waiting is rescheduled; in an idle state it wakes up first
+      if (!cpu.cur && (this.idleStates.length === 0 || (cpu.queue.length > 0 && this.wakeIdle(cpu)))) this.pick(cpu);
     }
   }
 
@@ -709,6 +823,43 @@ export class CpuMachine implements CpuModel {
     q.splice(lo, 0, e);
   }
 
+  /**
+   * Work arrived for an idle `cpu` (a woken task queued on it, a refilled quota): true if it can
+   * pick now; false if it is leaving an idle state first (exited() picks when its exit latency is
+   * over). Ends the idle interval menu learns from (menu_update: the residency less the exit
+   * latency, i.e. from idle entry to the wake-up).
+   */
+  private wakeIdle(cpu: Cpu): boolean {
+    if (cpu.exitUntil > 0) return false;
+    if (cpu.idleSince < 0) return true;
+    const now = this.kernel.now;
+    cpu.idleIntervals[cpu.idlePtr] = Math.floor((now - cpu.idleSince) / US);
+    cpu.idlePtr = (cpu.idlePtr + 1) % MENU_INTERVALS;
+    cpu.idleSince = -1;
+    const st = cpu.idleState;
+    if (st < 0) return true;
+    this.idleWakeups[st]!++;
+    const lat = this.idleStates[st]!.exitLatencyNs;
+    if (lat <= 0) return true;
+    this.idleExitNs += lat;
+    cpu.exitUntil = now + lat;
+    this.kernel.atFire(lat, cpu.exitTimer, 0);
+    return false;
+  }
+
+  /** The CPU is out of its idle state: it runs what waits for it, or goes idle again. */
+  private exited(cpu: Cpu): void {
+    cpu.exitUntil = 0;
+    this.pick(cpu);
+  }
+
+  /** Nothing to run: the CPU enters the idle state the governor picks (menu_select). */
+  private enterIdle(cpu: Cpu): void {
+    if (cpu.idleSince >= 0 || cpu.exitUntil > 0) return;
+    cpu.idleSince = this.kernel.now;
+    cpu.idleState = this.idleStates.length ? menuSelect(this.idleStates, cpu.idleIntervals) : -1;
+  }
+
   private isIdle(cpu: Cpu): boolean {
     return !cpu.cur && cpu.queue.length === 0;
   }
@@ -738,7 +889,7 @@ export class CpuMachine implements CpuModel {
     const cpu = this.selectCpu(e);
     this.enqueue(cpu, e, true);
     if (!cpu.cur) {
-      this.pick(cpu);
+      if (this.wakeIdle(cpu)) this.pick(cpu);
       if (e.state !== QUEUED) return;
     }
     // check_preempt_wakeup: the chosen CPU's current task gives way if it is ahead of the woken
@@ -784,7 +935,12 @@ export class CpuMachine implements CpuModel {
   private readonly pickThreads: SimThread[] = [];
 
   private pick(cpu: Cpu): void {
-    if (cpu.cur) return;
+    if (cpu.cur || cpu.exitUntil > 0) return;
+    this.pickNow(cpu);
+    if (!cpu.cur) this.enterIdle(cpu);
+  }
+
+  private pickNow(cpu: Cpu): void {
     if (this.kernel.scheduler.dispatchesCpus) {
       // scratch arrays kept across picks (no scheduler keeps the candidates it is shown)
       const all = this.pickAll;
@@ -859,6 +1015,7 @@ export class CpuMachine implements CpuModel {
     e.runDelayNs += delay;
     cpu.runDelayNs += delay;
     cpu.dispatches++;
+    cpu.idleSince = -1;
     cpu.cur = e;
     cpu.runStart = now;
     cpu.sliceEnd = now + this.idealSlice(cpu);
@@ -918,8 +1075,14 @@ export class CpuMachine implements CpuModel {
     g.tracedThrottle = false;
     g.activeThisPeriod = false;
     // unthrottle_cfs_rq: each CPU runs its own queue first; CPUs left idle pull (idle balance)
-    for (const cpu of this.cpus) if (!cpu.cur && cpu.queue.length > 0) this.pick(cpu);
-    for (const cpu of this.cpus) if (!cpu.cur) this.pick(cpu);
+    // (a CPU in an idle state pays its exit latency first: wakeIdle)
+    for (const cpu of this.cpus) if (!cpu.cur && cpu.queue.length > 0 && this.wakeIdle(cpu)) this.pick(cpu);
+    if (this.idleStates.length === 0) {
+      for (const cpu of this.cpus) if (!cpu.cur) this.pick(cpu);
+    } else if (this.cpus.some((c) => c.queue.length > 0)) {
+      // idle CPUs pull from busy ones (nohz idle balance kicks them): each wakes up first
+      for (const cpu of this.cpus) if (!cpu.cur && cpu.queue.length === 0 && this.wakeIdle(cpu)) this.pick(cpu);
+    }
     this.kernel.at(g.periodNs, () => this.periodTick(g));
   }
 }

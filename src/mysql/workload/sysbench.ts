@@ -16,7 +16,7 @@
 import { Kernel, type Scheduler } from "../../kernel/index.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US, type Ns } from "../../kernel/time.js";
-import { CpuMachine, systemdCpuQuota, type CpuAccounting, type CpuCosts, type SchedTunables } from "../../machine/cpu/index.js";
+import { CpuMachine, systemdCpuQuota, type CpuAccounting, type CpuCosts, type IdleState, type SchedTunables } from "../../machine/cpu/index.js";
 import { DEV_SHM, type DiskSpec } from "../../machine/disk.js";
 import { checkGlibcVersion, MUTEX_SPIN_LABEL } from "../../sync/adaptive-mutex.js";
 import type { TraceSink } from "../../trace/sink.js";
@@ -88,6 +88,8 @@ export interface SysbenchOptions {
   cpuAccounting?: CpuAccounting;
   /** machine.hz: CONFIG_HZ, the ticks that sample that split (default 250) */
   hz?: number;
+  /** the CPUs' idle states (machine.cpuidle; default none: an idle CPU takes work at once) */
+  idleStates?: readonly IdleState[];
   /**
    * machine.glibc: "2.25" or later puts glibc's adaptive mutexes and condition variables on the
    * commit path's MY_MUTEX_INIT_FAST mutexes (src/sync/adaptive-mutex.ts; the seed's is 2.33);
@@ -190,6 +192,8 @@ export interface SysbenchReport {
   /** per CPU of the cpuset: run delay of the tasks queued there (ms per second of the window), busy share, idle pulls */
   per_cpu: { cpu: number; run_delay_ms_per_s: number; busy: number; pulls: number }[];
   sim: { outcome: string; virtual_s: number; events: number; steps: number; context_switches: number };
+  /** with idle states (machine.cpuidle): wake-ups of idle CPUs by the state left, and the exit latency paid per transaction */
+  cpuidle?: { wakeups: Record<string, number>; exit_us_per_txn: number };
 }
 
 interface Snapshot {
@@ -210,6 +214,8 @@ interface Snapshot {
   followers: number;
   binlogFsyncs: number;
   perCpu: { runDelayNs: Ns; busyNs: Ns; pulls: number }[];
+  idleWakeups: number[];
+  idleExitNs: Ns;
   writes: number;
   flushes: number;
   waitCalls: number;
@@ -250,6 +256,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
     pauseNs: opts.pauseNs,
     cpuAccounting: opts.cpuAccounting,
     hz: opts.hz,
+    idleStates: opts.idleStates,
     group: { ...systemdCpuQuota("mysqld.scope", quotaPct, period), sliceNs: opts.bandwidthSliceNs },
     costs: opts.cpuCosts,
     sched: opts.sched,
@@ -317,6 +324,8 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       followers: binlog?.stats.followerCommits ?? 0,
       binlogFsyncs: binlog?.stats.fsyncs ?? 0,
       perCpu: machine.cpuSchedStats().map((c) => ({ runDelayNs: c.runDelayNs, busyNs: c.busyNs, pulls: c.pulls })),
+      idleWakeups: [...machine.idleWakeups],
+      idleExitNs: machine.idleExitNs,
       writes: redo.stats.writes,
       flushes: redo.stats.flushes,
       waitCalls: redo.stats.waitCalls,
@@ -497,5 +506,8 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
       return { cpu: machine.cpuIds[i]!, run_delay_ms_per_s: (c.runDelayNs - c0.runDelayNs) / MS / durS, busy: (c.busyNs - c0.busyNs) / duration, pulls: c.pulls - c0.pulls };
     }),
     sim: { outcome: result.outcome, virtual_s: result.now / SEC, events: result.events, steps: result.steps, context_switches: machine.switches },
+    ...(machine.idleStates.length
+      ? { cpuidle: { wakeups: Object.fromEntries(machine.idleStates.map((st, i) => [st.name, b.idleWakeups[i]! - a.idleWakeups[i]!])), exit_us_per_txn: count ? (b.idleExitNs - a.idleExitNs) / US / count : 0 } }
+      : {}),
   };
 }
