@@ -12,7 +12,8 @@
 import { SEC as NS_PER_SEC } from "../src/kernel/time.js";
 import { RedoLog } from "../src/mysql/innodb/redo.js";
 import { runSysbench } from "../src/mysql/workload/sysbench.js";
-import { IDLE_STATE_TABLES } from "../src/machine/cpu/index.js";
+import { IDLE_STATE_TABLES, type CpuMachine } from "../src/machine/cpu/index.js";
+import type { Kernel } from "../src/kernel/kernel.js";
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,7 +46,11 @@ timed("writeBuffer", () => null, (_l, s, e, a) => writes.push([s, e, a[1] as num
 timed("flushLow", (l) => l.writeLsn, (_l, s, e, _a, upTo) => flushes.push([s, e, upTo as number]));
 timed("waitForFlush", (l) => l.stats.userSpinNs, (l, s, e, a, spun0) => leaders.push([s, e, a[1] as number, l.stats.userSpinNs - (spun0 as number)]));
 
+let kernel: Kernel | null = null;
 const r = runSysbench({
+  prepare: (k) => {
+    kernel = k;
+  },
   seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * NS_PER_SEC, warmupNs, exactPercentiles: false, glibc: "2.33",
   idleStates: IDLE_STATE_TABLES[cpuidle],
   sysvars: { log_bin: true, ...(gateOpen ? { innodb_log_spin_cpu_abs_lwm: 0 } : {}) },
@@ -66,3 +71,22 @@ console.log(`${"phase (µs)".padEnd(28)}    mean     p50     p90     p99`);
   const xs = phases[i]!;
   console.log(`${name.padEnd(28)}${us(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length))}${us(q(xs, 0.5))}${us(q(xs, 0.9))}${us(q(xs, 0.99))}`);
 });
+
+// the log threads' run delay per timeslice and their preemptions, beside the connection threads'
+const k = kernel! as Kernel;
+const m = k.cpuModel as CpuMachine;
+const row = (name: string, ts: typeof k.threads): void => {
+  let delay = 0;
+  let slices = 0;
+  let involuntary = 0;
+  for (const t of ts) {
+    const st = m.schedstat(t);
+    delay += st.runDelayNs;
+    slices += st.timeslices;
+    involuntary += m.ctxSwitches(t).involuntary;
+  }
+  console.log(`${name.padEnd(28)} run delay ${us(delay / Math.max(1, slices))} µs a timeslice, ${slices} timeslices, ${involuntary} preempted (whole run)`);
+};
+row("log_writer", k.threads.filter((t) => t.name === "log_writer"));
+row("log_flusher", k.threads.filter((t) => t.name === "log_flusher"));
+row("connections", k.threads.filter((t) => t.name.startsWith("sbtest") || t.name.startsWith("conn")));
