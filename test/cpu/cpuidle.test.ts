@@ -165,3 +165,42 @@ expect:
     expect(() => loadScenario(text("c7"), "bad.yaml")).toThrow(/bad\.yaml:4:\d+: .*cpuidle/);
   });
 });
+
+describe("idle states under CFS bandwidth control", () => {
+  it("the quota bound holds and every thread finishes, with skx's C-states (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }), // cpus
+        fc.integer({ min: 1, max: 20 }), // threads
+        fc.integer({ min: 10, max: 300 }), // quota, % of one CPU
+        fc.integer({ min: 10, max: 2000 }), // burst µs
+        fc.integer({ min: 0, max: 2000 }), // gap µs
+        fc.integer({ min: 1, max: 1000 }), // seed
+        (ncpu, n, quotaPct, burstUs, gapUs, seed) => {
+          const k = new Kernel({ seed });
+          const P = 100 * MS;
+          const Q = (quotaPct / 100) * P;
+          // no context-switch or migration cost, so that the group's usage is its threads' bursts alone
+          const m = new CpuMachine(k, { cpus: ncpu, idleStates: SKX, costs: { contextSwitchNs: 0, migrationNs: 0 }, group: { name: "g", quotaNs: Q, periodNs: P } }).install();
+          for (let i = 0; i < n; i++) {
+            k.spawn(`w${i}`, function* (t) {
+              for (let b = 0; b < 20; b++) {
+                yield t.cpu(burstUs * US, "work");
+                if (gapUs > 0) yield t.sleep(gapUs * US);
+              }
+            });
+          }
+          const r = k.run();
+          expect(r.outcome).toBe("finished");
+          const g = m.defaultGroup;
+          for (const u of g.periodUsage) expect(u).toBeLessThanOrEqual(g.periodBound(ncpu));
+          m.chargeAll();
+          // exit latency is never CPU time: the group ran exactly its threads' bursts
+          expect(g.stats.usage).toBe(n * 20 * burstUs * US);
+          expect(m.idleWakeups.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
