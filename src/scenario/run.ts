@@ -692,6 +692,7 @@ export function installMachine(kernel: Kernel, m: Scenario["machine"]): CpuMachi
     cpuAccounting: m.cpu_accounting,
     hz: m.hz,
     idleStates: IDLE_STATE_TABLES[m.cpuidle ?? "none"],
+    cfsThrottle: m.cfs_throttle,
     group: systemdCpuQuota("mysqld.scope", pct, period),
   }).install();
 }

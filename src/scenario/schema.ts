@@ -137,6 +137,10 @@ export const MachineSchema = z.strictObject({
     .enum(Object.keys(IDLE_STATE_TABLES) as [string, ...string[]])
     .optional()
     .describe("the CPUs' idle states (drivers/idle/intel_idle.c): none = an idle CPU takes work at once (default); hlt = C1 only (2 µs exit, most cloud VMs); skx = Skylake-SP's C1 / C1E / C6 (2 / 10 / 133 µs exit, 2 / 20 / 600 µs target residency), chosen by the menu governor from the CPU's recent idle intervals"),
+  cfs_throttle: z
+    .enum(["exact", "tick"])
+    .optional()
+    .describe("when a CPU that has spent its CFS bandwidth silo is throttled: exact = at the very ns (default); tick = at the next timer tick or the end of the running burst, as Linux's update_curr / __account_cfs_rq_runtime notice it, so a spinning thread overruns by up to 1/HZ"),
   hz: z.number().int().min(100).max(1000).optional().describe("CONFIG_HZ: timer ticks per second on each CPU, which sample the user/system split (default 250, Kconfig's; Fedora and RHEL use 1000)"),
   glibc: z
     .string({ error: 'a quoted glibc version such as "2.33"' })

@@ -50,6 +50,7 @@ export function* runSysbenchScenario(sc: Scenario, opts: RunOptions, trace: Stre
     cpuAccounting: sc.machine.cpu_accounting,
     hz: sc.machine.hz,
     idleStates: IDLE_STATE_TABLES[sc.machine.cpuidle ?? "none"],
+    cfsThrottle: sc.machine.cfs_throttle,
     ...(sc.machine.glibc !== undefined ? { glibc: sc.machine.glibc } : {}),
     scheduler: opts.scheduler,
     trace: trace ?? NO_TRACE,

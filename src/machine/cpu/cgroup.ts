@@ -31,8 +31,9 @@ import type { PrevCputime, TickCputime } from "./cputime.js";
  *   and some CPUs are throttled, the slack timer (cfs_bandwidth_slack_period, 5 ms; not started
  *   when the period refresh is less than 5 + 2 ms away: runtime_refresh_within) hands the pool to
  *   the throttled CPUs (do_sched_cfs_slack_timer -> distribute_cfs_runtime), as CpuMachine does.
- * - Enforcement is exact here (a throttle fires at the very ns the silo is spent); the real kernel
- *   notices at the next update_curr (tick or scheduling event), overrunning by up to a tick.
+ * - Enforcement is exact by default (a throttle fires at the very ns the silo is spent); the real
+ *   kernel notices at the next update_curr (tick or scheduling event), overrunning by up to a tick:
+ *   CpuMachine's `cfsThrottle: "tick"` (machine.cfs_throttle) does that, and assign() repays the debt.
  */
 export interface CpuGroupOptions {
   name: string;

@@ -210,7 +210,24 @@ export interface CpuMachineOptions {
    * once); see IDLE_STATE_TABLES and menuSelect
    */
   idleStates?: readonly IdleState[];
+  /**
+   * When a CPU whose silo is spent notices it (CfsThrottle; default "exact": at the very ns, the
+   * model before; "tick": at the next timer tick or the end of the burst, as Linux does)
+   */
+  cfsThrottle?: CfsThrottle;
 }
+
+/**
+ * How CFS bandwidth control notices a spent silo. Linux charges a running task's runtime in
+ * update_curr, which runs at scheduling events (the task blocking, a wake-up onto its CPU, a
+ * preemption) and at every timer tick (task_tick_fair -> entity_tick); __account_cfs_rq_runtime
+ * then finds runtime_remaining <= 0, fails assign_cfs_rq_runtime and calls resched_curr, and the
+ * CPU's cfs_rq is throttled as it reschedules (check_cfs_rq_runtime). A task that runs without a
+ * scheduling event (a spin loop) overruns its silo until the next tick, by up to 1/HZ; the debt
+ * is repaid from the pool (assign_cfs_rq_runtime takes slice - runtime_remaining). "exact" throttles
+ * at the very ns the silo is spent.
+ */
+export type CfsThrottle = "exact" | "tick";
 
 /** cfs_bandwidth_slack_period: 5 ms */
 const SLACK_PERIOD_NS = 5 * MS;
@@ -370,6 +387,7 @@ export class CpuMachine implements CpuModel {
    * m_prep_xids_cond": the rotating thread stopped inside bug #68569's window); counted with the
    * trace off too, so benches can measure how often a window is opened by the OS */
   readonly preemptedBefore = new Map<string, number>();
+  readonly cfsThrottle: CfsThrottle;
   /** the cpuidle driver's states (CpuMachineOptions.idleStates) */
   readonly idleStates: readonly IdleState[];
   /** wake-ups of an idle CPU, by the idle state it left (index into idleStates) */
@@ -414,6 +432,7 @@ export class CpuMachine implements CpuModel {
     this.tickNs = tickNsec(this.hz);
     this.tickPhase = Math.floor(kernel.random.stream("machine/tick").next() * this.tickNs);
     this.defaultGroup = this.addGroup(opts.group ?? { name: "root" });
+    this.cfsThrottle = opts.cfsThrottle ?? "exact";
     this.idleStates = opts.idleStates ?? NO_IDLE_STATES;
     this.idleWakeups = this.idleStates.map(() => 0);
     // every CPU starts idle, in the state menu picks with no history (the deepest)
@@ -652,13 +671,22 @@ export class CpuMachine implements CpuModel {
     const now = this.kernel.now;
     let dt = e.switchLeft + e.coldLeft + e.remaining;
     const g = e.group;
-    if (g.limited) dt = Math.min(dt, g.silo[cpu.index]!);
+    if (g.limited) {
+      const silo = g.silo[cpu.index]!;
+      // "tick": the spent silo is noticed at the first tick at or after it runs out (CfsThrottle)
+      dt = Math.min(dt, this.cfsThrottle === "exact" ? silo : this.tickAtOrAfter(now + Math.max(0, silo)) - now);
+    }
     dt = Math.min(dt, cpu.sliceEnd - now);
     if (dt < 0) dt = 0;
     // the timer armed before is of an older epoch (ignored if it fires): moved, not left behind
     const h = this.kernel.rearmFire(cpu.burstEv, cpu.burstSeq, Math.ceil(dt), cpu.burstTimer, ++cpu.epoch);
     cpu.burstEv = h;
     cpu.burstSeq = h.seq;
+  }
+
+  /** the first timer tick at or after `at` (one tick grid for all CPUs: sched_skew_tick=0) */
+  private tickAtOrAfter(at: Ns): Ns {
+    return this.tickPhase + Math.ceil((at - this.tickPhase) / this.tickNs) * this.tickNs;
   }
 
   private onTimer(cpu: Cpu): void {

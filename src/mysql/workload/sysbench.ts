@@ -16,7 +16,7 @@
 import { Kernel, type Scheduler } from "../../kernel/index.js";
 import type { SimThread } from "../../kernel/thread.js";
 import { MS, SEC, US, type Ns } from "../../kernel/time.js";
-import { CpuMachine, systemdCpuQuota, type CpuAccounting, type CpuCosts, type IdleState, type SchedTunables } from "../../machine/cpu/index.js";
+import { CpuMachine, systemdCpuQuota, type CpuAccounting, type CpuCosts, type IdleState, type CfsThrottle, type SchedTunables } from "../../machine/cpu/index.js";
 import { DEV_SHM, type DiskSpec } from "../../machine/disk.js";
 import { checkGlibcVersion, MUTEX_SPIN_LABEL } from "../../sync/adaptive-mutex.js";
 import type { TraceSink } from "../../trace/sink.js";
@@ -90,6 +90,8 @@ export interface SysbenchOptions {
   hz?: number;
   /** the CPUs' idle states (machine.cpuidle; default none: an idle CPU takes work at once) */
   idleStates?: readonly IdleState[];
+  /** machine.cfs_throttle: when a spent CFS silo is noticed (default "exact") */
+  cfsThrottle?: CfsThrottle;
   /**
    * machine.glibc: "2.25" or later puts glibc's adaptive mutexes and condition variables on the
    * commit path's MY_MUTEX_INIT_FAST mutexes (src/sync/adaptive-mutex.ts; the seed's is 2.33);
@@ -257,6 +259,7 @@ export function* runSysbenchSteps(opts: SysbenchOptions = {}): Generator<void, S
     cpuAccounting: opts.cpuAccounting,
     hz: opts.hz,
     idleStates: opts.idleStates,
+    cfsThrottle: opts.cfsThrottle,
     group: { ...systemdCpuQuota("mysqld.scope", quotaPct, period), sliceNs: opts.bandwidthSliceNs },
     costs: opts.cpuCosts,
     sched: opts.sched,
