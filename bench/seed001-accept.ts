@@ -7,7 +7,7 @@
  *
  *   npm run bench -- seed001-accept [--log-bin ON|OFF] [--seeds 1,2,3] [--time 10] [--glibc 2.33|none]
  *                                   [--accounting tick|precise] [--hz 250]
- *                                   [--cpuidle none|hlt|skx] [--host-cpus N] [--cfs-throttle exact|tick] [--sysvar name=value ...]
+ *                                   [--cpuidle none|hlt|skx] [--host-cpus N] [--cfs-throttle exact|tick] [--bandwidth-slice-ms 5] [--sysvar name=value ...]
  */
 import { SEC } from "../src/kernel/time.js";
 import { IDLE_STATE_TABLES } from "../src/machine/cpu/index.js";
@@ -34,6 +34,8 @@ if (!idleStates) throw new Error(`--cpuidle ${cpuidle}: expected one of ${Object
 const hostCpus = process.argv.includes("--host-cpus") ? Number(arg("host-cpus", "6")) : undefined;
 // machine.cfs_throttle: exact (default) or tick (src/machine/cpu/machine.ts CfsThrottle)
 const cfsThrottle = arg("cfs-throttle", "exact") === "tick" ? "tick" : "exact";
+// the CFS bandwidth slice (sched_cfs_bandwidth_slice_us; Linux's default 5 ms): a diagnostic only
+const bandwidthSliceNs = process.argv.includes("--bandwidth-slice-ms") ? Number(arg("bandwidth-slice-ms", "5")) * 1e6 : undefined;
 // --sysvar name=value (repeatable): a diagnostic setting for every variant, e.g. innodb_log_spin_cpu_abs_lwm=0
 const extraVars: Record<string, number | string> = {};
 process.argv.forEach((a, i) => {
@@ -51,7 +53,7 @@ const sums: Record<string, { tps: number; spin: number }> = {};
 for (const seed of seeds) {
   for (const [name, v] of Object.entries(variants)) {
     const sysvars = { ...extraVars, ...(v.sysvars ?? {}), log_bin: logBin };
-    const r = runSysbench({ seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * SEC, warmupNs: 2 * SEC, exactPercentiles: false, glibc, cpuAccounting, hz, idleStates, hostCpus, cfsThrottle, ...v, sysvars });
+    const r = runSysbench({ seed, threads: 64, cpus: 6, cpuQuotaPct: 100, durationNs: seconds * SEC, warmupNs: 2 * SEC, exactPercentiles: false, glibc, cpuAccounting, hz, idleStates, hostCpus, cfsThrottle, bandwidthSliceNs, ...v, sysvars });
     const s = (sums[name] ??= { tps: 0, spin: 0 });
     s.tps += r.tps / seeds.length;
     s.spin += r.spin.user_fraction / seeds.length;
@@ -84,6 +86,6 @@ for (const seed of seeds) {
 }
 const d = sums.default!;
 console.log(
-  `glibc ${glibc ?? "none"}, cpuidle ${cpuidle}, host_cpus ${hostCpus ?? 6}, cfs_throttle ${cfsThrottle}, ${cpuAccounting === "tick" ? `tick accounting at HZ=${hz}` : "precise accounting"}, log_bin ${logBin ? "ON" : "OFF"}, seeds ${seeds.join(",")}: TPS ratio pct_hwm=8 / default ${(sums.hwm8!.tps / d.tps).toFixed(2)} (wanted 1.15-1.55), ` +
+  `glibc ${glibc ?? "none"}, cpuidle ${cpuidle}, host_cpus ${hostCpus ?? 6}, cfs_throttle ${cfsThrottle}, ${bandwidthSliceNs !== undefined ? `bandwidth slice ${bandwidthSliceNs / 1e6} ms (diagnostic), ` : ""}${cpuAccounting === "tick" ? `tick accounting at HZ=${hz}` : "precise accounting"}, log_bin ${logBin ? "ON" : "OFF"}, seeds ${seeds.join(",")}: TPS ratio pct_hwm=8 / default ${(sums.hwm8!.tps / d.tps).toFixed(2)} (wanted 1.15-1.55), ` +
     `user spin ${(d.spin * 100).toFixed(1)}% (wanted 12-30%), TPS at n_cpu=1 ${Math.round(sums.ncpu1!.tps)} (wanted 3,742-5,612)`,
 );
