@@ -1102,13 +1102,11 @@ export class CpuMachine implements CpuModel {
     }
     g.tracedThrottle = false;
     g.activeThisPeriod = false;
-    // unthrottle_cfs_rq: each CPU runs its own queue first; CPUs left idle pull (idle balance)
-    // (a CPU in an idle state pays its exit latency first: wakeIdle)
+    // unthrottle_cfs_rq: each CPU runs its own queue first; then, if tasks wait anywhere, CPUs
+    // with nothing of their own pull (idle balance, a nohz kick). A CPU in an idle state pays its
+    // exit latency first (wakeIdle); with nothing queued anywhere there is nothing to wake for.
     for (const cpu of this.cpus) if (!cpu.cur && cpu.queue.length > 0 && this.wakeIdle(cpu)) this.pick(cpu);
-    if (this.idleStates.length === 0) {
-      for (const cpu of this.cpus) if (!cpu.cur) this.pick(cpu);
-    } else if (this.cpus.some((c) => c.queue.length > 0)) {
-      // idle CPUs pull from busy ones (nohz idle balance kicks them): each wakes up first
+    if (this.cpus.some((c) => c.queue.length > 0)) {
       for (const cpu of this.cpus) if (!cpu.cur && cpu.queue.length === 0 && this.wakeIdle(cpu)) this.pick(cpu);
     }
     this.kernel.at(g.periodNs, () => this.periodTick(g));
