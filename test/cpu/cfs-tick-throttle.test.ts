@@ -4,6 +4,7 @@ import { Kernel, MS, SEC, US } from "../../src/kernel/index.js";
 import { CpuMachine, tickNsec, type CfsThrottle } from "../../src/machine/cpu/index.js";
 import { StreamingTrace } from "../../src/trace/index.js";
 import { loadScenario } from "../../src/scenario/loader.js";
+import { bandwidthLoad, spinners } from "./bandwidth-load.js";
 import { runScenario } from "../../src/scenario/run.js";
 
 /** One thread spinning (one long burst) on 1 CPU with a 50% quota; the times its CPU was throttled. */
@@ -57,25 +58,13 @@ describe("CFS bandwidth: when a spent silo is noticed (machine.cfs_throttle)", (
   it("tick: a thread that blocks often is throttled when it next asks for CPU, not later (property: usage bounds)", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 6 }),
-        fc.integer({ min: 1, max: 20 }),
-        fc.integer({ min: 10, max: 300 }),
-        fc.integer({ min: 10, max: 3000 }),
-        fc.integer({ min: 0, max: 2000 }),
-        fc.integer({ min: 1, max: 1000 }),
+        ...bandwidthLoad({ maxCpus: 6, maxThreads: 20, quotaPct: [10, 300], burstUs: [10, 3000] }),
         (ncpu, n, quotaPct, burstUs, gapUs, seed) => {
           const k = new Kernel({ seed });
           const P = 100 * MS;
           const Q = (quotaPct / 100) * P;
           const m = new CpuMachine(k, { cpus: ncpu, cfsThrottle: "tick", group: { name: "g", quotaNs: Q, periodNs: P } }).install();
-          for (let i = 0; i < n; i++) {
-            k.spawn(`w${i}`, function* (t) {
-              for (let b = 0; b < 200; b++) {
-                yield t.cpu(burstUs * US, "work");
-                if (gapUs > 0) yield t.sleep(gapUs * US);
-              }
-            });
-          }
+          spinners(k, n, 200, burstUs * US, gapUs * US);
           k.run(1 * SEC);
           const g = m.defaultGroup;
           // each CPU can overrun its silo by up to one tick (or one burst's end, if sooner)

@@ -3,18 +3,7 @@ import fc from "fast-check";
 import { Kernel, MS, US, SEC } from "../../src/kernel/index.js";
 import { CpuMachine, DEFAULT_CPU_COSTS, NO_CPU_JITTER } from "../../src/machine/cpu/index.js";
 import { StreamingTrace } from "../../src/trace/index.js";
-
-/** n threads each doing `bursts` CPU bursts of `burstNs`, with `gapNs` sleeps between. */
-function spinners(k: Kernel, n: number, bursts: number, burstNs: number, gapNs = 0): void {
-  for (let i = 0; i < n; i++) {
-    k.spawn(`w${i}`, function* (t) {
-      for (let b = 0; b < bursts; b++) {
-        yield t.cpu(burstNs, b % 3 === 0 ? "sys:x" : "work");
-        if (gapNs > 0) yield t.sleep(gapNs);
-      }
-    });
-  }
-}
+import { bandwidthLoad, spinners } from "./bandwidth-load.js";
 
 describe("CPU machine without quota", () => {
   it("one thread on one CPU takes its burst time", () => {
@@ -88,12 +77,7 @@ describe("CFS bandwidth control", () => {
   it("a group with quota Q per period P never runs more than Q + ncpu x slice in any period, and about Q on average (property)", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 8 }), // cpus
-        fc.integer({ min: 1, max: 30 }), // threads
-        fc.integer({ min: 5, max: 400 }), // quota, ms per 100 ms... as percent of one CPU
-        fc.integer({ min: 10, max: 3000 }), // burst µs
-        fc.integer({ min: 0, max: 2000 }), // gap µs
-        fc.integer({ min: 1, max: 1000 }), // seed
+        ...bandwidthLoad({ maxCpus: 8, maxThreads: 30, quotaPct: [5, 400], burstUs: [10, 3000] }),
         (ncpu, n, quotaPct, burstUs, gapUs, seed) => {
           const k = new Kernel({ seed });
           const P = 100 * MS;

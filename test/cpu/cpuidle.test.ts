@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { Kernel, MS, US } from "../../src/kernel/index.js";
 import { loadScenario, ScenarioError } from "../../src/scenario/loader.js";
 import { runScenario } from "../../src/scenario/run.js";
+import { bandwidthLoad, spinners } from "./bandwidth-load.js";
 import { CpuMachine, IDLE_STATE_TABLES, menuSelect, NO_CPU_JITTER, typicalIntervalUs, type IdleState } from "../../src/machine/cpu/index.js";
 
 const SKX = IDLE_STATE_TABLES.skx!;
@@ -170,26 +171,14 @@ describe("idle states under CFS bandwidth control", () => {
   it("the quota bound holds and every thread finishes, with skx's C-states (property)", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 6 }), // cpus
-        fc.integer({ min: 1, max: 20 }), // threads
-        fc.integer({ min: 10, max: 300 }), // quota, % of one CPU
-        fc.integer({ min: 10, max: 2000 }), // burst µs
-        fc.integer({ min: 0, max: 2000 }), // gap µs
-        fc.integer({ min: 1, max: 1000 }), // seed
+        ...bandwidthLoad({ maxCpus: 6, maxThreads: 20, quotaPct: [10, 300], burstUs: [10, 2000] }),
         (ncpu, n, quotaPct, burstUs, gapUs, seed) => {
           const k = new Kernel({ seed });
           const P = 100 * MS;
           const Q = (quotaPct / 100) * P;
           // no context-switch or migration cost, so that the group's usage is its threads' bursts alone
           const m = new CpuMachine(k, { cpus: ncpu, idleStates: SKX, costs: { contextSwitchNs: 0, migrationNs: 0 }, group: { name: "g", quotaNs: Q, periodNs: P } }).install();
-          for (let i = 0; i < n; i++) {
-            k.spawn(`w${i}`, function* (t) {
-              for (let b = 0; b < 20; b++) {
-                yield t.cpu(burstUs * US, "work");
-                if (gapUs > 0) yield t.sleep(gapUs * US);
-              }
-            });
-          }
+          spinners(k, n, 20, burstUs * US, gapUs * US);
           const r = k.run();
           expect(r.outcome).toBe("finished");
           const g = m.defaultGroup;
